@@ -1,0 +1,233 @@
+"""Symbolic arithmetic for parameter formulas.
+
+A formula such as ``4·u·(m + u + 1)`` is built from :class:`Sym` objects with ordinary Python
+operators. The same expression is evaluated (exactly, with Python integers, so 10¹¹ parameters
+cost nothing), written as text, written as LaTeX, and written with the numbers substituted.
+
+>>> u = Sym("u", 10, "units")
+>>> m = Sym("m", 1, "input features")
+>>> f = 4 * u * (m + u + 1)
+>>> print(f.text(), "=", f.text(substitute=True), "=", f.value)
+#> 4·u·(m + u + 1) = 4·10·(1 + 10 + 1) = 480
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+__all__ = ["Expr", "Sym", "Num", "as_expr", "product", "total"]
+
+# Binding strength, used to decide where parentheses are needed.
+_SUM, _PRODUCT, _ATOM = 1, 2, 3
+
+
+class Expr:
+    """An integer-valued expression over named symbols."""
+
+    precedence = _ATOM
+
+    @property
+    def value(self) -> int:
+        raise NotImplementedError
+
+    def symbols(self) -> list[Sym]:
+        """The symbols used, in order of first appearance, without repeats."""
+        found: dict[str, Sym] = {}
+        self._collect(found)
+        return list(found.values())
+
+    def _collect(self, found: dict[str, Sym]) -> None:
+        pass
+
+    def text(self, substitute: bool = False) -> str:
+        """Plain text: ``4·u·(m + u + 1)``, or with values: ``4·10·(1 + 10 + 1)``."""
+        return self._render(substitute, latex=False)
+
+    def latex(self, substitute: bool = False) -> str:
+        r"""LaTeX: ``4 \cdot u \cdot (m + u + 1)``."""
+        return self._render(substitute, latex=True)
+
+    def _render(self, substitute: bool, latex: bool) -> str:
+        raise NotImplementedError
+
+    def __add__(self, other: Expr | int) -> Expr:
+        return Sum((self, as_expr(other)))
+
+    def __radd__(self, other: int) -> Expr:
+        return Sum((as_expr(other), self))
+
+    def __mul__(self, other: Expr | int) -> Expr:
+        return Product((self, as_expr(other)))
+
+    def __rmul__(self, other: int) -> Expr:
+        return Product((as_expr(other), self))
+
+    def __floordiv__(self, other: Expr | int) -> Expr:
+        return Quotient(self, as_expr(other))
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+@dataclass(frozen=True, eq=False)
+class Sym(Expr):
+    """A named quantity read from a layer's config or input shape, e.g. ``u`` = units."""
+
+    name: str
+    val: int
+    meaning: str = ""
+    latex_name: str | None = None
+
+    @property
+    def value(self) -> int:
+        return self.val
+
+    def _collect(self, found: dict[str, Sym]) -> None:
+        found.setdefault(self.name, self)
+
+    def _render(self, substitute: bool, latex: bool) -> str:
+        if substitute:
+            return _number(self.val, latex)
+        if latex:
+            return self.latex_name or _latex_symbol(self.name)
+        return self.name
+
+
+@dataclass(frozen=True, eq=False)
+class Num(Expr):
+    """A constant, such as the 4 gates of an LSTM."""
+
+    val: int
+
+    @property
+    def value(self) -> int:
+        return self.val
+
+    def _render(self, substitute: bool, latex: bool) -> str:
+        return _number(self.val, latex)
+
+
+@dataclass(frozen=True, eq=False)
+class Sum(Expr):
+    terms: tuple[Expr, ...]
+    precedence = _SUM
+
+    @property
+    def value(self) -> int:
+        return sum(t.value for t in self.terms)
+
+    def _collect(self, found: dict[str, Sym]) -> None:
+        for t in self.terms:
+            t._collect(found)
+
+    def _render(self, substitute: bool, latex: bool) -> str:
+        parts = [_flatten(t, Sum) for t in self.terms]
+        return " + ".join(p._render(substitute, latex) for p in _chain(parts))
+
+    def __add__(self, other: Expr | int) -> Expr:
+        return Sum((*self.terms, as_expr(other)))
+
+
+@dataclass(frozen=True, eq=False)
+class Product(Expr):
+    factors: tuple[Expr, ...]
+    precedence = _PRODUCT
+
+    @property
+    def value(self) -> int:
+        return prod(f.value for f in self.factors)
+
+    def _collect(self, found: dict[str, Sym]) -> None:
+        for f in self.factors:
+            f._collect(found)
+
+    def _render(self, substitute: bool, latex: bool) -> str:
+        sep = " \\cdot " if latex else "·"
+        out = []
+        for f in _chain(_flatten(f, Product) for f in self.factors):
+            s = f._render(substitute, latex)
+            if f.precedence < _PRODUCT:
+                s = f"\\left({s}\\right)" if latex else f"({s})"
+            out.append(s)
+        return sep.join(out)
+
+    def __mul__(self, other: Expr | int) -> Expr:
+        return Product((*self.factors, as_expr(other)))
+
+
+@dataclass(frozen=True, eq=False)
+class Quotient(Expr):
+    """Exact division, e.g. input channels per group; Keras refuses configs where it is not."""
+
+    numerator: Expr
+    denominator: Expr
+    precedence = _PRODUCT
+
+    @property
+    def value(self) -> int:
+        n, d = self.numerator.value, self.denominator.value
+        return n // d
+
+    def _collect(self, found: dict[str, Sym]) -> None:
+        self.numerator._collect(found)
+        self.denominator._collect(found)
+
+    def _render(self, substitute: bool, latex: bool) -> str:
+        n = self.numerator._render(substitute, latex)
+        d = self.denominator._render(substitute, latex)
+        if latex:
+            return f"\\frac{{{n}}}{{{d}}}"
+        wrap = lambda e, s: f"({s})" if e.precedence < _ATOM else s  # noqa: E731
+        return f"{wrap(self.numerator, n)}/{wrap(self.denominator, d)}"
+
+
+def _flatten(e: Expr, kind: type) -> list[Expr]:
+    if isinstance(e, kind):
+        items = e.terms if kind is Sum else e.factors
+        return [x for i in items for x in _flatten(i, kind)]
+    return [e]
+
+
+def _chain(lists):
+    return [x for xs in lists for x in (xs if isinstance(xs, list) else [xs])]
+
+
+def _number(n: int, latex: bool) -> str:
+    s = f"{n:,}"
+    return s.replace(",", "{,}") if latex else s
+
+
+_GREEK = {"alpha", "beta", "gamma", "delta"}
+
+
+def _latex_symbol(name: str) -> str:
+    base, _, sub = name.partition("_")
+    if base in _GREEK:
+        base = "\\" + base
+    elif len(base) > 1:
+        base = f"\\mathit{{{base}}}"
+    return f"{base}_{{{sub}}}" if sub else base
+
+
+def as_expr(x: Expr | int) -> Expr:
+    if isinstance(x, Expr):
+        return x
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise TypeError(f"not an integer expression: {x!r}")
+    return Num(x)
+
+
+def product(factors) -> Expr:
+    """The product of a shape's dimensions (1 for a scalar weight)."""
+    fs = [as_expr(f) for f in factors]
+    if not fs:
+        return Num(1)
+    return fs[0] if len(fs) == 1 else Product(tuple(fs))
+
+
+def total(terms) -> Expr:
+    ts = [as_expr(t) for t in terms]
+    if not ts:
+        return Num(0)
+    return ts[0] if len(ts) == 1 else Sum(tuple(ts))
