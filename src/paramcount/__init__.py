@@ -1,0 +1,83 @@
+"""Count and explain the parameters of a Keras model from its config, without TensorFlow.
+
+>>> import paramcount
+>>> lstm = paramcount.explain_layer("LSTM(10)", input_shape="(None, 1)")
+>>> print(lstm.params, lstm.formula)
+#> 480 4·u·(m + u + 1)
+"""
+
+from __future__ import annotations
+
+import json
+
+from .errors import ParamcountError
+from .graph import count_model
+from .result import LayerCount, ModelCount, Weight
+
+__all__ = ["count", "explain_layer", "ModelCount", "LayerCount", "Weight", "ParamcountError",
+           "__version__"]
+
+__version__ = "0.1.0"
+
+
+def count(source, input_shape=None) -> ModelCount:
+    """Count a Keras model, layer by layer, exactly as ``model.summary()`` does.
+
+    Args:
+        source: a model config as a dict (what ``json.loads(model.to_json())`` gives), a JSON
+            string, a path to a ``.json`` file or a ``.keras`` archive, or a live Keras model
+            (only then is Keras used, to call ``to_json()``).
+        input_shape: the input shape without the batch axis, for a model that declares none.
+
+    Returns:
+        The totals (``.total``, ``.trainable``, ``.non_trainable``) and ``.layers``.
+
+    Raises:
+        ParamcountError: the source is not a model config paramcount can count.
+    """
+    if hasattr(source, "to_json") and hasattr(source, "count_params"):
+        source = json.loads(source.to_json())
+    shape = _batch_shape(input_shape) if input_shape is not None else None
+    return count_model(source, shape)
+
+
+def explain_layer(code: str, input_shape=None) -> LayerCount:
+    """Count one layer written as Keras code, on an input of the given shape.
+
+    Args:
+        code: the layer as you would write it, e.g. ``"Bidirectional(LSTM(128))"``; it is
+            parsed, never run.
+        input_shape: the shape of one sample (no batch axis), as a tuple or as text such as
+            ``"(28, 28)"``. May be omitted when the code sets ``input_shape=`` itself.
+
+    Returns:
+        The layer's count, weights and derivation.
+
+    Raises:
+        ParamcountError: the code or the shape cannot be read, or the layer cannot take the input.
+    """
+    from .formulas.base import count_layer
+    from .layercode import parse_layer
+
+    entry = parse_layer(code)
+    config = entry["config"]
+    written = config.pop("input_shape", None)
+    input_dim = config.pop("input_dim", None)
+    if input_shape is None and written is not None:
+        input_shape = tuple(written)
+    if input_shape is None and input_dim is not None:
+        # Keras 2 meaning: a recurrent layer's input_dim is its features, timesteps unknown.
+        recurrent = entry["class_name"] in ("SimpleRNN", "LSTM", "GRU")
+        input_shape = (None, input_dim) if recurrent else (input_dim,)
+    if input_shape is None:
+        raise ParamcountError("give the input shape, e.g. (28, 28): the weights depend on it")
+    where = f"layer '{config['name']}' ({entry['class_name']})"
+    return count_layer(entry["class_name"], config, [_batch_shape(input_shape)], where=where)
+
+
+def _batch_shape(shape) -> tuple:
+    from .layercode import parse_shape
+
+    if isinstance(shape, str):
+        return parse_shape(shape)
+    return parse_shape(repr(tuple(shape)))

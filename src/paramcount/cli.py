@@ -1,0 +1,78 @@
+"""The ``paramcount`` command.
+
+    paramcount count MODEL [--json] [--input-shape SHAPE]
+    paramcount explain MODEL
+    paramcount explain "Bidirectional(LSTM(128))" --input-shape "(28, 28)"
+
+Bad input gets one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__, count, explain_layer
+from .errors import ParamcountError
+from .explain import explain_layer_text, explain_model, summary_table
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own errors: one line, status 2, like ours
+        self.exit(EXIT_BAD_INPUT, f"paramcount: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="paramcount", description="Count and explain the parameters of a Keras "
+                "model from its config (.keras or JSON), without TensorFlow.")
+    p.add_argument("--version", action="version", version=f"paramcount {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    c = sub.add_parser("count", help="a table like model.summary(), plus totals")
+    c.add_argument("model", help="a .keras archive or a JSON config file ('-' for stdin)")
+    c.add_argument("--json", action="store_true", help="print the full count as JSON")
+    c.add_argument("--input-shape", help="input shape (no batch axis) for a model without one")
+    e = sub.add_parser("explain", help="each layer's derivation, step by step")
+    e.add_argument("model", help="a .keras archive, a JSON config file, or one layer as Keras "
+                   "code such as \"LSTM(128)\"")
+    e.add_argument("--input-shape", help="input shape without the batch axis, e.g. \"(28, 28)\"")
+    e.add_argument("--json", action="store_true", help="print the full count as JSON")
+    return p
+
+
+def _looks_like_code(text: str) -> bool:
+    return "(" in text and not Path(text).exists()
+
+
+def _read(arg: str):
+    return sys.stdin.read() if arg == "-" else Path(arg)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "explain" and _looks_like_code(args.model):
+            layer = explain_layer(args.model, args.input_shape)
+            print(json.dumps(layer.to_dict(), indent=2) if args.json else
+                  explain_layer_text(layer) + f"\n\nTotal params: {layer.params:,}")
+            return 0
+        model = count(_read(args.model), args.input_shape)
+        if args.json:
+            print(json.dumps(model.to_dict(), indent=2))
+        elif args.command == "count":
+            print(summary_table(model))
+        else:
+            print(explain_model(model))
+        return 0
+    except ParamcountError as e:
+        print(f"paramcount: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

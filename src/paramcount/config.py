@@ -1,0 +1,145 @@
+"""Reading a model's config as data: dicts, JSON text or files, and ``.keras`` archives.
+
+Nothing here imports Keras or runs anything a file contains: a ``.keras`` archive is a zip whose
+``config.json`` is read as JSON; its weights and any pickled or Python content are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+from .errors import ParamcountError
+
+__all__ = ["load_model_config", "keras_major", "layer_entry", "MAX_CONFIG_BYTES"]
+
+MAX_CONFIG_BYTES = 64 * 1024 * 1024  # a config.json this large is not a model config
+_MAX_RATIO = 200  # zip bombs compress far better than JSON does
+
+
+def load_model_config(source) -> dict:
+    """Return a model config (the dict ``json.loads(model.to_json())`` gives) from ``source``.
+
+    ``source`` may be that dict, a JSON string, a path to a ``.json`` file or a ``.keras`` archive.
+    """
+    if isinstance(source, dict):
+        return _check_model(source, "the config")
+    if isinstance(source, os.PathLike):
+        return _load_path(Path(source))
+    if isinstance(source, bytes):
+        source = source.decode("utf-8", errors="replace")
+    if isinstance(source, str):
+        text = source.strip()
+        if text.startswith(("{", "[")):
+            return _check_model(_parse_json(text, "the JSON text"), "the JSON text")
+        if not text:
+            raise ParamcountError("empty input: expected a Keras model config (JSON) or a path")
+        return _load_path(Path(source))
+    raise ParamcountError(f"cannot read a model from a {type(source).__name__}")
+
+
+def _load_path(path: Path) -> dict:
+    if not path.exists():
+        raise ParamcountError(f"{path}: no such file")
+    if path.is_dir():
+        raise ParamcountError(f"{path}: is a directory, not a model file (SavedModel directories "
+                              "hold no Keras config paramcount can read; save as .keras)")
+    if zipfile.is_zipfile(path):
+        return _check_model(_read_archive(path), str(path))
+    size = path.stat().st_size
+    if size == 0:
+        raise ParamcountError(f"{path}: file is empty")
+    if size > MAX_CONFIG_BYTES:
+        raise ParamcountError(f"{path}: {size:,} bytes is too large for a model config")
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head.startswith(b"\x89HDF"):
+        raise ParamcountError(f"{path}: is an HDF5 (.h5) file; paramcount reads .keras archives "
+                              "and JSON configs (model.to_json())")
+    if path.suffix == ".keras":
+        raise ParamcountError(f"{path}: not a valid .keras archive (not a zip file)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ParamcountError(f"{path}: not a text file; expected JSON or a .keras archive") from None
+    return _check_model(_parse_json(text, str(path)), str(path))
+
+
+def _read_archive(path: Path) -> dict:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            try:
+                info = archive.getinfo("config.json")
+            except KeyError:
+                raise ParamcountError(f"{path}: archive has no config.json; "
+                                      "is it a .keras model?") from None
+            if info.file_size > MAX_CONFIG_BYTES or (
+                    info.compress_size and info.file_size / info.compress_size > _MAX_RATIO
+                    and info.file_size > 1024 * 1024):
+                raise ParamcountError(f"{path}: config.json would unpack to {info.file_size:,} "
+                                      "bytes; refusing (not a plausible model config)")
+            with archive.open(info) as f:
+                data = f.read(MAX_CONFIG_BYTES + 1)
+    except zipfile.BadZipFile as e:
+        raise ParamcountError(f"{path}: broken zip archive ({e})") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ParamcountError(f"{path}: config.json is larger than declared; refusing")
+    return _parse_json(data.decode("utf-8", errors="replace"), f"{path}: config.json")
+
+
+def _parse_json(text: str, where: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ParamcountError(f"{where}: invalid JSON at line {e.lineno}, column {e.colno}: "
+                              f"{e.msg}") from None
+    except RecursionError:
+        raise ParamcountError(f"{where}: JSON nested too deeply") from None
+
+
+def _check_model(data, where: str) -> dict:
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict) \
+            or not isinstance(data.get("class_name"), str):
+        raise ParamcountError(f"{where}: not a Keras model config (expected an object with "
+                              "'class_name' and 'config', as model.to_json() writes)")
+    return data
+
+
+def keras_major(model: dict) -> int:
+    """2 for configs written by tf.keras / tf-keras, 3 for Keras 3 ones."""
+    version = model.get("keras_version")
+    if isinstance(version, str) and version[:1].isdigit():
+        return int(version.split(".")[0]) if version.split(".")[0] != "1" else 2
+    layers = model.get("config", {}).get("layers")
+    if isinstance(layers, list):
+        for entry in layers:
+            if not isinstance(entry, dict):
+                continue
+            nodes = entry.get("inbound_nodes")
+            if isinstance(nodes, list) and nodes and isinstance(nodes[0], list):
+                return 2
+            config = entry.get("config")
+            if isinstance(config, dict) and "batch_input_shape" in config:
+                return 2
+    return 3
+
+
+def layer_entry(entry, where: str) -> tuple[str, dict]:
+    """The class name and config of a serialized layer, either Keras 2 or Keras 3 style."""
+    if not isinstance(entry, dict):
+        raise ParamcountError(f"{where}: a layer must be an object, got {type(entry).__name__}")
+    class_name = entry.get("class_name")
+    config = entry.get("config")
+    if not isinstance(class_name, str) or not class_name:
+        raise ParamcountError(f"{where}: layer has no 'class_name'")
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise ParamcountError(f"{where}: layer '{class_name}' has a config that is not an object")
+    registered = entry.get("registered_name")
+    if isinstance(registered, str) and registered not in (class_name,) and ">" in registered:
+        raise ParamcountError(f"{where}: custom layer '{registered}' ({class_name}) — paramcount "
+                              "has no formula for it (it can be measured with --keras)")
+    return class_name, config

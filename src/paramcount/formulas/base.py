@@ -1,0 +1,246 @@
+"""How a formula is written: one function per layer class, registered by name.
+
+A formula reads its symbols from the layer's config and input shape (through :class:`Ctx`), and
+returns a :class:`Spec`: the weights Keras creates, as shapes over those symbols, the closed-form
+count, and the output shape that the next layer will see. Everything else — the totals, the
+derivation text, the LaTeX, the calculator — is rendered from that one definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from math import prod
+
+from ..errors import ParamcountError
+from ..expr import Expr, Sym, as_expr, product, total
+from ..result import LayerCount, Shape, Weight
+
+__all__ = ["Ctx", "Spec", "W", "layer", "FORMULAS", "POSITIONAL", "count_layer", "load_formulas"]
+
+
+@dataclass(frozen=True)
+class W:
+    """A weight as a formula sees it: its path inside the layer and its shape over symbols."""
+
+    path: str
+    shape: tuple[Expr | int, ...]
+    trainable: bool = True
+
+    @property
+    def size(self) -> Expr:
+        return product(self.shape)
+
+
+@dataclass
+class Spec:
+    """What a formula returns for one layer."""
+
+    weights: list[W] = field(default_factory=list)
+    output_shape: Shape | list[Shape] | None = None
+    formula: Expr | None = None  # closed form; defaults to the sum of the weights' sizes
+    sublayers: list[LayerCount] = field(default_factory=list)  # wrapped layers, already counted
+    notes: list[str] = field(default_factory=list)
+
+
+Formula = Callable[["Ctx"], Spec]
+FORMULAS: dict[str, Formula] = {}
+# The constructor's positional parameters, so that pasted code like Conv2D(32, 3) can be read.
+POSITIONAL: dict[str, tuple[str, ...]] = {}
+
+
+def layer(*class_names: str, args: tuple[str, ...] = ()) -> Callable[[Formula], Formula]:
+    """Register a formula for one or more Keras layer class names.
+
+    ``args`` names the constructor's leading positional parameters, in order, e.g.
+    ``("filters", "kernel_size", "strides", "padding")`` for convolutions.
+    """
+
+    def register(fn: Formula) -> Formula:
+        for name in class_names:
+            if name in FORMULAS:
+                raise RuntimeError(f"two formulas for {name}")
+            FORMULAS[name] = fn
+            POSITIONAL[name] = tuple(args)
+        return fn
+
+    return register
+
+
+_MISSING = object()
+
+
+class Ctx:
+    """A layer being counted: its config, its input shape(s), and helpers to read them safely."""
+
+    def __init__(self, class_name: str, config: dict, input_shapes: list[Shape], *,
+                 where: str, keras_version: int = 3, named_inputs: dict | None = None):
+        self.class_name = class_name
+        self.config = config
+        self.input_shapes = input_shapes
+        # Inputs passed by keyword in a functional graph, e.g. {"value": (None, 8, 16)}.
+        self.named_inputs = named_inputs or {}
+        self.symbols: list[Sym] = []  # in the order the formula introduced them
+        self.where = where  # "layer 2 'lstm' (LSTM)", for error messages
+        self.keras_version = keras_version
+
+    # -- errors ---------------------------------------------------------------------------
+    def error(self, message: str) -> ParamcountError:
+        return ParamcountError(f"{self.where}: {message}")
+
+    # -- the input ------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return str(self.config.get("name") or self.class_name.lower())
+
+    @property
+    def input_shape(self) -> Shape:
+        """The single input's shape, batch axis first; an error for multi-input layers."""
+        if len(self.input_shapes) != 1:
+            raise self.error(f"expects one input, got {len(self.input_shapes)}")
+        return self.input_shapes[0]
+
+    def rank(self, minimum: int, maximum: int | None = None, shape: Shape | None = None) -> int:
+        """The input's rank (batch axis included), checked against what the layer accepts."""
+        shape = self.input_shape if shape is None else shape
+        n = len(shape)
+        maximum = minimum if maximum is None else maximum
+        if not minimum <= n <= maximum:
+            want = f"{minimum}" if minimum == maximum else f"{minimum} to {maximum}"
+            raise self.error(f"expects an input of rank {want} (batch axis included), "
+                             f"got shape {format_shape(shape)}")
+        return n
+
+    def dim(self, axis: int, what: str, shape: Shape | None = None) -> int:
+        """A known input dimension; the weights depend on it, so it may not be None."""
+        shape = self.input_shape if shape is None else shape
+        try:
+            d = shape[axis]
+        except IndexError:
+            raise self.error(f"input shape {format_shape(shape)} has no axis {axis}") from None
+        if d is None:
+            raise self.error(f"the {what} (axis {axis} of input shape {format_shape(shape)}) "
+                             "must be known to count the weights")
+        return d
+
+    def last_dim(self, what: str = "input features", shape: Shape | None = None) -> int:
+        return self.dim(-1, what, shape)
+
+    # -- the config -----------------------------------------------------------------------
+    def option(self, key: str, default=_MISSING):
+        if key in self.config:
+            return self.config[key]
+        if default is _MISSING:
+            raise self.error(f"config has no '{key}'")
+        return default
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.option(key, default)
+        if not isinstance(value, bool):
+            raise self.error(f"'{key}' must be True or False, got {value!r}")
+        return value
+
+    def integer(self, key: str, default=_MISSING, minimum: int = 1) -> int:
+        value = self.option(key, default)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            need = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
+            raise self.error(f"'{key}' must be {need}, got {value!r}")
+        return value
+
+    def ints(self, key: str, n: int, default=_MISSING, minimum: int = 1) -> tuple[int, ...]:
+        """An int or a tuple of ``n`` ints (kernel_size, strides...), as Keras accepts both."""
+        value = self.option(key, default)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = (value,) * n
+        if not isinstance(value, (list, tuple)) or len(value) != n or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in value):
+            need = "positive integers" if minimum == 1 else f"integers ≥ {minimum}"
+            raise self.error(f"'{key}' must be an integer or {n} {need}, got {value!r}")
+        return tuple(value)
+
+    def choice(self, key: str, options: tuple, default=_MISSING):
+        value = self.option(key, default)
+        if value not in options:
+            raise self.error(f"'{key}' must be one of {', '.join(map(repr, options))}, "
+                             f"got {value!r}")
+        return value
+
+    # -- building the answer -------------------------------------------------------------
+    def sym(self, name: str, value: int, meaning: str, latex: str | None = None) -> Sym:
+        """A symbol of the site-wide table (u = units, m = input features, ...) with its value."""
+        s = Sym(name, value, meaning, latex)
+        self.symbols.append(s)
+        return s
+
+    def sublayer(self, config: dict, input_shapes: Shape | list[Shape], role: str) -> LayerCount:
+        """Count a layer held inside this one (a Bidirectional's LSTM, a TimeDistributed's Dense)."""
+        from ..config import layer_entry
+
+        class_name, sub_config = layer_entry(config, f"{self.where}: {role}")
+        shapes = input_shapes if isinstance(input_shapes, list) else [input_shapes]
+        where = f"{self.where} > {role} '{sub_config.get('name', class_name)}' ({class_name})"
+        return count_layer(class_name, sub_config, shapes, where=where,
+                           keras_version=self.keras_version)
+
+
+def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, where: str,
+                keras_version: int = 3, named_inputs: dict | None = None) -> LayerCount:
+    """Apply the registered formula of ``class_name`` to one layer."""
+    load_formulas()
+    formula = FORMULAS.get(class_name)
+    if formula is None:
+        raise ParamcountError(f"{where}: unknown layer class '{class_name}' — paramcount has no "
+                              "formula for it (custom layers can be measured with --keras)")
+    if not isinstance(config, dict):
+        raise ParamcountError(f"{where}: layer config must be an object, got {type(config).__name__}")
+    ctx = Ctx(class_name, config, input_shapes, where=where, keras_version=keras_version,
+              named_inputs=named_inputs)
+    spec = formula(ctx)
+    frozen = config.get("trainable", True) is False
+    weights = [Weight(w.path, tuple(as_expr(d).value for d in w.shape), w.trainable and not frozen,
+                      tuple(as_expr(d).text() for d in w.shape)) for w in spec.weights]
+    expr = spec.formula if spec.formula is not None else total(w.size for w in spec.weights)
+    for sub in spec.sublayers:
+        weights += [Weight(f"{sub.name}/{w.path}", w.shape, w.trainable and not frozen,
+                           w.symbolic) for w in sub.weights]
+    if expr.value != sum(prod(w.shape) for w in weights):  # the closed form must match the weights
+        raise AssertionError(f"{class_name}: formula {expr.text()} = {expr.value} "
+                             f"but weights sum to {sum(prod(w.shape) for w in weights)}")
+    notes = list(spec.notes)
+    if frozen and weights:
+        notes.append("trainable=False: every weight of this layer is non-trainable")
+    used = {s.name for s in expr.symbols()}
+    symbols = [s for s in ctx.symbols if s.name in used]
+    for sub in spec.sublayers:
+        symbols += [s for s in sub.symbols if s.name not in {t.name for t in symbols}]
+    return LayerCount(
+        name=ctx.name, class_name=class_name, weights=weights, expr=expr, symbol_list=symbols,
+        input_shape=input_shapes[0] if len(input_shapes) == 1 else list(input_shapes),
+        output_shape=spec.output_shape, sublayers=spec.sublayers, notes=notes)
+
+
+def format_shape(shape) -> str:
+    if isinstance(shape, list):
+        return "[" + ", ".join(format_shape(s) for s in shape) + "]"
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+_loaded = False
+
+
+def load_formulas() -> None:
+    """Import every module of this package once, so their @layer decorators register."""
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+    import pkgutil
+
+    from .. import formulas
+
+    for info in pkgutil.iter_modules(formulas.__path__):
+        importlib.import_module(f"{formulas.__name__}.{info.name}")
+    _loaded = True

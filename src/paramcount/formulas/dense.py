@@ -1,0 +1,27 @@
+"""Dense: a kernel on the last axis, plus a bias."""
+
+from __future__ import annotations
+
+from .base import Ctx, Spec, W, layer
+
+
+def with_lora(ctx: Ctx, weights: list[W], fan_in, fan_out) -> list[W]:
+    """With ``lora_rank`` r set, Keras freezes the kernel (the first weight) and appends two
+    trainable low-rank factors, ``lora_kernel_a`` (fan_in, r) and ``lora_kernel_b`` (r, fan_out)."""
+    if not ctx.option("lora_rank", None):
+        return weights
+    r = ctx.sym("r", ctx.integer("lora_rank"), "LoRA rank")
+    kernel, *rest = weights
+    return [W(kernel.path, kernel.shape, trainable=False), *rest,
+            W("lora_kernel_a", (fan_in, r)), W("lora_kernel_b", (r, fan_out))]
+
+
+@layer("Dense", args=("units", "activation", "use_bias"))
+def dense(ctx: Ctx) -> Spec:
+    ctx.rank(2, 99)
+    m = ctx.sym("m", ctx.last_dim(), "input features (last axis of the input)")
+    n = ctx.sym("n", ctx.integer("units"), "units (output features)")
+    weights = [W("kernel", (m, n))]
+    if ctx.flag("use_bias", True):
+        weights.append(W("bias", (n,)))
+    return Spec(with_lora(ctx, weights, m, n), output_shape=(*ctx.input_shape[:-1], n.value))

@@ -1,0 +1,67 @@
+"""Bidirectional and TimeDistributed: layers that hold another layer."""
+
+from __future__ import annotations
+
+from .base import Ctx, Spec, layer
+
+
+def _strip(name: str, prefix: str) -> str:
+    return name[len(prefix):] if name.startswith(prefix) else name
+
+
+@layer("Bidirectional", args=("layer", "merge_mode"))
+def bidirectional(ctx: Ctx) -> Spec:
+    inner = ctx.option("layer")
+    if not isinstance(inner, dict):
+        raise ctx.error("needs a 'layer' to wrap")
+    merge_mode = ctx.choice("merge_mode", ("concat", "sum", "mul", "ave", None), "concat")
+    forward_cfg = _renamed(inner, "forward_")
+    backward_entry = ctx.option("backward_layer", None)
+    backward_cfg = backward_entry if isinstance(backward_entry, dict) else _renamed(
+        inner, "backward_")
+    forward = ctx.sublayer(forward_cfg, ctx.input_shape, "forward layer")
+    backward = ctx.sublayer(backward_cfg, ctx.input_shape, "backward layer")
+    # Two copies of the same layer: 2·(its formula); a custom backward layer: the sum.
+    same = forward.expr.text() == backward.expr.text() and forward.params == backward.params
+    formula = 2 * forward.expr if same else forward.expr + backward.expr
+    return Spec(output_shape=_merged(forward.output_shape, backward.output_shape, merge_mode),
+                formula=formula, sublayers=[forward, backward])
+
+
+def _renamed(entry: dict, prefix: str) -> dict:
+    config = dict(entry.get("config") or {})
+    base = config.get("name") or str(entry.get("class_name", "layer")).lower()
+    config["name"] = prefix + _strip(_strip(base, "forward_"), "backward_") \
+        if prefix == "forward_" else prefix + _strip(base, "backward_")
+    return {**entry, "config": config}
+
+
+def _merged(fwd, bwd, merge_mode):
+    fwd_list = fwd if isinstance(fwd, list) else [fwd]
+    bwd_list = bwd if isinstance(bwd, list) else [bwd]
+    out_f, out_b = fwd_list[0], bwd_list[0]
+    if merge_mode == "concat":
+        out = [(*out_f[:-1], None if out_f[-1] is None or out_b[-1] is None
+                else out_f[-1] + out_b[-1])]
+    elif merge_mode is None:
+        out = [out_f, out_b]
+    else:
+        out = [out_f]
+    states = fwd_list[1:] + bwd_list[1:]
+    outs = out + states
+    return outs[0] if len(outs) == 1 else outs
+
+
+@layer("TimeDistributed", args=("layer",))
+def time_distributed(ctx: Ctx) -> Spec:
+    inner = ctx.option("layer")
+    if not isinstance(inner, dict):
+        raise ctx.error("needs a 'layer' to wrap")
+    ctx.rank(3, 99)
+    batch, steps, *rest = ctx.input_shape
+    sub = ctx.sublayer(inner, (batch, *rest), "wrapped layer")
+    out = sub.output_shape
+    if isinstance(out, list):
+        raise ctx.error("the wrapped layer must return a single tensor")
+    return Spec(output_shape=(batch, steps, *out[1:]), formula=sub.expr, sublayers=[sub],
+                notes=["the wrapped layer is applied to every timestep with the same weights"])

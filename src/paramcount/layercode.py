@@ -1,0 +1,120 @@
+"""Reading a layer written as Keras code, such as ``Bidirectional(LSTM(128))``, as data.
+
+The text is parsed with :mod:`ast` and only literals and layer calls are accepted: nothing is
+ever evaluated, so pasting code here is safe.
+
+>>> print(parse_layer("layers.Dense(20, use_bias=False)"))
+#> {'class_name': 'Dense', 'config': {'units': 20, 'use_bias': False, 'name': 'dense'}}
+>>> print(parse_shape("(28, 28)"))
+#> (None, 28, 28)
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+
+from .errors import ParamcountError
+from .formulas.base import FORMULAS, POSITIONAL, load_formulas
+
+__all__ = ["parse_layer", "parse_shape"]
+
+# Arguments whose value may be any call (an initializer, a regularizer...): none changes a count.
+_OPAQUE = re.compile(r"(initializer|regularizer|constraint|activation|dtype|seed)$")
+
+
+def parse_layer(code: str) -> dict:
+    """A layer config (``{"class_name": ..., "config": {...}}``) from one layer's Keras code."""
+    load_formulas()
+    text = code.strip()
+    if not text:
+        raise ParamcountError("empty layer code: write a layer such as LSTM(128)")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        column = f" at column {e.offset}" if e.offset else ""
+        raise ParamcountError(f"cannot read layer code{column}: {e.msg}") from None
+    node = tree.body
+    if not isinstance(node, ast.Call):
+        raise ParamcountError("layer code must be a call such as LSTM(128), "
+                              f"got {ast.unparse(node)!r}")
+    return _layer(node)
+
+
+def _class_name(func: ast.expr) -> str:
+    # keras.layers.LSTM, layers.LSTM, tf.keras.layers.LSTM and LSTM all name LSTM
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    raise ParamcountError(f"cannot read {ast.unparse(func)!r} as a layer class")
+
+
+def _layer(call: ast.Call) -> dict:
+    class_name = _class_name(call.func)
+    if class_name not in FORMULAS:
+        close = difflib.get_close_matches(class_name, FORMULAS, n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ParamcountError(f"unknown layer '{class_name}'{hint}")
+    positional = POSITIONAL.get(class_name, ())
+    if len(call.args) > len(positional):
+        raise ParamcountError(f"{class_name}: too many positional arguments "
+                              f"(it takes {len(positional)}: {', '.join(positional) or 'none'})")
+    config: dict = {}
+    for key, value in zip(positional, call.args):
+        config[key] = _value(value, key, class_name)
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            raise ParamcountError(f"{class_name}: **kwargs cannot be read")
+        if keyword.arg in config:
+            raise ParamcountError(f"{class_name}: '{keyword.arg}' given twice")
+        config[keyword.arg] = _value(keyword.value, keyword.arg, class_name)
+    config.setdefault("name", _snake_case(class_name))
+    return {"class_name": class_name, "config": config}
+
+
+def _value(node: ast.expr, key: str, class_name: str):
+    if isinstance(node, ast.Call):
+        if _OPAQUE.search(key):
+            return ast.unparse(node)  # kept as text: it does not change any count
+        return _layer(node)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [_value(e, key, class_name) for e in node.elts]
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        raise ParamcountError(f"{class_name}: cannot read {key}={ast.unparse(node)} "
+                              "(only numbers, strings, True/False/None, tuples and layers)") from None
+
+
+def parse_shape(text: str) -> tuple:
+    """An input shape without the batch axis, e.g. ``"(28, 28)"``; returns it with the batch axis.
+
+    ``None`` stands for a size that may vary (timesteps, usually).
+    """
+    raw = text.strip()
+    if not raw:
+        raise ParamcountError("empty input shape: write one such as (28, 28)")
+    try:
+        value = ast.literal_eval(raw if raw[0] in "([" else f"({raw},)")
+    except (ValueError, SyntaxError, TypeError):
+        raise ParamcountError(f"cannot read input shape {raw!r}: write it as a tuple "
+                              "such as (28, 28) or (None, 8)") from None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, (tuple, list)) or not value:
+        raise ParamcountError(f"input shape must be a non-empty tuple, got {raw!r}")
+    for d in value:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, int)):
+            raise ParamcountError(f"input shape sizes must be integers or None, got {d!r}")
+        if d is not None and d <= 0:
+            raise ParamcountError(f"input shape sizes must be positive, got {d}")
+    return (None, *value)
+
+
+def _snake_case(name: str) -> str:
+    """The default name Keras gives a layer of this class (``BatchNormalization`` →
+    ``batch_normalization``, ``Conv2D`` → ``conv2d``)."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()

@@ -1,0 +1,140 @@
+"""What a count returns: models, layers and weights, with their derivations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+
+from .expr import Expr, Sym
+
+Shape = tuple  # of int | None; the batch axis first, as Keras writes it
+
+
+@dataclass(frozen=True)
+class Weight:
+    """One weight tensor, named by its path inside its layer as Keras names it."""
+
+    path: str  # e.g. "lstm_cell/kernel", or "forward_lstm/lstm_cell/kernel" in a Bidirectional
+    shape: tuple[int, ...]
+    trainable: bool = True
+    symbolic: tuple[str, ...] | None = None  # the shape over symbols, e.g. ("m", "4·u")
+
+    @property
+    def name(self) -> str:
+        """The last part of the path: ``kernel``, ``recurrent_kernel``, ``bias``, ``gamma``..."""
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def size(self) -> int:
+        return prod(self.shape)
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "name": self.name, "shape": list(self.shape),
+                "symbolic_shape": list(self.symbolic) if self.symbolic else None,
+                "size": self.size, "trainable": self.trainable}
+
+
+@dataclass
+class LayerCount:
+    """The count of one layer, with how it was derived."""
+
+    name: str
+    class_name: str
+    weights: list[Weight]
+    expr: Expr  # the closed-form formula over the layer's symbols
+    input_shape: Shape | list[Shape] | None = None
+    output_shape: Shape | list[Shape] | None = None
+    sublayers: list[LayerCount] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    measured: bool = False  # True when the number comes from running Keras, not from a formula
+    symbol_list: list[Sym] | None = None  # in the order the formula defines them
+
+    @property
+    def params(self) -> int:
+        return sum(w.size for w in self.weights)
+
+    @property
+    def trainable(self) -> int:
+        return sum(w.size for w in self.weights if w.trainable)
+
+    @property
+    def non_trainable(self) -> int:
+        return self.params - self.trainable
+
+    @property
+    def symbols(self) -> list[Sym]:
+        """The symbols the formula uses, with their values: u = units, m = input features..."""
+        return self.symbol_list if self.symbol_list is not None else self.expr.symbols()
+
+    @property
+    def formula(self) -> str:
+        """The formula in symbols, e.g. ``4·u·(m + u + 1)``."""
+        return self.expr.text()
+
+    @property
+    def derivation(self) -> list[str]:
+        """The derivation, one step a line, with the numbers substituted."""
+        from .explain import derivation_lines
+
+        return derivation_lines(self)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "class_name": self.class_name,
+            "params": self.params,
+            "trainable": self.trainable,
+            "non_trainable": self.non_trainable,
+            "input_shape": _shape_json(self.input_shape),
+            "output_shape": _shape_json(self.output_shape),
+            "formula": self.formula,
+            "formula_latex": self.expr.latex(),
+            "symbols": [{"name": s.name, "value": s.value, "meaning": s.meaning}
+                        for s in self.symbols],
+            "weights": [w.to_dict() for w in self.weights],
+            "derivation": self.derivation,
+            "sublayers": [s.to_dict() for s in self.sublayers],
+            "notes": list(self.notes),
+            "measured": self.measured,
+        }
+
+
+@dataclass
+class ModelCount:
+    """The count of a whole model: the totals ``model.summary()`` prints, layer by layer."""
+
+    name: str
+    class_name: str
+    layers: list[LayerCount]
+    keras_version: int = 3  # the config layout that was read: 2 (tf.keras / tf-keras) or 3
+
+    @property
+    def total(self) -> int:
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def trainable(self) -> int:
+        return sum(layer.trainable for layer in self.layers)
+
+    @property
+    def non_trainable(self) -> int:
+        return self.total - self.trainable
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "class_name": self.class_name,
+            "keras_config_version": self.keras_version,
+            "total": self.total,
+            "trainable": self.trainable,
+            "non_trainable": self.non_trainable,
+            "layers": [layer.to_dict() for layer in self.layers],
+        }
+
+
+def _shape_json(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, list):
+        return [_shape_json(s) for s in shape]
+    return list(shape)
