@@ -1,0 +1,39 @@
+"""Shared test setup. TensorFlow reads its log level at import, so set it before any test imports it."""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+# --- The built site: one `mkdocs build --strict` per session, shared by test_site.py and browser/.
+
+@dataclass(frozen=True)
+class SiteBuild:
+    directory: Path
+    log: str
+    returncode: int
+
+
+@pytest.fixture(scope="session")
+def site_build(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    directory = tmp_path_factory.mktemp("built") / "site"
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(directory)]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # Material's end-of-life notice is not ours
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    return SiteBuild(directory, done.stdout + done.stderr, done.returncode)
+
+
+@pytest.fixture(scope="session")
+def built_site(site_build: SiteBuild) -> Path:
+    """The directory of the strictly built site; the test fails if the build does."""
+    if site_build.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{site_build.log}", pytrace=False)
+    return site_build.directory
