@@ -40,6 +40,7 @@ class Spec:
     output_shape: Shape | list[Shape] | None = None
     formula: Expr | None = None  # closed form; defaults to the sum of the weights' sizes
     sublayers: list[LayerCount] = field(default_factory=list)  # wrapped layers, already counted
+    prefix_sublayers: bool = True  # name sublayer weights "inner_name/kernel" (else just "kernel")
     notes: list[str] = field(default_factory=list)
 
 
@@ -203,7 +204,8 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
                       tuple(as_expr(d).text() for d in w.shape)) for w in spec.weights]
     expr = spec.formula if spec.formula is not None else total(w.size for w in spec.weights)
     for sub in spec.sublayers:
-        weights += [Weight(f"{sub.name}/{w.path}", w.shape, w.trainable and not frozen,
+        prefix = f"{sub.name}/" if spec.prefix_sublayers else ""
+        weights += [Weight(prefix + w.path, w.shape, w.trainable and not frozen,
                            w.symbolic) for w in sub.weights]
     if expr.value != sum(prod(w.shape) for w in weights):  # the closed form must match the weights
         raise AssertionError(f"{class_name}: formula {expr.text()} = {expr.value} "

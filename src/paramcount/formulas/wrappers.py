@@ -63,5 +63,7 @@ def time_distributed(ctx: Ctx) -> Spec:
     out = sub.output_shape
     if isinstance(out, list):
         raise ctx.error("the wrapped layer must return a single tensor")
+    # tf-keras names the weights "time_distributed/kernel"; Keras 3 "time_distributed/dense/kernel".
     return Spec(output_shape=(batch, steps, *out[1:]), formula=sub.expr, sublayers=[sub],
+                prefix_sublayers=ctx.keras_version >= 3,
                 notes=["the wrapped layer is applied to every timestep with the same weights"])

@@ -1,0 +1,110 @@
+"""Compare paramcount with real Keras, model by model: the oracle for the property-based tests.
+
+    from keras_compare import assert_matches_keras
+    assert_matches_keras(model)            # a built Keras 3 model
+    assert_matches_keras(model, tf_keras=True)   # a tf-keras (Keras 2) model
+
+It checks total, trainable and non-trainable counts, every top-level layer's counts, and every
+weight's path (relative to its top-level layer) and shape — on the config as Keras writes it and
+again with every ``build_config`` removed, so shapes must come from the inputs alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections import Counter
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import paramcount  # noqa: E402
+
+
+def keras_facts(model) -> dict:
+    """What Keras itself says: totals, and per top-level layer its counts and weights."""
+    layers = []
+    for layer in model.layers:
+        weights = []
+        for w in layer.weights:
+            path = getattr(w, "path", None) or w.name
+            path = path.split(":")[0]
+            # Keep the path below the top-level layer: "sequential/lstm/lstm_cell/kernel" ->
+            # "lstm_cell/kernel" for layer "lstm".
+            parts = path.split("/")
+            if layer.name in parts:
+                parts = parts[parts.index(layer.name) + 1:]
+            weights.append(("/".join(parts), tuple(int(d) for d in w.shape), bool(w.trainable)))
+        trainable = sum(int(_size(w)) for w in layer.trainable_weights)
+        non_trainable = sum(int(_size(w)) for w in layer.non_trainable_weights)
+        layers.append({"name": layer.name, "class_name": type(layer).__name__,
+                       "params": trainable + non_trainable, "trainable": trainable,
+                       "non_trainable": non_trainable, "weights": weights})
+    trainable = sum(int(_size(w)) for w in model.trainable_weights)
+    non_trainable = sum(int(_size(w)) for w in model.non_trainable_weights)
+    return {"total": int(model.count_params()), "trainable": trainable,
+            "non_trainable": non_trainable, "layers": layers}
+
+
+def _size(w) -> int:
+    n = 1
+    for d in w.shape:
+        n *= int(d)
+    return n
+
+
+def strip_build_config(config):
+    """The same config with every ``build_config`` / ``build_input_shape`` removed."""
+    config = copy.deepcopy(config)
+
+    def walk(x):
+        if isinstance(x, dict):
+            x.pop("build_config", None)
+            x.pop("build_input_shape", None)
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(config)
+    return config
+
+
+def paramcount_facts(config) -> dict:
+    counted = paramcount.count(config)
+    return {
+        "total": counted.total, "trainable": counted.trainable,
+        "non_trainable": counted.non_trainable,
+        "layers": [{"name": layer.name, "class_name": layer.class_name, "params": layer.params,
+                    "trainable": layer.trainable, "non_trainable": layer.non_trainable,
+                    "weights": [(w.path, tuple(w.shape), w.trainable) for w in layer.weights]}
+                   for layer in counted.layers],
+    }
+
+
+def assert_matches_keras(model, *, compare_paths: bool = True) -> None:
+    """Fail with a readable diff unless paramcount agrees with Keras on ``model``."""
+    expected = keras_facts(model)
+    config = json.loads(model.to_json())
+    for label, cfg in (("as saved", config), ("without build_config", strip_build_config(config))):
+        got = paramcount_facts(cfg)
+        for key in ("total", "trainable", "non_trainable"):
+            assert got[key] == expected[key], f"{label}: {key} {got[key]} != Keras {expected[key]}"
+        # Keras 3 lists InputLayers of functional models in model.layers; compare weighted rows.
+        want_layers = {row["name"]: row for row in expected["layers"]}
+        for row in got["layers"]:
+            want = want_layers.get(row["name"])
+            assert want is not None, f"{label}: paramcount has layer {row['name']!r}, Keras not"
+            for key in ("params", "trainable", "non_trainable"):
+                assert row[key] == want[key], (
+                    f"{label}: layer {row['name']} {key} {row[key]} != Keras {want[key]}")
+            if compare_paths:
+                assert Counter(row["weights"]) == Counter(want["weights"]), (
+                    f"{label}: layer {row['name']} weights\n  paramcount {row['weights']}\n"
+                    f"  Keras      {want['weights']}")
+            else:
+                assert Counter((s, t) for _, s, t in row["weights"]) == Counter(
+                    (s, t) for _, s, t in want["weights"]), f"{label}: layer {row['name']} shapes"
+        missing = set(want_layers) - {row["name"] for row in got["layers"]}
+        assert not missing, f"{label}: Keras has layers paramcount does not list: {missing}"
