@@ -35,5 +35,7 @@ def site_build(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
 def built_site(site_build: SiteBuild) -> Path:
     """The directory of the strictly built site; the test fails if the build does."""
     if site_build.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{site_build.log}", pytrace=False)
+        problems = [line for line in site_build.log.splitlines() if "WARNING" in line or "ERROR" in line]
+        pytest.fail("mkdocs build --strict failed:\n" + "\n".join(problems or [site_build.log]),
+                    pytrace=False)
     return site_build.directory

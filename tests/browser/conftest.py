@@ -1,0 +1,87 @@
+"""Fixtures for driving the built site in headless Chromium (Playwright, sync API).
+
+- `site_url`: the strictly built site (`built_site`) served by http.server on 127.0.0.1, e.g.
+  "http://127.0.0.1:40123/"; nothing else is reachable from the browser.
+- `browser`: Chromium, once per session. Without Chromium the tests skip, and under CI=true fail.
+- `page`: a fresh context and page per test; `browser_log` records what that page asked for and
+  which errors it logged (ask for both fixtures to use it).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from site_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, BrowserLog, watch
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _chromium_or_skip() -> None:
+    """Skip when Chromium is truly absent; in CI a missing browser is a failure, not a pass."""
+    problem = None
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problem = "playwright is not installed"
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        problem = f"no Chromium at {CHROMIUM} (set CHROMIUM=/path/to/chromium)"
+    if problem:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"{problem}: CI must run the browser tests", pytrace=False)
+        pytest.skip(problem)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser_context(browser, site_url: str):
+    context = browser.new_context(viewport=DESKTOP, base_url=site_url)
+    context.browser_log = watch(context, site_url)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    return browser_context.new_page()
+
+
+@pytest.fixture
+def browser_log(browser_context, page) -> BrowserLog:
+    return browser_context.browser_log

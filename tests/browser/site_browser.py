@@ -1,0 +1,44 @@
+"""Driving Chromium for the site's browser tests: where it is, how it starts, and a log of what a
+page asked for and which errors it reported. Used by conftest.py and by the tests themselves."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@dataclass
+class BrowserLog:
+    """What a page did besides showing itself: every request, and every error it reported."""
+
+    origin: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def elsewhere(self) -> list[str]:
+        """Requests to any host but the local server (data: and blob: URLs are in the page)."""
+        return [url for url in self.requests
+                if not url.startswith((self.origin, "data:", "blob:", "about:"))]
+
+
+def watch(context, origin: str) -> BrowserLog:
+    """Record a context's requests and errors; block other hosts so an offline test cannot hang."""
+    log = BrowserLog(origin)
+    context.on("request", lambda request: log.requests.append(request.url))
+    context.route(re.compile("^(?!" + re.escape(origin) + ")"), lambda route: route.abort())
+
+    def on_page(page) -> None:
+        page.on("console", lambda message: message.type == "error" and log.errors.append(
+            f"console: {message.text} ({message.location.get('url', '')})"))
+        page.on("pageerror", lambda error: log.errors.append(f"uncaught: {error}"))
+
+    context.on("page", on_page)
+    return log

@@ -1,0 +1,178 @@
+"""Every page of the built site in Chromium: math drawn natively with no raw TeX left, nothing asked
+of another host, no console errors, no sideways scrolling on a phone, and a working dark mode.
+
+Each page is visited once at desktop width and once at phone width (`audits`); the tests below
+each read one aspect of those visits, and name every page that fails it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from site_browser import DESKTOP, PHONE, BrowserLog, watch
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The text a reader sees, outside code: TeX delimiters or commands there mean math was not drawn.
+VISIBLE_TEXT = """() => {
+  const copy = document.body.cloneNode(true);
+  copy.querySelectorAll("pre, code, script, style, math, textarea").forEach((e) => e.remove());
+  return copy.textContent;
+}"""
+RAW_TEX = re.compile(r"\\[()\[\]]|\$\$|\\(?:cdot|frac|text|times|underbrace|left|right|sum)\b")
+
+MATH = """() => [...document.querySelectorAll(".arithmatex")].map((wrapper) => {
+  const math = wrapper.querySelector("math");
+  if (!math) return {drawn: false, why: "no <math> in " + wrapper.textContent.slice(0, 40)};
+  if (!wrapper.checkVisibility()) return {drawn: true};  // e.g. the collapsed mobile table of contents
+  const box = math.getBoundingClientRect(), display = getComputedStyle(math).display;
+  return {drawn: box.width > 0 && box.height > 0 && display.includes("math"),
+          why: `display ${display}, ${box.width}x${box.height}`};
+})"""
+
+# Elements that stick out past the right edge of the viewport, to say *what* is too wide.
+OVERFLOW = """() => {
+  const width = window.innerWidth;
+  const wide = document.documentElement.scrollWidth;
+  if (wide <= width) return null;
+  const culprits = [...document.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > width + 1 && e.offsetParent !== null)
+    .slice(-3).map((e) => e.tagName.toLowerCase() + (e.className ? "." + e.className : ""));
+  return `page is ${wide}px wide on a ${width}px screen; widest: ${culprits.join(", ")}`;
+}"""
+
+LAYOUT_SHIFT = """() => new Promise((done) => {
+  let total = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+  }).observe({type: "layout-shift", buffered: true});
+  setTimeout(() => done(total), 50);
+})"""
+
+SCHEME = """() => [document.body.getAttribute("data-md-color-scheme"),
+                  getComputedStyle(document.body).backgroundColor]"""
+
+
+def page_paths(site: Path) -> list[str]:
+    """URL paths of every page in the built site (each index.html, and the 404 page)."""
+    paths = [p.relative_to(site).as_posix().removesuffix("index.html") for p in site.rglob("index.html")]
+    return sorted(paths) + ["404.html"]
+
+
+def source_has_math(path: str) -> bool:
+    """Whether the page's Markdown (outside code) writes math, so the page must show <math>."""
+    stem = path.rstrip("/") or "index"
+    for markdown in (ROOT / "docs" / f"{stem}.md", ROOT / "docs" / stem / "index.md"):
+        if markdown.exists():
+            text = re.sub(r"(```|~~~).*?\1|`[^`\n]*`", "", markdown.read_text(), flags=re.DOTALL)
+            return bool(re.search(r"\\\(|\\\[|\$\$|(?<![\\$])\$[^$\s][^$\n]*\$", text))
+    return False
+
+
+@dataclass
+class Audit:
+    path: str
+    log: BrowserLog
+    raw_tex: list[str] = field(default_factory=list)
+    math: list[dict] = field(default_factory=list)
+    layout_shift: float = 0.0
+    phone_overflow: str | None = None
+    schemes: list[list[str]] = field(default_factory=list)
+
+
+def visit(browser, site_url: str, path: str) -> Audit:
+    audit = Audit(path, BrowserLog(site_url))
+    # Desktop: requests, errors, math, layout shift, dark mode.
+    context = browser.new_context(viewport=DESKTOP)
+    audit.log = watch(context, site_url)
+    page = context.new_page()
+    page.goto(site_url + path, wait_until="networkidle")
+    audit.raw_tex = RAW_TEX.findall(page.evaluate(VISIBLE_TEXT))
+    audit.math = page.evaluate(MATH)
+    audit.layout_shift = page.evaluate(LAYOUT_SHIFT)
+    audit.schemes.append(page.evaluate(SCHEME))
+    page.add_style_tag(content="* { transition: none !important }")  # read colours without waiting
+    for _ in range(2):  # to dark and back
+        page.locator("form[data-md-component=palette] label:not([hidden])").first.click()
+        page.wait_for_function("s => document.body.getAttribute('data-md-color-scheme') !== s",
+                               arg=audit.schemes[-1][0])
+        audit.schemes.append(page.evaluate(SCHEME))
+    context.close()
+    # Phone: no sideways scrolling.
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    phone_log = watch(context, site_url)
+    page = context.new_page()
+    page.goto(site_url + path, wait_until="load")
+    audit.phone_overflow = page.evaluate(OVERFLOW)
+    context.close()
+    audit.log.requests += phone_log.requests
+    audit.log.errors += phone_log.errors
+    return audit
+
+
+@pytest.fixture(scope="session")
+def audits(browser, site_url: str, built_site: Path) -> list[Audit]:
+    return [visit(browser, site_url, path) for path in page_paths(built_site)]
+
+
+def test_every_page_was_visited(audits, built_site: Path):
+    assert len(audits) == len(page_paths(built_site)) > 1
+
+
+def test_nothing_is_requested_from_another_host(audits):
+    assert {a.path: a.log.elsewhere for a in audits if a.log.elsewhere} == {}
+
+
+def test_no_console_errors(audits):
+    assert {a.path: a.log.errors for a in audits if a.log.errors} == {}
+
+
+def test_no_raw_tex_is_visible(audits):
+    assert {a.path: a.raw_tex for a in audits if a.raw_tex} == {}
+
+
+def test_math_is_drawn_as_mathml(audits):
+    undrawn = {a.path: [m["why"] for m in a.math if not m["drawn"]] for a in audits}
+    assert {path: why for path, why in undrawn.items() if why} == {}
+
+
+def test_pages_that_write_math_show_math(audits):
+    missing = [a.path for a in audits if source_has_math(a.path) and not a.math]
+    assert not missing
+
+
+def test_math_causes_no_layout_shift(audits):
+    assert {a.path: a.layout_shift for a in audits if a.layout_shift > 0.01} == {}
+
+
+def test_no_page_is_wider_than_a_phone(audits):
+    assert {a.path: a.phone_overflow for a in audits if a.phone_overflow} == {}
+
+
+def test_dark_mode_toggle_switches_scheme_and_colours(audits):
+    broken = {}
+    for a in audits:
+        (first, first_bg), (second, second_bg), (third, third_bg) = a.schemes
+        if not (first == "default" and second == "slate" and third == "default"
+                and first_bg != second_bg and third_bg == first_bg):
+            broken[a.path] = a.schemes
+    assert broken == {}
+
+
+def test_heading_link_copies_the_section_url(browser, site_url: str, built_site: Path):
+    context = browser.new_context(viewport=DESKTOP)
+    log = watch(context, site_url)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/"))
+    page = context.new_page()
+    page.goto(site_url + "contributing/")
+    link = page.locator("h2 a.headerlink").first
+    anchor = link.get_attribute("href")
+    link.click()
+    page.wait_for_selector("a.headerlink[data-copied]")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    context.close()
+    assert anchor.startswith("#") and copied == f"{site_url}contributing/{anchor}"
+    assert log.errors == []
