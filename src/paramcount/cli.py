@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "explain" and _looks_like_code(args.model):
             layer = explain_layer(args.model, args.input_shape)
             print(json.dumps(layer.to_dict(), indent=2) if args.json else
-                  explain_layer_text(layer) + f"\n\nTotal params: {layer.params:,}")
+                  explain_layer_text(layer) + f"\nTotal params: {layer.params:,}")
             return 0
         model = count(_read(args.model), args.input_shape)
         if args.json:

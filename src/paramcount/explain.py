@@ -51,9 +51,8 @@ def explain_layer_text(layer: LayerCount) -> str:
 
 
 def explain_model(model: ModelCount) -> str:
-    parts = [f'Model "{model.name}" ({model.class_name}, Keras {model.keras_version} config)', ""]
-    for layer in model.layers:
-        parts += [explain_layer_text(layer), ""]
+    parts = [f'Model "{model.name}" ({model.class_name}, Keras {model.keras_version} config)']
+    parts += [explain_layer_text(layer) for layer in model.layers]
     parts.append(_totals(model))
     return "\n".join(parts)
 
