@@ -44,11 +44,12 @@ def parse_layer(code: str) -> dict:
 
 def _class_name(func: ast.expr) -> str:
     # keras.layers.LSTM, layers.LSTM, tf.keras.layers.LSTM and LSTM all name LSTM
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    raise ParamcountError(f"cannot read {ast.unparse(func)!r} as a layer class")
+    node = func
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    if not isinstance(node, ast.Name):
+        raise ParamcountError(f"cannot read {ast.unparse(func)!r} as a layer class")
+    return func.attr if isinstance(func, ast.Attribute) else func.id
 
 
 def _layer(call: ast.Call) -> dict:
