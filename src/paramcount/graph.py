@@ -1,20 +1,27 @@
 """Carrying shapes through a model: Sequential stacks and functional graphs, Keras 2 and 3.
 
-Every layer's weights depend only on the shape of its first input, so the graph is walked from
-the model's inputs, each layer counted once (shared layers too) when its first call is reached.
-``build_config`` is never needed: shapes come from the inputs alone.
+A layer's weights depend only on the shapes of its first call, so the graph is walked from the
+model's inputs, each layer counted once (shared layers too) at its first call. ``build_config``
+is never needed: shapes come from the inputs. Only where paramcount cannot work a shape out (a
+``Lambda`` without ``output_shape``, an op it has no rule for) does it use the shape Keras
+recorded in the config where that tensor is consumed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .config import keras_major, layer_entry, load_model_config
 from .errors import ParamcountError
+from .expr import Num
 from .formulas.base import count_layer, format_shape
+from .formulas.ops import OP_MODULES, Tensor, op_name, op_output_shape
 from .result import LayerCount, ModelCount, Shape
 
 __all__ = ["count_model", "count_graph", "MODEL_CLASSES"]
 
 MODEL_CLASSES = ("Sequential", "Functional", "Model")
+TF_OP_LAYERS = ("TFOpLambda", "SlicingOpLambda")  # tf-keras: an op wrapped as a layer
 
 
 def count_model(source, input_shape: Shape | None = None) -> ModelCount:
@@ -49,8 +56,9 @@ def _shape(value, where: str) -> Shape:
     if not isinstance(value, (list, tuple)) or not all(
             d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in value):
         raise ParamcountError(f"{where}: invalid shape {value!r}")
-    if any(d is not None and d < 0 for d in value):
-        raise ParamcountError(f"{where}: negative size in shape {format_shape(tuple(value))}")
+    if any(d is not None and d <= 0 for d in value):
+        raise ParamcountError(f"{where}: sizes must be positive, got shape "
+                              f"{format_shape(tuple(value))}")
     return tuple(value)
 
 
@@ -62,8 +70,16 @@ def input_layer_shape(config: dict, where: str) -> Shape | None:
     for key in ("shape", "input_shape"):
         if config.get(key) is not None:
             return (None, *_shape(config[key], where))
+    if config.get("input_dim") is not None:  # Keras 1/2 style: Dense(3, input_dim=5)
+        return (None, *_shape([config["input_dim"]], where))
     return None
 
+
+def _zero_layer(name: str, class_name: str, shape, output) -> LayerCount:
+    return LayerCount(name, class_name, [], Num(0), shape, output)
+
+
+# --- Sequential ------------------------------------------------------------------------------
 
 def _sequential(config, entries, input_shapes, version, where):
     shape = input_shapes[0] if input_shapes else None
@@ -86,9 +102,15 @@ def _sequential(config, entries, input_shapes, version, where):
                 "--input-shape")
         position += 1
         label = f"{where}: layer {position} '{layer_config.get('name', class_name)}' ({class_name})"
-        counted.append(count_layer(class_name, layer_config, [shape], where=label,
-                                   keras_version=version))
-        out = counted[-1].output_shape
+        layer = count_layer(class_name, layer_config, [shape], where=label,
+                            keras_version=version)
+        counted.append(layer)
+        out = layer.output_shape
+        if out is None:  # e.g. a Lambda without output_shape: the next layer was built on it
+            out = _next_build_shape(entries, i, version)
+            if out is None:
+                raise ParamcountError(f"{label}: {_unknown_reason(class_name)}")
+            layer.output_shape = out
         if isinstance(out, list):
             if len(out) != 1:
                 raise ParamcountError(f"{label}: returns {len(out)} tensors; a Sequential layer "
@@ -105,25 +127,106 @@ def _build_input_shape(config, where):
     return _shape(value, f"{where}: build_input_shape")
 
 
+def _next_build_shape(entries, i, version):
+    """The input shape the next layer recorded when it was built, if the config kept it."""
+    if i + 1 >= len(entries) or not isinstance(entries[i + 1], dict):
+        return None
+    build = entries[i + 1].get("build_config")
+    shape = build.get("input_shape") if isinstance(build, dict) else None
+    try:
+        return _shape(shape, "") if shape is not None else None
+    except ParamcountError:
+        return None
+
+
+def _unknown_reason(class_name: str) -> str:
+    if class_name == "Lambda":
+        return ("the Lambda has no output_shape and its code is not run, so its output shape "
+                "is unknown; save the model with Lambda(..., output_shape=...)")
+    return "paramcount cannot work out this layer's output shape, and the config does not record it"
+
+
 # --- functional graphs -------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Ref:
+    """A tensor a call receives: output ``index`` of call ``node`` of ``layer``."""
+
+    layer: str
+    node: int
+    index: int
+    recorded: Shape | None = None  # the shape Keras 3 wrote next to it, if any
+
+
+@dataclass
+class Call:
+    """One call of a layer: its positional and keyword arguments, tensors as :class:`Ref`."""
+
+    args: list
+    kwargs: dict
+
+    def tensors(self) -> list[tuple[Ref, str | None]]:
+        found: list = []
+        _collect(self.args, None, found)
+        for key, value in self.kwargs.items():
+            _collect(value, key, found)
+        return found
+
+
+def _collect(value, key, found):
+    if isinstance(value, Ref):
+        found.append((value, key))
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _collect(v, key, found)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _collect(v, key, found)
+
+
+@dataclass
+class _Entry:
+    name: str
+    class_name: str
+    config: dict
+    calls: list[Call]
+    module: str
+
+    @property
+    def is_op(self) -> bool:
+        """Keras 3 records ops (``x + y``, ``ops.relu(x)``) as graph nodes that are not layers."""
+        return self.module.startswith(OP_MODULES)
+
+
 def _functional(config, entries, input_shapes, version, where):
-    parsed = []  # (name, class_name, layer_config, nodes, module)
-    for i, entry in enumerate(entries):
-        class_name, layer_config = layer_entry(entry, f"{where}: layer {i + 1}")
-        name = entry.get("name") or layer_config.get("name")
+    parsed: list[_Entry] = []
+    for i, raw in enumerate(entries):
+        class_name, layer_config = layer_entry(raw, f"{where}: layer {i + 1}")
+        name = raw.get("name") or layer_config.get("name")
         if not isinstance(name, str):
             raise ParamcountError(f"{where}: layer {i + 1} ({class_name}) has no name")
-        nodes = entry.get("inbound_nodes") or []
+        nodes = raw.get("inbound_nodes") or []
         if not isinstance(nodes, list):
             raise ParamcountError(f"{where}: layer '{name}' has malformed inbound_nodes")
-        parsed.append((name, class_name, layer_config, nodes, str(entry.get("module") or "")))
-    by_name = {p[0]: p for p in parsed}
+        label = f"{where}: layer '{name}'"
+        calls = [_parse_call(node, label) for node in _keras2_nodes(nodes)]
+        parsed.append(_Entry(name, class_name, layer_config, calls, str(raw.get("module") or "")))
+    by_name = {p.name: p for p in parsed}
     if len(by_name) != len(parsed):
         raise ParamcountError(f"{where}: two layers share one name")
+    position = {p.name: i + 1 for i, p in enumerate(parsed)}
 
-    outputs: dict[tuple[str, int], list[Shape]] = {}  # (layer, node index) -> output shapes
-    counts: dict[str, LayerCount] = {}
+    # What Keras 3 wrote about each tensor where it is consumed: the fallback for shapes that
+    # paramcount cannot work out itself.
+    recorded: dict[tuple[str, int, int], Shape] = {}
+    for p in parsed:
+        for call in p.calls:
+            for ref, _ in call.tensors():
+                if ref.recorded is not None:
+                    recorded.setdefault((ref.layer, ref.node, ref.index), ref.recorded)
+
+    outputs: dict[tuple[str, int], list[Shape | None]] = {}  # (layer, call) -> output shapes
+    first_call: dict[str, tuple[int, LayerCount]] = {}
 
     input_refs = _refs(config.get("input_layers"), where, "input_layers")
     if input_shapes is not None and len(input_shapes) != len(input_refs):
@@ -132,73 +235,113 @@ def _functional(config, entries, input_shapes, version, where):
     for k, (name, _, _) in enumerate(input_refs):
         if name not in by_name:
             raise ParamcountError(f"{where}: input layer '{name}' is not among the layers")
-        _, class_name, layer_config, _, _ = by_name[name]
-        declared = input_layer_shape(layer_config, f"{where}: input '{name}'")
+        declared = input_layer_shape(by_name[name].config, f"{where}: input '{name}'")
         shape = input_shapes[k] if input_shapes is not None else declared
         if shape is None:
             raise ParamcountError(f"{where}: input '{name}' has no shape")
         outputs[(name, 0)] = [shape]
 
-    pending = [(p, n) for p in parsed for n in range(len(p[3]))]
-    position = {p[0]: i + 1 for i, p in enumerate(parsed)}
+    pending = [(p, n) for p in parsed for n in range(len(p.calls))]
     while pending:
         waiting = []
-        for p, node_index in pending:
-            name, class_name, layer_config, nodes, module = p
-            args = _node_inputs(nodes[node_index], version, f"{where}: layer '{name}'")
-            if any((ref[0], ref[1]) not in outputs for ref, _ in args):
-                waiting.append((p, node_index))
+        for p, n in pending:
+            call = p.calls[n]
+            refs = call.tensors()
+            if any((ref.layer, ref.node) not in outputs for ref, _ in refs):
+                waiting.append((p, n))
                 continue
-            shapes = [_pick(outputs[(r[0], r[1])], r[2], f"{where}: layer '{name}'")
-                      for r, _ in args]
-            label = f"{where}: layer {position[name]} '{name}' ({class_name})"
-            layer = _count_node(class_name, layer_config, shapes, args, module, label, version)
-            counts.setdefault(name, layer)  # a shared layer's weights are made on its first call
+            label = f"{where}: layer {position[p.name]} '{p.name}' ({p.class_name})"
+            shapes = [_input_shape(outputs, ref, by_name, label) for ref, _ in refs]
+            layer = _count_call(p, call, refs, shapes, label, version)
             out = layer.output_shape
-            outputs[(name, node_index)] = out if isinstance(out, list) else [out]
+            out = list(out) if isinstance(out, list) else [out]
+            # Fill in what could not be worked out from what Keras recorded downstream.
+            if any(s is None for s in out) or not out:
+                known = sorted(i for (lay, node, i) in recorded if (lay, node) == (p.name, n))
+                width = max(len(out), known[-1] + 1 if known else 0)
+                out = [(out[i] if i < len(out) else None) or recorded.get((p.name, n, i))
+                       for i in range(width)] or [None]
+                layer.output_shape = out[0] if len(out) == 1 else out
+            outputs[(p.name, n)] = out
+            if p.name not in first_call or n < first_call[p.name][0]:
+                first_call[p.name] = (n, layer)  # weights are made at the first call
         if len(waiting) == len(pending):
-            missing = {ref[0] for p, n in waiting
-                       for ref, _ in _node_inputs(p[3][n], version, where)} - {k[0] for k in outputs}
-            raise ParamcountError(f"{where}: cannot reach layer '{waiting[0][0][0]}' from the "
-                                  f"inputs (no layer produces {sorted(missing)})")
+            missing = {ref.layer for p, n in waiting for ref, _ in p.calls[n].tensors()
+                       if ref.layer not in by_name}
+            if missing:
+                raise ParamcountError(f"{where}: layer '{waiting[0][0].name}' takes the output "
+                                      f"of {sorted(missing)}, which is not among the layers")
+            raise ParamcountError(f"{where}: cannot reach layer '{waiting[0][0].name}' from the "
+                                  "inputs (the graph has a cycle or refers to a missing call)")
         pending = waiting
 
     layers = []
-    for name, class_name, _, nodes, module in parsed:
-        if class_name == "InputLayer":
-            shape = outputs[(name, 0)][0]
-            layers.append(LayerCount(name, class_name, [], _zero(), shape, shape))
-        elif name in counts and not _is_op(module):
-            layers.append(counts[name])
-        elif name not in counts and not nodes:
-            raise ParamcountError(f"{where}: layer '{name}' ({class_name}) is never called")
-    out_refs = _refs(config.get("output_layers"), where, "output_layers")
+    for p in parsed:
+        if p.class_name == "InputLayer":
+            if (p.name, 0) not in outputs:
+                raise ParamcountError(f"{where}: input layer '{p.name}' is not listed in "
+                                      "input_layers")
+            shape = outputs[(p.name, 0)][0]
+            layers.append(_zero_layer(p.name, p.class_name, shape, shape))
+        elif p.is_op:
+            continue  # not in model.layers
+        elif p.name in first_call:
+            layers.append(first_call[p.name][1])
+        else:
+            raise ParamcountError(f"{where}: layer '{p.name}' ({p.class_name}) is never called, "
+                                  "so Keras never builds it")
     out_shapes = []
-    for name, node, tensor in out_refs:
+    for name, node, tensor in _refs(config.get("output_layers"), where, "output_layers"):
         if (name, node) not in outputs:
             raise ParamcountError(f"{where}: output layer '{name}' is not reached")
-        out_shapes.append(_pick(outputs[(name, node)], tensor, where))
+        out_shapes.append(_pick(outputs[(name, node)], tensor, f"{where}: output '{name}'"))
     return layers, out_shapes
 
 
-def _zero():
-    from .expr import Num
+def _input_shape(outputs, ref: Ref, by_name, label) -> Shape:
+    shape = _pick(outputs[(ref.layer, ref.node)], ref.index, label)
+    if shape is None:
+        producer = by_name[ref.layer]
+        raise ParamcountError(f"{label}: takes the output of '{ref.layer}' "
+                              f"({producer.class_name}), whose shape is unknown: "
+                              f"{_unknown_reason(producer.class_name)}")
+    return shape
 
-    return Num(0)
+
+def _count_call(p: _Entry, call: Call, refs, shapes, label, version) -> LayerCount:
+    shape_of = {id(ref): shape for (ref, _), shape in zip(refs, shapes)}
+    input_shape = shapes[0] if len(shapes) == 1 else list(shapes)
+    if p.is_op or p.class_name in TF_OP_LAYERS:
+        args = _with_shapes(call.args, shape_of)
+        kwargs = _with_shapes(call.kwargs, shape_of)
+        if p.is_op:
+            name = op_name(p.class_name)
+            params = {k: v for k, v in p.config.items() if k not in ("name", "trainable", "dtype")}
+        else:
+            name = op_name(p.class_name, str(p.config.get("function", "")))
+            params = {}
+        out = op_output_shape(name, args, {**params, **kwargs}, version)
+        return _zero_layer(p.name, p.class_name, input_shape, out)
+    named = {key: shape for (_, key), shape in zip(refs, shapes) if key}
+    options = {key: value for key, value in call.kwargs.items() if not _has_ref(value)}
+    return count_layer(p.class_name, p.config, shapes, where=label, keras_version=version,
+                       named_inputs=named, call_options=options)
 
 
-def _is_op(module: str) -> bool:
-    """Keras 3 records ops (``x + y``, ``ops.relu(x)``) as graph nodes that are not layers."""
-    return module.startswith("keras.src.ops") or module.startswith("keras.ops")
+def _with_shapes(value, shape_of):
+    if isinstance(value, Ref):
+        return Tensor(shape_of[id(value)])
+    if isinstance(value, list):
+        return [_with_shapes(v, shape_of) for v in value]
+    if isinstance(value, dict):
+        return {k: _with_shapes(v, shape_of) for k, v in value.items()}
+    return value
 
 
-def _count_node(class_name, layer_config, shapes, args, module, label, version):
-    named = {key: shape for (_, key), shape in zip(args, shapes) if key}
-    layer = count_layer(class_name, layer_config, shapes, where=label, keras_version=version,
-                        named_inputs=named)
-    if _is_op(module) and layer.weights:
-        raise ParamcountError(f"{label}: an op node cannot hold weights")
-    return layer
+def _has_ref(value) -> bool:
+    found: list = []
+    _collect(value, None, found)
+    return bool(found)
 
 
 def _refs(value, where, key):
@@ -211,50 +354,74 @@ def _refs(value, where, key):
         raise ParamcountError(f"{where}: model config has no '{key}'")
     refs = []
     for ref in value:
-        if not (isinstance(ref, list) and len(ref) >= 3 and isinstance(ref[0], str)):
+        if not (isinstance(ref, list) and len(ref) >= 3 and isinstance(ref[0], str)
+                and _is_index(ref[1]) and _is_index(ref[2])):
             raise ParamcountError(f"{where}: malformed {key} entry {ref!r}")
-        refs.append((ref[0], int(ref[1]), int(ref[2])))
+        refs.append((ref[0], ref[1], ref[2]))
     return refs
 
 
-def _pick(shapes: list[Shape], index: int, where: str) -> Shape:
+def _is_index(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _pick(shapes: list, index: int, where: str):
     if index >= len(shapes):
         raise ParamcountError(f"{where}: refers to output {index} of a layer with {len(shapes)}")
     return shapes[index]
 
 
-def _node_inputs(node, version, where) -> list[tuple[tuple[str, int, int], str | None]]:
-    """The tensors a call received, in order: ((layer, node, tensor), keyword or None)."""
-    found: list = []
+# --- reading calls -----------------------------------------------------------------------------
+
+def _keras2_nodes(nodes: list) -> list:
+    """tf-keras writes an op layer's single-tensor call flat, ``[name, node, tensor, kwargs]``;
+    every other call is a list of such entries (or, in Keras 3, a dict)."""
+    return [[node] if isinstance(node, list) and node and isinstance(node[0], str) else node
+            for node in nodes]
+
+
+def _parse_call(node, where) -> Call:
     if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
-        _k3_tensors(node.get("args", []), None, found)
-        for key, value in (node.get("kwargs") or {}).items():
-            _k3_tensors(value, key, found)
-    elif isinstance(node, list):  # Keras 2: [[name, node, tensor, kwargs], ...]
+        args, kwargs = node.get("args", []), node.get("kwargs") or {}
+        if not isinstance(args, list) or not isinstance(kwargs, dict):
+            raise ParamcountError(f"{where}: malformed inbound node")
+        return Call(_k3_value(args, where), {k: _k3_value(v, where) for k, v in kwargs.items()})
+    if isinstance(node, list) and node:  # Keras 2: [[name, node, tensor, kwargs], ...]
+        tensors, kwargs = [], {}
         for item in node:
-            if not (isinstance(item, list) and len(item) >= 3 and isinstance(item[0], str)):
+            if not (isinstance(item, list) and len(item) >= 3 and isinstance(item[0], str)
+                    and _is_index(item[1]) and _is_index(item[2])):
                 raise ParamcountError(f"{where}: malformed inbound node {item!r}")
-            found.append(((item[0], int(item[1]), int(item[2])), None))
-            kwargs = item[3] if len(item) > 3 and isinstance(item[3], dict) else {}
-            for key, value in kwargs.items():
-                if (isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str)
-                        and isinstance(value[1], int)):
-                    found.append(((value[0], value[1], int(value[2])), key))
-    else:
-        raise ParamcountError(f"{where}: malformed inbound node {node!r}")
-    return found
+            tensors.append(Ref(item[0], item[1], item[2]))
+            if len(item) > 3 and isinstance(item[3], dict) and not kwargs:
+                kwargs = {k: _k2_value(v) for k, v in item[3].items()}
+        return Call([tensors[0]] if len(tensors) == 1 else [tensors], kwargs)
+    raise ParamcountError(f"{where}: malformed inbound node {node!r}")
 
 
-def _k3_tensors(value, key, found):
+def _k3_value(value, where):
     if isinstance(value, dict):
         if value.get("class_name") == "__keras_tensor__":
-            history = (value.get("config") or {}).get("keras_history")
-            if not (isinstance(history, list) and len(history) == 3):
-                raise ParamcountError(f"a tensor without keras_history: {value!r}")
-            found.append(((history[0], int(history[1]), int(history[2])), key))
-        else:
-            for v in value.values():
-                _k3_tensors(v, key, found)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _k3_tensors(v, key, found)
+            config = value.get("config") if isinstance(value.get("config"), dict) else {}
+            history = config.get("keras_history")
+            if not (isinstance(history, list) and len(history) == 3 and isinstance(history[0], str)
+                    and _is_index(history[1]) and _is_index(history[2])):
+                raise ParamcountError(f"{where}: a tensor without a valid keras_history")
+            shape = config.get("shape")
+            recorded = tuple(shape) if isinstance(shape, list) and all(
+                d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0)
+                for d in shape) else None
+            return Ref(history[0], history[1], history[2], recorded)
+        return {k: _k3_value(v, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_k3_value(v, where) for v in value]
+    return value
+
+
+def _k2_value(value):
+    if (isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str)
+            and _is_index(value[1]) and _is_index(value[2])):
+        return Ref(value[0], value[1], value[2])
+    if isinstance(value, list):
+        return [_k2_value(v) for v in value]
+    return value
