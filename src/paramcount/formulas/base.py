@@ -75,12 +75,15 @@ class Ctx:
     """A layer being counted: its config, its input shape(s), and helpers to read them safely."""
 
     def __init__(self, class_name: str, config: dict, input_shapes: list[Shape], *,
-                 where: str, keras_version: int = 3, named_inputs: dict | None = None):
+                 where: str, keras_version: int = 3, named_inputs: dict | None = None,
+                 call_options: dict | None = None):
         self.class_name = class_name
         self.config = config
         self.input_shapes = input_shapes
         # Inputs passed by keyword in a functional graph, e.g. {"value": (None, 8, 16)}.
         self.named_inputs = named_inputs or {}
+        # The call's other keyword arguments, e.g. {"return_attention_scores": True}.
+        self.call_options = call_options or {}
         self.symbols: list[Sym] = []  # in the order the formula introduced them
         self.where = where  # "layer 2 'lstm' (LSTM)", for error messages
         self.keras_version = keras_version
@@ -187,7 +190,8 @@ class Ctx:
 
 
 def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, where: str,
-                keras_version: int = 3, named_inputs: dict | None = None) -> LayerCount:
+                keras_version: int = 3, named_inputs: dict | None = None,
+                call_options: dict | None = None) -> LayerCount:
     """Apply the registered formula of ``class_name`` to one layer."""
     load_formulas()
     formula = FORMULAS.get(class_name)
@@ -197,7 +201,7 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
     if not isinstance(config, dict):
         raise ParamcountError(f"{where}: layer config must be an object, got {type(config).__name__}")
     ctx = Ctx(class_name, config, input_shapes, where=where, keras_version=keras_version,
-              named_inputs=named_inputs)
+              named_inputs=named_inputs, call_options=call_options)
     spec = formula(ctx)
     frozen = config.get("trainable", True) is False
     weights = [Weight(w.path, tuple(as_expr(d).value for d in w.shape), w.trainable and not frozen,
