@@ -1,0 +1,208 @@
+"""Attention layers.
+
+MultiHeadAttention projects query, key and value with three EinsumDense layers (each of the h
+heads gets its own d_k- or d_v-wide slice), then projects the h·d_v concatenated values back to
+the query's width (or to ``output_shape``). Each projection has a bias unless ``use_bias=False``.
+Attention and AdditiveAttention have no projections: at most a learned scale.
+"""
+
+from __future__ import annotations
+
+from ..expr import Expr, Num, Sym, product, total
+from .base import Ctx, Spec, W, format_shape, layer
+
+
+def _attention_inputs(ctx: Ctx) -> tuple[tuple, tuple, tuple | None]:
+    """(query, value, key) shapes from ``mha(query, value, key)`` or keywords; key may be None."""
+    n_positional = len(ctx.input_shapes) - len(ctx.named_inputs)
+    given = dict(zip(("query", "value", "key"), ctx.input_shapes[:n_positional]))
+    given.update({k: v for k, v in ctx.named_inputs.items() if k in ("query", "value", "key")})
+    if "query" not in given or "value" not in given:
+        raise ctx.error("needs a query and a value input, e.g. layer(query, value)")
+    return given["query"], given["value"], given.get("key")
+
+
+def _features(ctx: Ctx, query, value, key) -> tuple[Sym, Sym, Sym]:
+    """Symbols for the last axis of query, value and key; one symbol m when all are equal."""
+    what = "input features (last axis)"
+    f_q = ctx.last_dim(f"query's {what}", query)
+    f_v = ctx.last_dim(f"value's {what}", value)
+    f_k = ctx.last_dim(f"key's {what}", key) if key is not None else f_v
+    if f_q == f_v == f_k:
+        m = ctx.sym("m", f_q, "input features (last axis of query, key and value)")
+        return m, m, m
+    q = ctx.sym("f_q", f_q, "query features (last axis of the query)")
+    v = ctx.sym("f_v", f_v, "value features (last axis of the value)")
+    k = ctx.sym("f_k", f_k, "key features (last axis of the key)") if key is not None else v
+    return q, v, k
+
+
+def _check_key(ctx: Ctx, value, key) -> None:
+    if key is not None and tuple(value[1:-1]) != tuple(key[1:-1]):
+        raise ctx.error(f"value {format_shape(value)} and key {format_shape(key)} must agree "
+                        "on every axis but the last")
+
+
+def _projections(terms: list[tuple[Sym, Sym, Sym]], use_bias: bool) -> Expr:
+    """Σ heads·width·(features + 1) over the projections, equal ones counted together."""
+    grouped: dict[tuple[int, int, int], list] = {}
+    for heads, width, feats in terms:
+        grouped.setdefault((id(heads), id(width), id(feats)), [heads, width, feats, 0])[3] += 1
+    out = []
+    for heads, width, feats, n in grouped.values():
+        term = heads * width * (feats + 1 if use_bias else feats)
+        out.append(n * term if n > 1 else term)
+    return total(out)
+
+
+@layer("MultiHeadAttention", args=("num_heads", "key_dim", "value_dim"))
+def multi_head_attention(ctx: Ctx) -> Spec:
+    query, value, key = _attention_inputs(ctx)
+    ctx.rank(3, 99, query)
+    _check_key(ctx, value, key)
+    f_q, f_v, f_k = _features(ctx, query, value, key)
+    h = ctx.sym("h", ctx.integer("num_heads"), "attention heads (num_heads)")
+    key_dim = ctx.integer("key_dim")
+    # value_dim defaults to key_dim; then one symbol serves both.
+    value_dim = key_dim if not ctx.option("value_dim", None) else ctx.integer("value_dim")
+    if value_dim == key_dim:
+        d_k = d_v = ctx.sym("d_k", key_dim, "size of each head (key_dim, and value_dim)")
+    else:
+        d_k = ctx.sym("d_k", key_dim, "size of each head for query and key (key_dim)")
+        d_v = ctx.sym("d_v", value_dim, "size of each head for value (value_dim)")
+    out_dims = _output_dims(ctx, f_q)
+    use_bias = ctx.flag("use_bias", True)
+    gate = ctx.keras_version >= 3 and ctx.flag("use_gate", False)
+
+    projections = [("query", f_q, d_k), ("key", f_k, d_k), ("value", f_v, d_v)]
+    if gate:
+        projections.append(("gate", f_q, d_v))
+    weights = []
+    for name, feats, width in projections:
+        weights.append(W(f"{name}/kernel", (feats, h, width)))
+        if use_bias:
+            weights.append(W(f"{name}/bias", (h, width)))
+    weights.append(W("attention_output/kernel", (h, d_v, *out_dims)))
+    if use_bias:
+        weights.append(W("attention_output/bias", tuple(out_dims)))
+    o = product(out_dims)
+    formula = _projections([(h, w, f) for _, f, w in projections], use_bias) + h * d_v * o
+    if use_bias:
+        formula = formula + o
+    notes = ["use_gate=True: a sigmoid gate, one more projection of the query"] if gate else []
+    output = (*query[:-1], *(d.value for d in out_dims))
+    if ctx.call_options.get("return_attention_scores"):
+        output = [output, _mha_scores(ctx, query, key or value, h.value)]
+    return Spec(weights, output_shape=output, formula=formula, notes=notes)
+
+
+def _output_dims(ctx: Ctx, f_q: Sym) -> list[Sym]:
+    """The output projection's width: the query's features, or ``output_shape``."""
+    value = ctx.option("output_shape", None)
+    if not value:
+        return [f_q]
+    dims = [value] if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(dims, (list, tuple)) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in dims):
+        raise ctx.error(f"'output_shape' must be a positive integer or a list of them, "
+                        f"got {value!r}")
+    if len(dims) == 1:
+        return [ctx.sym("o", dims[0], "output features (output_shape)")]
+    return [ctx.sym(f"o_{i + 1}", d, f"output_shape[{i}]") for i, d in enumerate(dims)]
+
+
+def _mha_scores(ctx: Ctx, query, key, heads: int) -> tuple:
+    if ctx.keras_version >= 3:
+        # Keras 3 reports (batch, heads, Tq, Tq) for the scores, whatever the key's length.
+        return (query[0], heads, query[1], query[1])
+    rank = len(query) + 1  # after projection: (batch, ..., heads, width)
+    axes = ctx.option("attention_axes", None)
+    axes = list(range(1, rank - 2)) if axes is None else (
+        [axes] if isinstance(axes, int) else list(axes))
+    try:
+        axes = [a if a >= 0 else (rank - 1) + a for a in axes]
+    except TypeError:
+        raise ctx.error(f"'attention_axes' must be integers, got {axes!r}") from None
+    if not all(1 <= a < rank - 2 for a in axes):
+        raise ctx.error(f"attention_axes {axes} out of range for query {format_shape(query)}")
+    others = [query[i] for i in range(rank - 2) if i not in axes]
+    return (*others, heads, *(query[a] for a in axes), *(key[a] for a in axes))
+
+
+@layer("GroupedQueryAttention", "GroupQueryAttention",
+       args=("head_dim", "num_query_heads", "num_key_value_heads"))
+def grouped_query_attention(ctx: Ctx) -> Spec:
+    query, value, key = _attention_inputs(ctx)
+    for shape in (query, value, key or value):
+        ctx.rank(3, 3, shape)
+    _check_key(ctx, value, key)
+    f_q, f_v, f_k = _features(ctx, query, value, key)
+    if f_q.value != f_v.value:
+        raise ctx.error(f"query and value must have the same last axis, got {f_q.value} "
+                        f"and {f_v.value}")
+    h = ctx.sym("h", ctx.integer("num_query_heads"), "query heads (num_query_heads)")
+    h_kv = ctx.sym("h_kv", ctx.integer("num_key_value_heads"),
+                   "key and value heads (num_key_value_heads)")
+    if h.value % h_kv.value:
+        raise ctx.error(f"num_query_heads ({h.value}) must be a multiple of "
+                        f"num_key_value_heads ({h_kv.value})")
+    d = ctx.sym("d_h", ctx.integer("head_dim"), "size of each head (head_dim)")
+    use_bias = ctx.flag("use_bias", True)
+    projections = [("query", f_q, h), ("key", f_k, h_kv), ("value", f_v, h_kv)]
+    if ctx.flag("use_gate", False):
+        projections.append(("gate", f_q, h))
+    weights = []
+    for name, feats, heads in projections:
+        weights.append(W(f"{name}/kernel", (feats, heads, d)))
+        if use_bias:
+            weights.append(W(f"{name}/bias", (heads, d)))
+    weights.append(W("attention_output/kernel", (h, d, f_q)))
+    if use_bias:
+        weights.append(W("attention_output/bias", (f_q,)))
+    formula = _projections([(heads, d, f) for _, f, heads in projections], use_bias) \
+        + h * d * f_q + (f_q if use_bias else 0)
+    output = tuple(query)
+    if ctx.call_options.get("return_attention_scores"):
+        length = (key or value)[1]
+        output = [output, (query[0], h.value, query[1], length)]
+    return Spec(weights, output_shape=output, formula=formula,
+                notes=["h_kv key/value heads are shared by groups of h/h_kv query heads"])
+
+
+def _list_inputs(ctx: Ctx) -> tuple[tuple, tuple, tuple]:
+    """Attention([query, value]) or Attention([query, value, key]); key defaults to value."""
+    if len(ctx.input_shapes) not in (2, 3):
+        raise ctx.error("must be called on [query, value] or [query, value, key], got "
+                        f"{len(ctx.input_shapes)} input(s)")
+    query, value, *rest = ctx.input_shapes
+    return query, value, rest[0] if rest else value
+
+
+def _dot_output(ctx: Ctx, query, value, key):
+    output = (*query[:-1], value[-1])
+    if ctx.call_options.get("return_attention_scores"):
+        return [output, (*query[:-1], key[-2])]
+    return output
+
+
+@layer("Attention", args=("use_scale", "score_mode"))
+def attention(ctx: Ctx) -> Spec:
+    query, value, key = _list_inputs(ctx)
+    weights = []
+    if ctx.flag("use_scale", False):
+        weights.append(W("scale", ()))
+    if ctx.choice("score_mode", ("dot", "concat"), "dot") == "concat":
+        weights.append(W("concat_score_weight", ()))
+    return Spec(weights, output_shape=_dot_output(ctx, query, value, key),
+                formula=Num(len(weights)),
+                notes=["no projections: query, key and value are used as they come"])
+
+
+@layer("AdditiveAttention", args=("use_scale",))
+def additive_attention(ctx: Ctx) -> Spec:
+    query, value, key = _list_inputs(ctx)
+    weights = []
+    if ctx.flag("use_scale", True):
+        m = ctx.sym("m", ctx.last_dim("query features", query), "query features (last axis)")
+        weights.append(W("scale", (m,)))
+    return Spec(weights, output_shape=_dot_output(ctx, query, value, key))

@@ -1,0 +1,157 @@
+"""EinsumDense: a kernel whose shape is read off an einsum equation such as ``abc,cd->abd``.
+
+Each letter of the kernel's part of the equation is one kernel axis. A letter that also appears
+in the input takes the input's size there; a letter of the output takes the size given in
+``output_shape``. The bias spans the output from the first letter of ``bias_axes`` to the end,
+with size 1 on the letters not listed. This mirrors Keras' ``_analyze_einsum_string``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..expr import Sym, product, total
+from .base import Ctx, Spec, W, format_shape, layer
+
+# The three forms Keras accepts, tried in its order: no ellipsis, ellipsis on the left, on the
+# right ("..." is first replaced by "0"). Like Keras, a match need only cover the start.
+_FORMS = (
+    (re.compile(r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)"), False),
+    (re.compile(r"0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)"), True),
+    (re.compile(r"([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0"), False),
+)
+
+
+@dataclass
+class Einsum:
+    """What the equation says about one call: kernel, bias and output shapes (batch included)."""
+
+    kernel: list[tuple[str, int | None]]  # (letter, size) per kernel axis
+    bias: list[tuple[str, int | None]] | None  # (letter or "", size); "" for the padded 1s
+    output: list[int | None]  # what Keras 3 reports (output_shape's None stays None)
+    actual_output: list[int | None]  # what the einsum computes (what tf-keras reports)
+
+
+def analyze_einsum(ctx: Ctx, equation, bias_axes, input_shape, partial_output) -> Einsum:
+    if not isinstance(equation, str):
+        raise ctx.error(f"'equation' must be a string, got {equation!r}")
+    dotted = equation.replace("...", "0")
+    match, left_elided = next(((m, left) for pattern, left in _FORMS
+                               if (m := pattern.match(dotted))), (None, False))
+    if match is None:
+        raise ctx.error(f"invalid einsum equation {equation!r}: it must look like "
+                        "'ab,bc->ac', '...b,bc->...c' or 'ab...,bc->ac...'")
+    input_spec, weight_spec, output_spec = match.groups()
+    has_ellipsis = "0" in dotted[:match.end()]
+    elided = len(input_shape) - len(input_spec)
+    if elided < 0 or (elided and not has_ellipsis):
+        raise ctx.error(f"equation {equation!r} expects an input of rank {len(input_spec)}, "
+                        f"got shape {format_shape(input_shape)}")
+
+    output = [input_shape[0], *_partial(ctx, partial_output)]
+    if left_elided:
+        for i in range(1, elided):
+            output.insert(1, input_shape[i])
+        in_axis = {d: i + elided - len(input_shape) for i, d in enumerate(input_spec)}
+        out_axis = {d: i + elided for i, d in enumerate(output_spec)}
+    else:
+        output += list(input_shape[len(input_shape) - elided:])
+        in_axis = {d: i for i, d in enumerate(input_spec)}
+        out_axis = {d: i for i, d in enumerate(output_spec)}
+    if len(output) != len(output_spec) + elided:
+        raise ctx.error(f"'output_shape' {partial_output!r} does not fit the output "
+                        f"'{output_spec}' of equation {equation!r}")
+
+    for d in input_spec:
+        if d in out_axis and output[out_axis[d]] is not None \
+                and output[out_axis[d]] != input_shape[in_axis[d]]:
+            raise ctx.error(f"input and output_shape disagree on axis '{d}': input has "
+                            f"{input_shape[in_axis[d]]}, output_shape {output[out_axis[d]]}")
+    for d in output_spec:
+        if d not in input_spec and d not in weight_spec:
+            raise ctx.error(f"output axis '{d}' of {equation!r} is in neither the input nor "
+                            "the kernel")
+
+    kernel = []
+    for d in weight_spec:
+        if d in out_axis:
+            kernel.append((d, output[out_axis[d]]))
+        elif d in in_axis:
+            kernel.append((d, input_shape[in_axis[d]]))
+        else:
+            raise ctx.error(f"kernel axis '{d}' of {equation!r} is in neither the input nor "
+                            "the output")
+
+    bias = None
+    if bias_axes is not None:
+        if not isinstance(bias_axes, str) or not bias_axes:
+            raise ctx.error(f"'bias_axes' must be letters of the output, got {bias_axes!r}")
+        offset = elided if left_elided else 0
+        for d in bias_axes:
+            if d not in output_spec:
+                raise ctx.error(f"bias axis '{d}' is not in the output '{output_spec}'")
+        first = min(output_spec.find(d) for d in bias_axes)
+        bias = [(d, output[i + offset]) if d in bias_axes else ("", 1)
+                for i, d in enumerate(output_spec) if i >= first]
+        if not left_elided:
+            bias += [("", 1)] * elided
+
+    # The einsum itself takes shared axes from the input, whatever output_shape said.
+    actual = list(output)
+    for d, i in out_axis.items():
+        if d in in_axis:
+            actual[i] = input_shape[in_axis[d]]
+    return Einsum(kernel, bias, output, actual)
+
+
+def _partial(ctx: Ctx, value) -> list:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in value):
+        raise ctx.error(f"'output_shape' must be a positive integer or a list of positive "
+                        f"integers and None, got {value!r}")
+    return list(value)
+
+
+def letter_symbols(ctx: Ctx, dims: list[tuple[str, int | None]], where: str,
+                   symbols: dict[str, Sym]) -> tuple:
+    """One symbol per equation letter (its size); size-1 padding stays the number 1."""
+    shape = []
+    for letter, size in dims:
+        if not letter:
+            shape.append(1)
+            continue
+        if size is None:
+            raise ctx.error(f"the size of axis '{letter}' of the {where} is unknown: give it in "
+                            "'output_shape' or in the input shape")
+        if letter not in symbols:
+            symbols[letter] = ctx.sym(letter, size, f"size of einsum axis '{letter}'")
+        shape.append(symbols[letter])
+    return tuple(shape)
+
+
+def lora_factors(ctx: Ctx, kernel_shape: tuple, reserved: set[str]) -> list[W]:
+    """LoRA splits the kernel on its last axis: a = kernel[:-1] × r, b = r × kernel[-1]."""
+    name = "r" if "r" not in reserved else "r_lora"
+    r = ctx.sym(name, ctx.integer("lora_rank"), "LoRA rank")
+    return [W("lora_kernel_a", (*kernel_shape[:-1], r)), W("lora_kernel_b", (r, kernel_shape[-1]))]
+
+
+@layer("EinsumDense", args=("equation", "output_shape", "activation", "bias_axes"))
+def einsum_dense(ctx: Ctx) -> Spec:
+    ctx.rank(1, 99)
+    found = analyze_einsum(ctx, ctx.option("equation"), ctx.option("bias_axes", None),
+                           ctx.input_shape, ctx.option("output_shape"))
+    symbols: dict[str, Sym] = {}
+    kernel = letter_symbols(ctx, found.kernel, "kernel", symbols)
+    weights = [W("kernel", kernel)]
+    if found.bias is not None:
+        weights.append(W("bias", letter_symbols(ctx, found.bias, "bias", symbols)))
+    if ctx.option("lora_rank", None):
+        weights = [W("kernel", kernel, trainable=False), *weights[1:],
+                   *lora_factors(ctx, kernel, set(symbols))]
+    output = found.output if ctx.keras_version >= 3 else found.actual_output
+    sizes = [product(d for d in w.shape if not isinstance(d, int)) for w in weights]
+    return Spec(weights, output_shape=tuple(output), formula=total(sizes))

@@ -1,0 +1,39 @@
+"""Embedding: one trainable vector of size e for each of the v words of the vocabulary.
+
+The count is v·e whatever the input looks like: ``input_length`` (Keras 2) and ``mask_zero``
+change the output and the mask, never the table. With ``lora_rank`` r, Keras 3 freezes the
+table and adds two trainable factors, ``lora_embeddings_a`` (v, r) and ``lora_embeddings_b``
+(r, e).
+
+ReversibleEmbedding (Keras 3) is the same table, used backwards too (``reverse=True`` maps
+vectors of size e to v logits); with ``tie_weights=False`` it keeps a second table of e·v.
+"""
+
+from __future__ import annotations
+
+from .base import Ctx, Spec, W, layer
+
+
+@layer("Embedding", "ReversibleEmbedding", args=("input_dim", "output_dim"))
+def embedding(ctx: Ctx) -> Spec:
+    v = ctx.sym("v", ctx.integer("input_dim"), "vocabulary size (input_dim)")
+    e = ctx.sym("e", ctx.integer("output_dim"), "embedding size (output_dim)")
+    ctx.flag("mask_zero", False)
+    weights = [W("embeddings", (v, e))]
+    notes = []
+    if ctx.option("input_length", None) is not None:
+        notes.append("input_length only fixes the sequence length; it does not change the count")
+    if ctx.option("lora_rank", None):
+        r = ctx.sym("r", ctx.integer("lora_rank"), "LoRA rank")
+        weights = [W("embeddings", (v, e), trainable=False),
+                   W("lora_embeddings_a", (v, r)), W("lora_embeddings_b", (r, e))]
+        notes.append("lora_rank: the table is frozen, only the two low-rank factors train")
+    output = (*ctx.input_shape, e.value)
+    if ctx.class_name == "ReversibleEmbedding":
+        if not ctx.flag("tie_weights", True):
+            weights.append(W("reverse_embeddings", (e, v)))
+            notes.append("tie_weights=False: a separate e×v table for the reverse projection")
+        if ctx.call_options.get("reverse"):
+            ctx.rank(2, 99)
+            output = (*ctx.input_shape[:-1], v.value)
+    return Spec(weights, output_shape=output, notes=notes)
