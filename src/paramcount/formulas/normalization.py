@@ -46,7 +46,7 @@ def _axis_symbol(ctx: Ctx, axis: int, single: str | None, rank: int) -> Sym:
 def _stacked(weights: list[W], shape: tuple) -> Expr:
     """k weights of one shape: k·(product of the shape's symbols), ones left out."""
     dims = [d for d in shape if not (isinstance(d, int) and d == 1)]
-    if not dims:
+    if not weights or not dims:
         return Num(len(weights))
     return len(weights) * product(dims) if len(weights) > 1 else product(dims)
 
@@ -102,12 +102,13 @@ def _feature_shape(ctx: Ctx, rank: int) -> tuple:
     (so [-1, 1] gives (last, axis 1)); tf-keras keeps the order given, made positive."""
     axes = _axes(ctx, "axis", -1)
     positions = [_axis(ctx, a, rank) for a in axes]
-    if len(set(positions)) != len(positions):
+    if ctx.keras_version >= 3:
+        positions = [a % rank for a in sorted(axes)]  # Keras 3 even accepts an axis twice
+    elif len(set(positions)) != len(positions):
         raise ctx.error(f"duplicate axis in {axes!r}")
-    if ctx.keras_version >= 3 and isinstance(ctx.config.get("axis"), (list, tuple)):
-        positions = [a % rank for a in sorted(axes)]
-    single = "m" if len(positions) == 1 else None
-    return tuple(_axis_symbol(ctx, a, single, rank) for a in positions)
+    single = "m" if len(set(positions)) == 1 else None
+    symbols = {a: _axis_symbol(ctx, a, single, rank) for a in dict.fromkeys(positions)}
+    return tuple(symbols[a] for a in positions)
 
 
 @layer("LayerNormalization", args=("axis", "epsilon", "center", "scale"))

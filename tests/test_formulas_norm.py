@@ -1,0 +1,169 @@
+"""BatchNormalization, LayerNormalization, GroupNormalization, RMSNormalization, Normalization,
+SpectralNormalization, UnitNormalization, PReLU and the weightless activations: random configs
+built in real Keras (3 and tf-keras 2) must count exactly as paramcount counts them."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import paramcount
+from keras_compare import assert_matches_keras
+
+pytestmark = pytest.mark.keras
+keras = pytest.importorskip("keras")
+tf_keras = pytest.importorskip("tf_keras")
+
+SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A sample shape without the batch axis: rank 1 to 3, small sizes.
+sample_shape = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
+
+
+@st.composite
+def shape_and_axes(draw, negative=True):
+    """A sample shape and a non-empty set of its axes (1-based, as Keras counts them with the
+    batch axis), each possibly written negative."""
+    shape = draw(sample_shape)
+    rank = len(shape) + 1
+    axes = draw(st.lists(st.integers(1, rank - 1), min_size=1, max_size=rank - 1, unique=True))
+    if negative:
+        axes = [a - rank if draw(st.booleans()) else a for a in axes]
+    return shape, axes
+
+
+@SETTINGS
+@given(shape_and_axes(), st.booleans(), st.booleans(), st.booleans(), st.booleans())
+def test_batch_normalization(shape_axes, center, scale, renorm, frozen):
+    shape, axes = shape_axes
+    axis = axes[0]  # Keras 3 normalizes one axis
+    keras.backend.clear_session()
+    inp = keras.Input(shape)
+    layer = keras.layers.BatchNormalization(axis=axis, center=center, scale=scale, renorm=renorm)
+    layer.trainable = not frozen
+    x = keras.layers.Dense(3)(layer(inp))
+    assert_matches_keras(keras.Model(inp, x))
+
+
+@SETTINGS
+@given(shape_and_axes(), st.booleans(), st.booleans(), st.booleans(), st.booleans())
+def test_layer_and_rms_normalization(shape_axes, center, scale, rms_scaling, as_list):
+    shape, axes = shape_axes
+    axis = axes if as_list or len(axes) > 1 else axes[0]
+    keras.backend.clear_session()
+    inp = keras.Input(shape)
+    x = keras.layers.LayerNormalization(axis=axis, center=center, scale=scale,
+                                        rms_scaling=rms_scaling)(inp)
+    x = keras.layers.RMSNormalization(axis=axis)(x)
+    assert_matches_keras(keras.Model(inp, x))
+
+
+@SETTINGS
+@given(sample_shape, st.integers(1, 4), st.integers(1, 3), st.booleans(), st.booleans(),
+       st.booleans())
+def test_group_normalization(shape, groups, per_group, center, scale, all_groups):
+    keras.backend.clear_session()
+    inp = keras.Input((*shape, groups * per_group))
+    x = keras.layers.GroupNormalization(groups=-1 if all_groups else groups, center=center,
+                                        scale=scale)(inp)
+    x = keras.layers.UnitNormalization()(x)
+    assert_matches_keras(keras.Model(inp, x))
+
+
+@SETTINGS
+@given(shape_and_axes(), st.sampled_from(["given", "list", "none", "int"]), st.booleans())
+def test_normalization(shape_axes, axis_form, with_stats):
+    shape, axes = shape_axes
+    axis = {"given": axes, "list": axes, "none": None, "int": axes[0]}[axis_form]
+    stats = {"mean": 1.5, "variance": 2.0} if with_stats else {}
+    keras.backend.clear_session()
+    inp = keras.Input(shape)
+    x = keras.layers.Normalization(axis=axis, **stats)(inp)
+    assert_matches_keras(keras.Model(inp, x))
+
+
+@SETTINGS
+@given(sample_shape, st.integers(1, 9), st.booleans(), st.booleans(), st.integers(2, 12))
+def test_spectral_normalization(shape, units, use_bias, frozen, vocabulary):
+    keras.backend.clear_session()
+    inp = keras.Input(shape)
+    wrapped = keras.layers.SpectralNormalization(keras.layers.Dense(units, use_bias=use_bias))
+    wrapped.trainable = not frozen
+    x = wrapped(inp)
+    tokens = keras.Input((4,), dtype="int32")
+    y = keras.layers.SpectralNormalization(keras.layers.Embedding(vocabulary, units))(tokens)
+    assert_matches_keras(keras.Model([inp, tokens], [x, y]))
+
+
+@SETTINGS
+@given(shape_and_axes(negative=False), st.booleans(), st.booleans())
+def test_prelu_and_activations(shape_axes, share, frozen):
+    shape, axes = shape_axes
+    keras.backend.clear_session()
+    inp = keras.Input(shape)
+    x = keras.layers.ReLU()(inp)
+    x = keras.layers.LeakyReLU()(x)
+    x = keras.layers.ELU()(x)
+    x = keras.layers.Softmax()(x)
+    x = keras.layers.Activation("tanh")(x)
+    prelu = keras.layers.PReLU(shared_axes=axes if share else None)
+    prelu.trainable = not frozen
+    x = keras.layers.Dense(2)(prelu(x))
+    assert_matches_keras(keras.Model(inp, x))
+
+
+@SETTINGS
+@given(shape_and_axes(), st.booleans(), st.booleans(), st.booleans(), st.booleans())
+def test_normalizations_tf_keras(shape_axes, renorm, virtual, share, center):
+    """tf-keras takes several BatchNormalization axes (then the weights keep the input's rank,
+    with 1 on the other axes), virtual batches, and keeps LayerNormalization's axis order."""
+    shape, axes = shape_axes
+    layers = tf_keras.layers
+    tf_keras.backend.clear_session()
+    inp = tf_keras.Input(shape)
+    bn = layers.BatchNormalization(axis=axes, renorm=renorm, center=center,
+                                   virtual_batch_size=2 if virtual else None)
+    x = layers.LayerNormalization(axis=axes, center=center)(bn(inp))
+    positive = [a % (len(shape) + 1) for a in axes]
+    x = layers.PReLU(shared_axes=positive if share else None)(x)
+    x = layers.Normalization(axis=axes[0])(x)
+    x = layers.ThresholdedReLU()(layers.LeakyReLU()(x))
+    x = layers.UnitNormalization()(x)
+    g = layers.GroupNormalization(groups=2)(layers.Dense(4)(x))
+    assert_matches_keras(tf_keras.Model(inp, [x, g]))
+
+
+# --- what Keras refuses, paramcount refuses -------------------------------------------------------
+
+@pytest.mark.parametrize("code, shape, keras_layer", [
+    ("GroupNormalization(groups=4)", (6,), lambda: keras.layers.GroupNormalization(groups=4)),
+    ("GroupNormalization(groups=8)", (6,), lambda: keras.layers.GroupNormalization(groups=8)),
+    ("LayerNormalization(axis=3)", (5, 6), lambda: keras.layers.LayerNormalization(axis=3)),
+    ("BatchNormalization(axis=1)", (None, 6), lambda: keras.layers.BatchNormalization(axis=1)),
+    ("PReLU()", (None, 6), lambda: keras.layers.PReLU()),
+    ("Normalization(axis=1)", (None, 6), lambda: keras.layers.Normalization(axis=1)),
+])
+def test_bad_sizes_are_refused(code, shape, keras_layer):
+    keras.backend.clear_session()
+    with pytest.raises(Exception):  # noqa: B017 - Keras raises ValueError or IndexError
+        keras.Model(inp := keras.Input(shape), keras_layer()(inp))
+    with pytest.raises(paramcount.ParamcountError):
+        paramcount.explain_layer(code, input_shape=shape)
+
+
+def test_bad_config_values_are_refused():
+    for code in ("BatchNormalization(center='yes')", "GroupNormalization(groups=0)",
+                 "BatchNormalization(axis=[1, 2])", "LayerNormalization(axis=[1, 5])",
+                 "PReLU(shared_axes=[5])", "Normalization(mean=1.0)"):
+        with pytest.raises(paramcount.ParamcountError):
+            paramcount.explain_layer(code, input_shape=(4, 5))
+
+
+def test_batch_normalization_explained():
+    """4·c: two trainable vectors and two non-trainable moving statistics, as Keras counts."""
+    keras.backend.clear_session()
+    layer = keras.layers.BatchNormalization()
+    layer.build((None, 8, 8, 16))
+    trainable = sum(int(w.shape.num_elements() if hasattr(w.shape, "num_elements")
+                        else __import__("math").prod(w.shape)) for w in layer.trainable_weights)
+    counted = paramcount.explain_layer("BatchNormalization()", input_shape=(8, 8, 16))
+    assert (counted.params, counted.trainable) == (layer.count_params(), trainable)
+    assert counted.formula == "4·c" and [s.value for s in counted.symbols] == [16]
