@@ -24,8 +24,11 @@ DELIMITERS = {"span": (r"\(", r"\)"), "div": (r"\[", r"\]")}
 GROUPED_DIGITS = re.compile(r"<mn>(\d[\d,]*)</mn><mrow><mo>&#x0002C;</mo></mrow><mn>(\d+)</mn>")
 # latex2mathml knows `align*` but not `aligned`, which draws the same rows inside display math.
 ALIASES = {r"\begin{aligned}": r"\begin{align*}", r"\end{aligned}": r"\end{align*}"}
-# What a failed translation leaves behind: a TeX command or a column separator as plain text.
-UNTRANSLATED = re.compile(r"<m[io]>(\\[A-Za-z]+|&amp;|&)</m[io]>")
+# Escaped characters inside \text{...}, which latex2mathml copies with their backslash.
+TEXT_ESCAPE = re.compile(r"(<mtext>[^<]*?)\\([_%&#${}])")
+# What a failed translation leaves behind: a backslash (MathML writes a real one as &#x0005C;),
+# or a column separator as plain text.
+UNTRANSLATED = re.compile(r"\\[A-Za-z]+|\\.|<m[io]>(?:&amp;|&)</m[io]>")
 
 
 class TexError(ValueError):
@@ -40,9 +43,11 @@ def tex_to_mathml(tex: str, display: bool) -> str:
         mathml = convert(tex, display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many kinds; all mean "cannot translate"
         raise TexError(f"{type(error).__name__} {error}".strip()) from error
+    while TEXT_ESCAPE.search(mathml):
+        mathml = TEXT_ESCAPE.sub(r"\1\2", mathml)
     leftover = UNTRANSLATED.search(mathml)
     if leftover:
-        raise TexError(f"not understood: {html.unescape(leftover[1])}")
+        raise TexError(f"not understood: {html.unescape(re.sub('<[^>]+>', '', leftover[0]))}")
     while GROUPED_DIGITS.search(mathml):
         mathml = GROUPED_DIGITS.sub(r"<mn>\1,\2</mn>", mathml)
     return mathml

@@ -262,6 +262,7 @@ def test_a_renamed_heading_keeps_its_old_anchor(tmp_path: Path):
     r"4 \cdot u \cdot (m + u + 1)",
     r"\frac{a}{b}",
     r"\text{params} = 4 \times u",
+    r"\text{recurrent\_kernel} = u \times 4u",
     r"\underbrace{4}_{\text{gates}} \cdot u",
     r"W_{\text{kernel}} \in \mathbb{R}^{m \times 4u}",
     r"h_t^{(1)}",

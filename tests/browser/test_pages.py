@@ -44,10 +44,13 @@ OVERFLOW = """() => {
   return `page is ${wide}px wide on a ${width}px screen; widest: ${culprits.join(", ")}`;
 }"""
 
+# Shifts of the page's text (Material's own footer may settle in on a short page).
 LAYOUT_SHIFT = """() => new Promise((done) => {
   let total = 0;
+  const inContent = (source) => source.node && source.node.closest && source.node.closest(".md-content");
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+    for (const entry of list.getEntries())
+      if (!entry.hadRecentInput && entry.sources.some(inContent)) total += entry.value;
   }).observe({type: "layout-shift", buffered: true});
   setTimeout(() => done(total), 50);
 })"""
@@ -83,39 +86,47 @@ class Audit:
     schemes: list[list[str]] = field(default_factory=list)
 
 
-def visit(browser, site_url: str, path: str) -> Audit:
+def visit(desktop, phone, site_url: str, path: str) -> Audit:
+    """One page at desktop width (requests, errors, math, layout shift, dark mode), then on a phone."""
     audit = Audit(path, BrowserLog(site_url))
-    # Desktop: requests, errors, math, layout shift, dark mode.
-    context = browser.new_context(viewport=DESKTOP)
-    audit.log = watch(context, site_url)
-    page = context.new_page()
+    for context in (desktop, phone):
+        context.browser_log.requests.clear()
+        context.browser_log.errors.clear()
+    page = desktop.new_page()
     page.goto(site_url + path, wait_until="networkidle")
     audit.raw_tex = RAW_TEX.findall(page.evaluate(VISIBLE_TEXT))
     audit.math = page.evaluate(MATH)
     audit.layout_shift = page.evaluate(LAYOUT_SHIFT)
     audit.schemes.append(page.evaluate(SCHEME))
     page.add_style_tag(content="* { transition: none !important }")  # read colours without waiting
-    for _ in range(2):  # to dark and back
+    for _ in range(2):  # to dark and back, so the next page starts light again
         page.locator("form[data-md-component=palette] label:not([hidden])").first.click()
         page.wait_for_function("s => document.body.getAttribute('data-md-color-scheme') !== s",
                                arg=audit.schemes[-1][0])
         audit.schemes.append(page.evaluate(SCHEME))
-    context.close()
-    # Phone: no sideways scrolling.
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    phone_log = watch(context, site_url)
-    page = context.new_page()
+    page.close()
+    page = phone.new_page()
     page.goto(site_url + path, wait_until="load")
     audit.phone_overflow = page.evaluate(OVERFLOW)
-    context.close()
-    audit.log.requests += phone_log.requests
-    audit.log.errors += phone_log.errors
+    page.close()
+    for context in (desktop, phone):
+        audit.log.requests += context.browser_log.requests
+        audit.log.errors += context.browser_log.errors
     return audit
 
 
 @pytest.fixture(scope="session")
 def audits(browser, site_url: str, built_site: Path) -> list[Audit]:
-    return [visit(browser, site_url, path) for path in page_paths(built_site)]
+    # One context per screen size for all pages: a new context per page costs more than the page.
+    desktop = browser.new_context(viewport=DESKTOP)
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    for context in (desktop, phone):
+        context.browser_log = watch(context, site_url)
+    try:
+        return [visit(desktop, phone, site_url, path) for path in page_paths(built_site)]
+    finally:
+        desktop.close()
+        phone.close()
 
 
 def test_every_page_was_visited(audits, built_site: Path):
