@@ -6,6 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
+PYODIDE := docs/assets/pyodide/VERSION
 
 .PHONY: help serve build test test-fast update-examples bench lint clean setup chromium
 
@@ -16,7 +17,7 @@ help:
 	@echo "make update-examples  rewrite the #> outputs in docs/ from a real run"
 	@echo "make bench            paramcount vs Keras speed and memory; huge models; page weight"
 
-setup: $(STAMP)
+setup: $(STAMP) $(PYODIDE)
 
 # The virtual environment, rebuilt whenever the pins or the package metadata change.
 $(STAMP): pyproject.toml requirements/constraints.txt
@@ -32,13 +33,18 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-serve: $(STAMP)
+# The calculator's Python runtime, from npm, checked against the sha512 pinned in the script.
+$(PYODIDE): scripts/vendor_pyodide.py
+	$(PYTHON) scripts/vendor_pyodide.py
+	@touch $@
+
+serve: $(STAMP) $(PYODIDE)
 	$(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
 
-build: $(STAMP)
+build: $(STAMP) $(PYODIDE)
 	$(PY) -m mkdocs build --strict
 
-test: $(STAMP) chromium
+test: $(STAMP) $(PYODIDE) chromium
 	$(PY) -m ruff check src tests scripts
 	$(PY) -m pytest $(PYTEST_ARGS)
 
