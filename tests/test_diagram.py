@@ -1,0 +1,277 @@
+"""The weight diagrams (paramcount.diagram), and the calculator's Python side: what paramcount.web
+hands the page, and what hooks/calculator.py puts into pages and bundles for the browser.
+
+The calculator in a real browser is tested in tests/browser/test_calculator.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import logging
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
+
+import pytest
+
+import paramcount
+from paramcount import web
+from paramcount.diagram import GATES, svg
+
+ROOT = Path(__file__).resolve().parents[1]
+SVG = "{http://www.w3.org/2000/svg}"
+
+# Layers of every kind a diagram must handle: gated, wrapped, frozen, low-rank, 4-D, weightless.
+CASES = [
+    ("LSTM(20)", "(20, 1)"),
+    ("GRU(4)", "(None, 3)"),
+    ("GRU(4, reset_after=False)", "(None, 3)"),
+    ("SimpleRNN(5)", "(None, 2)"),
+    ("Bidirectional(LSTM(8))", "(7, 3)"),
+    ("Bidirectional(GRU(3))", "(None, 2)"),
+    ("Dense(10, lora_rank=2)", "(784,)"),
+    ("Dense(16, trainable=False)", "(8,)"),
+    ("Conv2D(32, 3)", "(28, 28, 1)"),
+    ("BatchNormalization()", "(8, 8, 16)"),
+    ("TimeDistributed(Dense(8))", "(5, 3)"),
+    ("Flatten()", "(4, 4)"),
+]
+
+
+def draw(code: str, shape: str):
+    layer = paramcount.explain_layer(code, shape)
+    return layer, ElementTree.fromstring(svg(layer))
+
+
+def weight_groups(root) -> list:
+    return root.findall(f"{SVG}g[@class='pc-weight']")
+
+
+def texts(element) -> list[str]:
+    return ["".join(t.itertext()) for t in element.iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize(("code", "shape"), CASES)
+def test_diagram_is_valid_svg_naming_every_weight_with_its_shape(code, shape):
+    layer, root = draw(code, shape)
+    assert root.tag == f"{SVG}svg"
+    groups = weight_groups(root)
+    assert [g.get("data-path") for g in groups] == [w.path for w in layer.weights]
+    for group, weight in zip(groups, layer.weights):
+        label = " ".join(texts(group))
+        numbers = "(" + ", ".join(map(str, weight.shape)) + ("," if len(weight.shape) == 1 else "") + ")"
+        assert weight.path in label and numbers in label, label
+        assert f"{weight.size:,} parameters" in label
+        assert ("non-trainable" in label) == (not weight.trainable)
+
+
+def test_a_label_shows_the_shape_in_symbols_and_in_numbers():
+    _, root = draw("LSTM(20)", "(20, 1)")
+    kernel = weight_groups(root)[0]
+    assert "(m, 4·u) = (1, 80)" in texts(kernel)[1]
+
+
+@pytest.mark.parametrize(("code", "shape", "class_name"), [
+    ("LSTM(20)", "(20, 1)", "LSTM"),
+    ("GRU(4)", "(None, 3)", "GRU"),
+    ("GRU(4, reset_after=False)", "(None, 3)", "GRU"),
+    ("Bidirectional(LSTM(8))", "(7, 3)", "LSTM"),
+])
+def test_recurrent_weights_are_split_into_their_gates_in_keras_order(code, shape, class_name):
+    layer, root = draw(code, shape)
+    gates = GATES[class_name]
+    for group, weight in zip(weight_groups(root), layer.weights):
+        columns = [r.get("data-gate") for r in group.iter(f"{SVG}rect") if r.get("data-gate")]
+        assert columns == list(gates), weight.path
+        labels = [t.text for t in group.iter(f"{SVG}text") if t.get("class") == "pc-gate-label"]
+        assert labels == list(gates)
+        units = layer.sublayers[0].symbols if layer.sublayers else layer.symbols
+        u = next(s.value for s in units if s.name == "u")
+        assert weight.shape[-1] == len(gates) * u  # each column is one gate's u units
+
+
+@pytest.mark.parametrize(("code", "shape"), [("SimpleRNN(5)", "(None, 2)"), ("Dense(4)", "(3,)"),
+                                             ("Conv2D(4, 3)", "(8, 8, 3)")])
+def test_layers_without_gates_draw_one_block_per_weight(code, shape):
+    layer, root = draw(code, shape)
+    assert not [r for r in root.iter(f"{SVG}rect") if r.get("data-gate")]
+    assert len([r for r in root.iter(f"{SVG}rect") if "pc-block" in r.get("class")]) == len(layer.weights)
+
+
+def test_blocks_are_drawn_to_scale_along_each_axis():
+    # LSTM(20) on 4 features: the recurrent kernel (20, 80) is 5 times as tall as the kernel (4, 80)
+    _, root = draw("LSTM(20)", "(20, 4)")
+    kernel, recurrent, _ = ([r for r in g.iter(f"{SVG}rect") if "pc-block" in r.get("class")][0]
+                            for g in weight_groups(root))
+    assert kernel.get("width") == recurrent.get("width")
+    assert float(recurrent.get("height")) == pytest.approx(5 * float(kernel.get("height")))
+    # LoRA: lora_kernel_a (784, 2) is a fifth as wide as the kernel (784, 10)
+    _, root = draw("Dense(10, lora_rank=2)", "(784,)")
+    blocks = {g.get("data-path"): next(r for r in g.iter(f"{SVG}rect")) for g in weight_groups(root)}
+    width = {path: float(block.get("width")) for path, block in blocks.items()}
+    assert width["kernel"] == pytest.approx(5 * width["lora_kernel_a"])
+    assert blocks["kernel"].get("height") == blocks["lora_kernel_a"].get("height")
+
+
+def test_frozen_weights_are_drawn_dashed():
+    _, root = draw("Dense(10, lora_rank=2)", "(784,)")
+    frozen = {g.get("data-path") for g in weight_groups(root)
+              if any("pc-frozen" in r.get("class") for r in g.iter(f"{SVG}rect"))}
+    assert frozen == {"kernel"}
+
+
+@pytest.mark.parametrize(("code", "shape"), CASES)
+def test_diagram_follows_the_page_colours_and_can_be_read_aloud(code, shape):
+    layer, root = draw(code, shape)
+    markup = svg(layer)
+    # Text and outlines take the page's colour: no colour is fixed on any element itself.
+    assert not [e.tag for e in root.iter() if e.get("fill") or e.get("stroke") or e.get("color")]
+    style = root.find(f"{SVG}style").text
+    assert "text{fill:currentColor" in style
+    assert not re.search(r"(?<!,)#(?:000|fff)\b|black|white", style)  # gate colours are var() fallbacks
+    assert root.get("role") == "img" and f"{layer.params:,} parameters" in root.get("aria-label")
+    assert root.find(f"{SVG}title").text == root.get("aria-label")
+    assert all(g.find(f"{SVG}title") is not None for g in weight_groups(root))
+    assert "\n" not in markup  # one line: safe to drop into Markdown as an HTML block
+
+
+# --- paramcount.web: what the page receives ----------------------------------------------------
+
+def test_calculate_returns_the_count_paramcount_computes():
+    answer = json.loads(web.calculate("Bidirectional(LSTM(128))", "(28, 28)"))
+    layer = paramcount.explain_layer("Bidirectional(LSTM(128))", "(28, 28)")
+    assert answer["ok"] is True
+    assert (answer["total"], answer["trainable"], answer["non_trainable"]) == (
+        layer.params, layer.trainable, layer.non_trainable)
+    assert [(w["path"], w["shape"]) for w in answer["weights"]] == [
+        (w.path, list(w.shape)) for w in layer.weights]
+    assert answer["derivation"] == layer.derivation
+    assert answer["formula_text"] == layer.formula
+    assert answer["diagram_svg"] == svg(layer)
+    assert f'data-result="total">{layer.params:,}<' in answer["results_html"]
+
+
+def test_frozen_weights_show_as_non_trainable():
+    answer = web.result("Dense(16, trainable=False)", "(8,)")
+    assert (answer["total"], answer["trainable"], answer["non_trainable"]) == (144, 0, 144)
+    html = web.results_html(answer)
+    assert 'data-result="trainable">0<' in html and 'data-result="non_trainable">144<' in html
+
+
+def test_formula_is_mathml_with_the_numbers_put_in_and_no_tex_left():
+    mathml = web.result("LSTM(1000)", "(None, 1000)")["formula_mathml"]
+    assert mathml.count("<math") == 3  # formula, substituted, count: a phone wraps between them
+    assert "\\" not in mathml and "{" not in mathml
+    assert "<mn>8,004,000</mn>" in mathml  # a thousands comma stays inside one number
+    assert "<mi>u</mi>" in mathml and "<mn>1,000</mn>" in mathml
+
+
+@pytest.mark.parametrize(("code", "shape", "field", "message"), [
+    ("LTSM(3)", "(None, 3)", "layer", "unknown layer 'LTSM' (did you mean LSTM?)"),
+    ("LSTM(-3)", "(None, 3)", "layer", "'units' must be a positive integer, got -3"),
+    ("LSTM(3", "(None, 3)", "layer", "cannot read layer code"),
+    ("", "(None, 3)", "layer", "empty layer code"),
+    ("LSTM(3)", "(-1, 3)", "input_shape", "input shape sizes must be positive, got -1"),
+    ("LSTM(3)", "(None, 3", "input_shape", "cannot read input shape"),
+    ("LSTM(3)", "", "input_shape", "give the input shape"),
+    ("LSTM(3)", "(3,)", "input_shape", "expects an input of rank 3"),
+    ("LSTM(3)", "(3, None)", "input_shape", "must be known"),
+])
+def test_bad_input_is_one_line_next_to_the_field_to_fix(code, shape, field, message):
+    answer = json.loads(web.calculate(code, shape))
+    assert answer == {"ok": False, "error": answer["error"], "field": field}
+    assert message in answer["error"] and "\n" not in answer["error"]
+
+
+def test_an_empty_shape_is_fine_when_the_code_gives_one():
+    assert web.result("LSTM(3, input_shape=(4, 2))", "")["total"] == 4 * 3 * (2 + 3 + 1)
+
+
+def test_a_bug_in_paramcount_is_reported_never_turned_into_a_number(monkeypatch):
+    def broken(*args):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(web, "explain_layer", broken)
+    answer = web.result("LSTM(3)", "(None, 3)")
+    assert answer["ok"] is False and answer["internal"] is True
+    assert "ZeroDivisionError" in answer["error"] and web.results_html(answer) == ""
+
+
+# --- hooks/calculator.py: placeholders in pages, and the bundle the browser runs ---------------
+
+@pytest.fixture(scope="module")
+def hook():
+    spec = importlib.util.spec_from_file_location("calculator_hook", ROOT / "hooks" / "calculator.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_calculator_placeholder_becomes_an_encoded_relative_link(hook):
+    text = hook.expand_placeholders('See {{ calculator("Dense(3, activation=\'relu\')", "(None, 1)") }}.',
+                                    "questions/some-question.md")
+    match = re.fullmatch(r"See \[(.*)\]\((.*)\)\.", text)
+    assert match, text
+    assert match[1] == "Open `Dense(3, activation='relu')` on `(None, 1)` in the calculator"
+    url = urlsplit(match[2])
+    assert url.path == "../calculator.md"
+    assert not re.search(r"[\s()',]", url.query)  # nothing Markdown or a chat client could cut at
+    assert parse_qs(url.query) == {"layer": ["Dense(3, activation='relu')"], "input_shape": ["(None, 1)"]}
+    top = hook.expand_placeholders('{{ calculator("LSTM(10)", "(None, 1)") }}', "index.md")
+    assert "](calculator.md?layer=LSTM%2810%29&input_shape=%28None%2C%201%29)" in top
+
+
+def test_diagram_placeholder_becomes_the_inline_svg_as_its_own_block(hook):
+    text = hook.expand_placeholders('Before\n{{ diagram("LSTM(20)", "(20, 1)") }}\nAfter', "formulas/lstm.md")
+    picture = svg(paramcount.explain_layer("LSTM(20)", "(20, 1)"))
+    assert text == f'Before\n\n\n<div class="pc-diagram-box">{picture}</div>\n\n\nAfter'
+
+
+def test_placeholders_inside_code_are_shown_as_written(hook):
+    page = ('Write `{{ diagram("LSTM(20)", "(20, 1)") }}` on a line.\n\n'
+            '```md\n{{ calculator("LSTM(10)", "(None, 1)") }}\n```\n')
+    assert hook.expand_placeholders(page, "contributing.md") == page
+
+
+@pytest.mark.parametrize("placeholder", [
+    '{{ diagram("LTSM(20)", "(20, 1)") }}',
+    '{{ calculator("LSTM(10)", "(-1, 1)") }}',
+    '{{ calculator("LSTM(10)") }}',
+    '{{ diagram(LSTM(20), (20, 1)) }}',
+])
+def test_a_placeholder_that_cannot_be_counted_fails_the_strict_build(hook, placeholder, caplog):
+    with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.calculator"):
+        assert hook.expand_placeholders(placeholder, "page.md") == placeholder
+    assert [r.levelname for r in caplog.records] == ["WARNING"]  # mkdocs --strict turns it into a failure
+    assert "page.md" in caplog.records[0].getMessage()
+
+
+def test_the_bundle_holds_exactly_the_sources_in_src(hook):
+    data = hook.bundle()
+    assert data == hook.bundle()  # same sources, same bytes
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    sources = {p.relative_to(ROOT / "src").as_posix(): p.read_bytes()
+               for p in (ROOT / "src" / "paramcount").rglob("*.py")}
+    bundled = {name: archive.read(name) for name in archive.namelist() if name.startswith("paramcount/")}
+    assert bundled == sources
+    others = {name.split("/")[0] for name in archive.namelist()} - {"paramcount"}
+    assert {"latex2mathml"} < others and all(n.startswith("latex2mathml") for n in others)
+
+
+def test_the_bundle_alone_runs_the_calculator(hook, tmp_path):
+    # What Pyodide does in the page: unpack the zip, put it first on sys.path, import paramcount.web.
+    zipfile.ZipFile(io.BytesIO(hook.bundle())).extractall(tmp_path)
+    code = ("import sys, json; sys.path.insert(0, sys.argv[1]); import paramcount.web as w; "
+            "assert w.__file__.startswith(sys.argv[1]); "
+            "print(w.calculate('Bidirectional(LSTM(128))', '(28, 28)'))")
+    done = subprocess.run([sys.executable, "-I", "-c", code, str(tmp_path)], capture_output=True,
+                          text=True, check=True)
+    answer = json.loads(done.stdout)
+    assert answer["total"] == paramcount.explain_layer("Bidirectional(LSTM(128))", "(28, 28)").params
+    assert answer["formula_mathml"].startswith("<math")  # latex2mathml came along, with its metadata
