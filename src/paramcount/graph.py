@@ -215,6 +215,12 @@ def _functional(config, entries, input_shapes, version, where):
     if len(by_name) != len(parsed):
         raise ParamcountError(f"{where}: two layers share one name")
     position = {p.name: i + 1 for i, p in enumerate(parsed)}
+    # Nested functional models number their listed calls from 1 (see _node_offset); count from
+    # 0 everywhere here. Keras 3 does so itself for the tensors a call receives.
+    offset = {p.name: _node_offset(p, version) for p in parsed}
+    if version == 2:
+        for p in parsed:
+            p.calls = [Call(_shifted(c.args, offset), _shifted(c.kwargs, offset)) for c in p.calls]
 
     # What Keras 3 wrote about each tensor where it is consumed: the fallback for shapes that
     # paramcount cannot work out itself.
@@ -292,10 +298,36 @@ def _functional(config, entries, input_shapes, version, where):
                                   "so Keras never builds it")
     out_shapes = []
     for name, node, tensor in _refs(config.get("output_layers"), where, "output_layers"):
+        node -= offset.get(name, 0)
         if (name, node) not in outputs:
             raise ParamcountError(f"{where}: output layer '{name}' is not reached")
         out_shapes.append(_pick(outputs[(name, node)], tensor, f"{where}: output '{name}'"))
     return layers, out_shapes
+
+
+def _node_offset(p: _Entry, version: int) -> int:
+    """A nested functional model's call 0 is the one that built it on its own Input, which the
+    config leaves out: the calls listed are numbered from 1. tf-keras does the same for a nested
+    Sequential made with an Input; Keras 3 never for a Sequential."""
+    if p.class_name not in MODEL_CLASSES:
+        return 0
+    if p.class_name != "Sequential":
+        return 1
+    first = (p.config.get("layers") or [None])[0]
+    if version != 2 or not isinstance(first, dict):
+        return 0
+    first_config = first.get("config") if isinstance(first.get("config"), dict) else {}
+    return int(first.get("class_name") == "InputLayer" or "batch_input_shape" in first_config)
+
+
+def _shifted(value, offset):
+    if isinstance(value, Ref):
+        return Ref(value.layer, value.node - offset.get(value.layer, 0), value.index, value.recorded)
+    if isinstance(value, list):
+        return [_shifted(v, offset) for v in value]
+    if isinstance(value, dict):
+        return {k: _shifted(v, offset) for k, v in value.items()}
+    return value
 
 
 def _input_shape(outputs, ref: Ref, by_name, label) -> Shape:

@@ -1,0 +1,221 @@
+"""Random functional graphs, built in real Keras 3 and in tf-keras, count exactly as Keras counts
+them: branches, merges, shared layers, nested and frozen models, ops, layers returning several
+tensors, the layers listed in any order, and ``.keras`` archives."""
+
+import json
+import random
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+import paramcount
+from keras_compare import assert_matches_keras, keras_facts, paramcount_facts
+
+pytestmark = pytest.mark.keras
+keras = pytest.importorskip("keras")
+tf_keras = pytest.importorskip("tf_keras")
+tf = pytest.importorskip("tensorflow")
+
+# No shrinking: each example builds Keras models, and shrinking one takes minutes. A failure
+# prints every draw, which is enough to rebuild the graph.
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                    phases=[Phase.explicit, Phase.reuse, Phase.generate])
+
+
+class GraphBuilder:
+    """Grows a functional graph step by step from hypothesis' choices, in Keras 3 or tf-keras."""
+
+    def __init__(self, data, k, version):
+        self.data, self.k, self.version = data, k, version
+        self.steps = data.draw(st.integers(2, 5), label="timesteps")
+        self.inputs = [k.Input((self.steps, data.draw(st.integers(1, 6), label="features")))
+                       for _ in range(data.draw(st.integers(1, 2), label="inputs"))]
+        self.tensors = list(self.inputs)
+        self.used: set[int] = set()
+        self.shared = []  # (layer, input features) of layers that may be called again
+
+    def draw(self, strategy, label):
+        return self.data.draw(strategy, label=label)
+
+    def pick(self, label, among=None):
+        pool = among if among is not None else self.tensors
+        t = pool[self.draw(st.integers(0, len(pool) - 1), label)]
+        self.used.add(id(t))
+        return t
+
+    def add(self, t):
+        self.tensors.append(t)
+        return t
+
+    def dense(self, x, n=None):
+        n = n or self.draw(st.integers(1, 6), "units")
+        layer = self.k.layers.Dense(n, use_bias=self.draw(st.booleans(), "use_bias"))
+        layer.trainable = not self.draw(st.booleans(), "frozen") or not self.shared
+        self.shared.append((layer, x.shape[-1]))
+        return layer(x)
+
+    def step(self):
+        k, kind = self.k, self.draw(st.sampled_from(
+            ["dense", "merge", "concat", "shared", "op", "nested", "lstm", "reshape", "lambda"]),
+            "step")
+        x = self.pick("x")
+        if kind == "dense":
+            return self.add(self.dense(x))
+        if kind in ("merge", "concat"):
+            y = self.pick("y", [t for t in self.tensors if t.shape[:-1] == x.shape[:-1]])
+            if kind == "concat":
+                return self.add(k.layers.Concatenate()([x, y]))
+            y = self.dense(y, x.shape[-1]) if y.shape != x.shape else y
+            merge = self.draw(st.sampled_from(["Add", "Subtract", "Multiply", "Average",
+                                               "Maximum", "Minimum"]), "merge")
+            return self.add(getattr(k.layers, merge)()([x, y]))
+        if kind == "shared":
+            fits = [layer for layer, m in self.shared if m == x.shape[-1]]
+            return self.add(fits[0](x) if fits else self.dense(x))
+        if kind == "op":
+            return self.add(self.op(x))
+        if kind == "nested":
+            return self.add(self.nested(x))
+        if kind == "lstm":
+            if len(x.shape) != 3:
+                return self.add(self.dense(x))
+            out, h, c = k.layers.LSTM(self.draw(st.integers(1, 4), "units"), return_state=True,
+                                      return_sequences=self.draw(st.booleans(), "seq"))(x)
+            self.add(out)
+            return self.add(k.layers.Concatenate()([h, c]))
+        if kind == "reshape":
+            if len(x.shape) == 3:
+                return self.add(k.layers.Reshape((x.shape[1] * x.shape[2],))(x))
+            return self.add(k.layers.RepeatVector(2)(k.layers.Dropout(0.1)(x)))
+        # A Lambda with its output shape given: its code is never run by paramcount.
+        return self.add(k.layers.Lambda(lambda t: t * 2.0, output_shape=tuple(x.shape[1:]))(x))
+
+    def op(self, x):
+        kind = self.draw(st.sampled_from(["add", "relu", "concat", "mean", "slice", "scale"]),
+                         "op")
+        if self.version == 3:
+            ops = keras.ops
+            return {"add": lambda: x + x, "relu": lambda: ops.relu(x),
+                    "concat": lambda: ops.concatenate([x, x], axis=-1),
+                    "mean": lambda: ops.mean(x, axis=-1, keepdims=True),
+                    "slice": lambda: x[..., :1], "scale": lambda: 2.0 * x}[kind]()
+        return {"add": lambda: x + x, "relu": lambda: tf.nn.relu(x),
+                "concat": lambda: tf.concat([x, x], axis=-1),
+                "mean": lambda: tf.reduce_mean(x, axis=-1, keepdims=True),
+                "slice": lambda: x[..., :1], "scale": lambda: x * 2.0}[kind]()
+
+    def nested(self, x):
+        k = self.k
+        features = x.shape[-1]
+        units = self.draw(st.integers(1, 5), "units")
+        if self.draw(st.booleans(), "sequential"):
+            inner = k.Sequential([k.Input(tuple(x.shape[1:])), k.layers.Dense(units),
+                                  k.layers.Dropout(0.1), k.layers.Dense(features)])
+        else:
+            i = k.Input(tuple(x.shape[1:]))
+            a = k.layers.Dense(units)(i)
+            inner = k.Model(i, k.layers.Add()([k.layers.Dense(features)(a), i]))
+        inner.trainable = not self.draw(st.booleans(), "frozen model")
+        return inner(x)
+
+    def model(self):
+        for _ in range(self.draw(st.integers(1, 6), "steps")):
+            self.step()
+        unused = [t for t in self.tensors[len(self.inputs):] if id(t) not in self.used]
+        outputs = unused or [self.tensors[-1]]
+        return self.k.Model(self.inputs, outputs[:3])
+
+
+def shuffled(config, seed):
+    """The same model with its layers listed in another order."""
+    config = json.loads(json.dumps(config))
+    random.Random(seed).shuffle(config["config"]["layers"])
+    return config
+
+
+@SETTINGS
+@given(st.data())
+def test_random_graphs_keras3(data):
+    keras.backend.clear_session()
+    model = GraphBuilder(data, keras, 3).model()
+    assert_matches_keras(model)
+    config = shuffled(json.loads(model.to_json()), data.draw(st.integers(0, 9), "seed"))
+    assert paramcount_facts(config)["total"] == model.count_params()
+
+
+@SETTINGS
+@given(st.data())
+def test_random_graphs_tf_keras(data):
+    tf_keras.backend.clear_session()
+    model = GraphBuilder(data, tf_keras, 2).model()
+    assert_matches_keras(model)
+    config = shuffled(json.loads(model.to_json()), data.draw(st.integers(0, 9), "seed"))
+    assert paramcount_facts(config)["total"] == model.count_params()
+
+
+def test_keras_archive_round_trip(tmp_path):
+    keras.backend.clear_session()
+    inp = keras.Input((7, 3))
+    x = keras.layers.Bidirectional(keras.layers.LSTM(5, return_sequences=True))(inp)
+    x = keras.layers.Flatten()(x)
+    model = keras.Model(inp, keras.layers.Dense(2)(x))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    counted = paramcount.count(path)
+    assert (counted.total, counted.trainable) == (model.count_params(), model.count_params())
+    assert paramcount.count(str(path)).to_dict() == counted.to_dict()
+
+
+def test_tf_keras_sequential_layouts():
+    tf_keras.backend.clear_session()
+    first = tf_keras.Sequential([tf_keras.layers.Dense(3, input_dim=5), tf_keras.layers.Dense(2)])
+    built = tf_keras.Sequential([tf_keras.layers.Dense(4), tf_keras.layers.Dense(2)])
+    built.build((None, 7))
+    batch = tf_keras.Sequential([tf_keras.layers.Dense(4, batch_input_shape=(None, 6))])
+    for model in (first, built, batch):
+        assert_matches_keras(model)
+    # The oldest layout: no InputLayer, the first layer carries batch_input_shape.
+    config = json.loads(first.to_json())
+    layers = config["config"]["layers"]
+    config["config"]["layers"] = [entry for entry in layers if entry["class_name"] != "InputLayer"]
+    assert paramcount.count(config).total == first.count_params()
+
+
+def test_nested_model_weight_paths_and_frozen():
+    keras.backend.clear_session()
+    inner = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, name="d1")], name="inner")
+    inner.trainable = False
+    inp = keras.Input((5,))
+    model = keras.Model(inp, keras.layers.Dense(2)(inner(inp)))
+    assert_matches_keras(model)
+    layer = next(layer for layer in paramcount.count(model).layers if layer.name == "inner")
+    assert [(w.path, w.trainable) for w in layer.weights] == [("d1/kernel", False),
+                                                             ("d1/bias", False)]
+
+
+def test_lambda_without_output_shape_uses_recorded_shape():
+    keras.backend.clear_session()
+    inp = keras.Input((6,))
+    x = keras.layers.Lambda(lambda t: t[:, :2])(inp)
+    model = keras.Model(inp, keras.layers.Dense(3)(x))
+    assert_matches_keras(model)
+    lam = paramcount.count(model).layers[1]
+    assert lam.output_shape == (None, 2) and "not run" in lam.notes[0]
+    # Without the recorded shape there is nothing to go on: a clear error, not a guess.
+    config = json.loads(model.to_json())
+    for entry in config["config"]["layers"]:
+        for node in entry.get("inbound_nodes", []):
+            for arg in node["args"]:
+                arg["config"].pop("shape", None)
+    with pytest.raises(paramcount.ParamcountError, match="Lambda has no output_shape"):
+        paramcount.count(config)
+
+
+def test_unknown_op_uses_recorded_shape():
+    keras.backend.clear_session()
+    inp = keras.Input((4, 6))
+    x = keras.ops.logaddexp(inp, inp)  # no shape rule in paramcount
+    model = keras.Model(inp, keras.layers.Dense(3)(x))
+    assert_matches_keras(model)
+    assert keras_facts(model)["total"] == 21
