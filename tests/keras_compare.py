@@ -26,6 +26,8 @@ def keras_facts(model) -> dict:
     layers = []
     for layer in model.layers:
         weights = []
+        # A tf-keras variable keeps trainable=True when its layer is frozen: ask the layer.
+        trainable_ids = {id(w) for w in layer.trainable_weights}
         for w in layer.weights:
             path = getattr(w, "path", None) or w.name
             path = path.split(":")[0]
@@ -34,7 +36,7 @@ def keras_facts(model) -> dict:
             parts = path.split("/")
             if layer.name in parts:
                 parts = parts[parts.index(layer.name) + 1:]
-            weights.append(("/".join(parts), tuple(int(d) for d in w.shape), bool(w.trainable)))
+            weights.append(("/".join(parts), tuple(int(d) for d in w.shape), id(w) in trainable_ids))
         trainable = sum(int(_size(w)) for w in layer.trainable_weights)
         non_trainable = sum(int(_size(w)) for w in layer.non_trainable_weights)
         layers.append({"name": layer.name, "class_name": type(layer).__name__,
