@@ -62,7 +62,9 @@ def explain_layer(code: str, input_shape=None) -> LayerCount:
     entry = parse_layer(code)
     config = entry["config"]
     written = config.pop("input_shape", None)
-    input_dim = config.pop("input_dim", None)
+    # input_dim is Keras 2's input shape, except on Embedding, where it is the vocabulary.
+    embedding = entry["class_name"] in ("Embedding", "ReversibleEmbedding")
+    input_dim = None if embedding else config.pop("input_dim", None)
     if input_shape is None and written is not None:
         input_shape = tuple(written)
     if input_shape is None and input_dim is not None:

@@ -45,7 +45,7 @@ def analyze_einsum(ctx: Ctx, equation, bias_axes, input_shape, partial_output) -
     input_spec, weight_spec, output_spec = match.groups()
     has_ellipsis = "0" in dotted[:match.end()]
     elided = len(input_shape) - len(input_spec)
-    if elided < 0 or (elided and not has_ellipsis):
+    if elided < 0 or (elided and not has_ellipsis and ctx.keras_version < 3):
         raise ctx.error(f"equation {equation!r} expects an input of rank {len(input_spec)}, "
                         f"got shape {format_shape(input_shape)}")
 
@@ -75,7 +75,8 @@ def analyze_einsum(ctx: Ctx, equation, bias_axes, input_shape, partial_output) -
 
     kernel = []
     for d in weight_spec:
-        if d in out_axis:
+        # A letter in both: Keras 3 reads its size from output_shape, tf-keras from the input.
+        if d in out_axis and (d not in in_axis or ctx.keras_version >= 3):
             kernel.append((d, output[out_axis[d]]))
         elif d in in_axis:
             kernel.append((d, input_shape[in_axis[d]]))
@@ -97,11 +98,15 @@ def analyze_einsum(ctx: Ctx, equation, bias_axes, input_shape, partial_output) -
         if not left_elided:
             bias += [("", 1)] * elided
 
-    # The einsum itself takes shared axes from the input, whatever output_shape said.
-    actual = list(output)
-    for d, i in out_axis.items():
-        if d in in_axis:
-            actual[i] = input_shape[in_axis[d]]
+    # What the einsum computes: letters the input has keep the input's sizes, whatever
+    # output_shape says, and elided axes keep their order (Keras 3's reported shape lists
+    # several left-elided axes in reverse).
+    sizes = {**{d: size for d, size in kernel}, **{d: input_shape[i] for d, i in in_axis.items()}}
+    letters = [sizes[d] for d in output_spec]
+    if left_elided:
+        actual = [*input_shape[:elided], *letters]
+    else:
+        actual = [*letters, *input_shape[len(input_shape) - elided:]]
     return Einsum(kernel, bias, output, actual)
 
 
