@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pytest_examples import CodeExample, find_examples
 from pytest_examples.config import ExamplesConfig
 from pytest_examples.run_code import InsertPrintStatements, run_code
@@ -69,14 +70,28 @@ def key(example: CodeExample) -> tuple[str, int]:
     return str(example.path), example.start_line
 
 
-def include_print(file: Path, frame: inspect.FrameInfo, args: Any) -> bool:
-    """Check a print if the example is anywhere on the call stack, not only its direct caller."""
+def example_on_stack(file: Path, frame: inspect.FrameInfo) -> bool:
     current = frame.frame
     while current is not None:
         if current.f_code.co_filename == str(file):
             return True
         current = current.f_back
     return False
+
+
+class PrintRecorder:
+    """pytest-examples' `include_print` hook: check a print if the example is anywhere on the call
+    stack, not only its direct caller (that is how a summary table reaches the `#>` lines), and keep
+    the text of every print it lets through for the number audit."""
+
+    def __init__(self) -> None:
+        self.printed: list[str] = []
+
+    def __call__(self, file: Path, frame: inspect.FrameInfo, args: Any) -> bool:
+        if not example_on_stack(file, frame):
+            return False
+        self.printed.append(" ".join(map(str, args)))
+        return True
 
 
 def _print_lines(text: str, *_args: Any, **_kwargs: Any) -> None:
@@ -124,8 +139,9 @@ def fresh_keras() -> None:
     import keras
     import tf_keras
 
+    keras.backend.clear_session(free_memory=False)  # names only; a gc pass costs 0.4 s a block
+    tf_keras.backend.clear_session()
     for k in (keras, tf_keras):
-        k.backend.clear_session()
         k.utils.set_random_seed(0)
 
 
@@ -135,7 +151,7 @@ def _scratch_dir() -> Path:
 
 
 def run_with_print_mock(
-    example: CodeExample, module_globals: Globals
+    example: CodeExample, module_globals: Globals, recorder: PrintRecorder | None = None
 ) -> tuple[InsertPrintStatements, Globals]:
     """Run one block outside pytest's fixtures, recording its prints as pytest-examples does."""
     python_file = _scratch_dir() / f"{example.module_name}.py"
@@ -148,19 +164,31 @@ def run_with_print_mock(
             config=EXAMPLES_CONFIG,
             enable_print_mock=True,
             print_callback=None,
-            include_print=include_print,
+            include_print=recorder or PrintRecorder(),
             module_globals=module_globals,
             call=None,
         )
 
 
-def capture_prints(example: CodeExample, module_globals: Globals) -> tuple[list[str], Globals]:
-    """Run one block; return the text of each print it made (summaries included) and its globals."""
-    printed, new_globals = run_with_print_mock(example, module_globals)
-    return [str(statement) for statement in printed.print_statements()], new_globals
+def failure_message(example: CodeExample, error: Exception) -> str:
+    """`page.md:LINE: Error: message`, read from the traceback without formatting it.
+
+    pytest-examples rewrites the traceback onto the page's lines with synthetic frames that
+    Python 3.11's traceback printer can crash on (an INTERNALERROR), so pytest never sees them.
+    """
+    line, tb = example.start_line, error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename == str(example.path):  # a frame already moved onto the page
+            line = tb.tb_lineno
+        elif filename.endswith(f"{example.module_name}.py"):
+            line = example.start_line + tb.tb_lineno
+        tb = tb.tb_next
+    return f"{rel(example.path)}:{line}: {type(error).__name__}: {error}"
 
 
-Execute = Callable[[CodeExample, Globals], Globals]
+# Runs one block with the given globals and print hook; returns the block's globals.
+Execute = Callable[[CodeExample, Globals, PrintRecorder], Globals]
 
 
 @cache
@@ -177,9 +205,7 @@ def predecessors(example: CodeExample) -> list[CodeExample]:
     return [
         ex
         for ex in examples_on(example.path)
-        if ex.start_line < example.start_line
-        and group_of(ex) == group
-        and skip_reason(ex) is None
+        if ex.start_line < example.start_line and group_of(ex) == group and skip_reason(ex) is None
     ]
 
 
@@ -193,6 +219,9 @@ class BlockRunner:
 
     def __init__(self) -> None:
         self._last: tuple[tuple[str, int], Globals] | None = None
+        # What each block printed the last time it ran to the end (and, under test_docs, matched
+        # its `#>` lines), with the source it ran, so the number audit need not run it again.
+        self.printed: dict[tuple[str, int], tuple[str, list[str]]] = {}
 
     def run(self, example: CodeExample, execute: Execute) -> Globals:
         before = predecessors(example)
@@ -203,12 +232,25 @@ class BlockRunner:
             fresh_keras()
             module_globals = {}
             for earlier in before:
-                _, module_globals = capture_prints(earlier, module_globals)
+                module_globals = self._execute(earlier, module_globals, run_quietly)
         self._last = None
-        with fixed_terminal():
-            new_globals = execute(example, dict(module_globals))
+        new_globals = self._execute(example, module_globals, execute)
         self._last = key(example), new_globals
         return new_globals
+
+    def _execute(self, example: CodeExample, module_globals: Globals, execute: Execute) -> Globals:
+        recorder = PrintRecorder()
+        try:
+            with fixed_terminal():
+                new_globals = execute(example, dict(module_globals), recorder)
+        except Exception as error:  # pytest's own failures are BaseExceptions and pass through
+            pytest.fail(failure_message(example, error), pytrace=False)
+        self.printed[key(example)] = (example.source, recorder.printed)
+        return new_globals
+
+
+def run_quietly(example: CodeExample, module_globals: Globals, recorder: PrintRecorder) -> Globals:
+    return run_with_print_mock(example, module_globals, recorder)[1]
 
 
 # One runner per process: Keras' global state is per process too.
@@ -217,19 +259,21 @@ RUNNER = BlockRunner()
 
 @cache
 def page_outputs(page: Path) -> tuple[list[CodeExample], list[str]]:
-    """Run a page's blocks once per session: the blocks that ran and everything they printed."""
+    """A page's blocks that run, and everything they printed (summary tables included).
+
+    Blocks that test_docs already ran and checked in this session are not run again.
+    """
     ran: list[CodeExample] = []
     printed: list[str] = []
-
-    def execute(example: CodeExample, module_globals: Globals) -> Globals:
-        lines, new_globals = capture_prints(example, module_globals)
-        printed.extend(lines)
-        return new_globals
-
     for example in examples_on(page):
-        if skip_reason(example) is None:
-            RUNNER.run(example, execute)
-            ran.append(example)
+        if skip_reason(example) is not None:
+            continue
+        source, lines = RUNNER.printed.get(key(example), (None, []))
+        if source != example.source:
+            RUNNER.run(example, run_quietly)
+            source, lines = RUNNER.printed[key(example)]
+        ran.append(example)
+        printed.extend(lines)
     return ran, printed
 
 

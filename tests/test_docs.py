@@ -7,19 +7,26 @@ real run. How blocks run (groups, skips, summaries, fresh Keras state) is in doc
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import re
+from pathlib import Path
 
 import pytest
+from pytest_examples import CodeExample, EvalExample
+
 from docs_support import (
     EXAMPLES_CONFIG,
+    ROOT,
     RUNNER,
+    PrintRecorder,
     all_examples,
     example_id,
-    include_print,
+    examples_on,
+    fresh_keras,
+    run_quietly,
     run_with_print_mock,
     skip_reason,
 )
-from pytest_examples import CodeExample, EvalExample
 
 EXAMPLES = all_examples()
 
@@ -30,12 +37,20 @@ def test_docs_example(example: CodeExample, eval_example: EvalExample) -> None:
     reason = skip_reason(example)
     if reason:
         pytest.skip(f"{example_id(example)}: {reason}")
-    eval_example.config = EXAMPLES_CONFIG
-    eval_example.include_print = include_print
-    if eval_example.update_examples:
-        RUNNER.run(example, lambda ex, g: eval_example.run_print_update(ex, module_globals=g))
-    else:
-        RUNNER.run(example, lambda ex, g: eval_example.run_print_check(ex, module_globals=g))
+    RUNNER.run(example, checked_by(eval_example))
+
+
+def checked_by(eval_example: EvalExample):
+    """Run a block through pytest-examples: compare its prints with the `#>` lines, or rewrite them."""
+
+    def execute(example: CodeExample, module_globals: dict, recorder: PrintRecorder) -> dict:
+        eval_example.config = EXAMPLES_CONFIG
+        eval_example.include_print = recorder
+        if eval_example.update_examples:
+            return eval_example.run_print_update(example, module_globals=module_globals)
+        return eval_example.run_print_check(example, module_globals=module_globals)
+
+    return execute
 
 
 # --- The check bites: a page's own snippet with one digit changed in its output must fail. ---
@@ -63,10 +78,8 @@ def with_one_digit_changed(pattern: re.Pattern[str]) -> tuple[CodeExample, CodeE
 )
 def test_a_wrong_digit_fails(pattern: re.Pattern[str], eval_example: EvalExample) -> None:
     original, altered = with_one_digit_changed(pattern)
-    eval_example.config = EXAMPLES_CONFIG
-    eval_example.include_print = include_print
     with pytest.raises(pytest.fail.Exception, match="Print output changed code"):
-        RUNNER.run(altered, lambda ex, g: eval_example.run_print_check(ex, module_globals=g))
+        RUNNER.run(altered, checked_by(eval_example))
 
 
 @pytest.mark.keras
@@ -76,10 +89,35 @@ def test_update_restores_a_wrong_digit(pattern: re.Pattern[str]) -> None:
     original, altered = with_one_digit_changed(pattern)
     rewritten: list[str | None] = []
 
-    def execute(example, module_globals):
-        printed, new_globals = run_with_print_mock(example, module_globals)
+    def execute(example, module_globals, recorder):
+        printed, new_globals = run_with_print_mock(example, module_globals, recorder)
         rewritten.append(printed.updated_print_statements(example))
         return new_globals
 
     RUNNER.run(altered, execute)
     assert rewritten == [original.source]
+
+
+# --- Generated pictures are outputs too: compared here, rewritten by --update-examples. ---
+
+
+@pytest.mark.keras
+def test_weight_diagram_is_what_the_script_draws(request: pytest.FixtureRequest) -> None:
+    spec = importlib.util.spec_from_file_location("draw_weights", ROOT / "scripts/draw_weights.py")
+    draw_weights = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(draw_weights)
+    fresh_keras()
+    drawn = draw_weights.draw(draw_weights.weight_shapes())
+    if request.config.getoption("update_examples"):
+        draw_weights.OUTPUT.write_text(drawn, encoding="utf-8")
+    assert draw_weights.OUTPUT.read_text(encoding="utf-8") == drawn, (
+        "docs/assets/img/lstm-gates.svg is stale: run `make update-examples`"
+    )
+
+
+@pytest.mark.keras
+def test_an_error_in_a_snippet_names_the_page_line(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# A page\n\n```py\nunits = 0\nraise ValueError(f'units={units}')\n```\n")
+    with pytest.raises(pytest.fail.Exception, match=r"page\.md:5: ValueError: units=0$"):
+        RUNNER.run(examples_on(page)[0], run_quietly)

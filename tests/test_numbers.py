@@ -24,13 +24,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from docs_support import DOCS, ROOT, page_outputs, rel
 
 # 291,840 · 291 840 (plain, no-break or thin space) · 291{,}840 and 291\,840 in TeX · 291840 · 1.92
 GROUP_SEPARATOR = r"(?:,|\{,\}|\\,|[ \u00a0\u2009\u202f])"
-NUMBER = re.compile(
-    rf"(?<![\w.])(\d{{1,3}}(?:{GROUP_SEPARATOR}\d{{3}})+(?!\d)|\d+(?:\.\d+)?)"
-)
+NUMBER = re.compile(rf"(?<![\w.])(\d{{1,3}}(?:{GROUP_SEPARATOR}\d{{3}})+(?!\d)|\d+(?:\.\d+)?)")
 # Generations of a product are names, not quantities.
 PRODUCT_NAMES = re.compile(r"\b(?:Keras [123](?:\.0)?|TensorFlow [12]|Python 3)\b")
 
