@@ -100,7 +100,7 @@ def app_html(layer: str, input_shape: str) -> str:
     form = (field("layer", "Layer", "Keras code, e.g. <code>Bidirectional(LSTM(128))</code>", layer)
             + field("input_shape", "Input shape", "one sample, without the batch axis; "
                     "<code>None</code> for a length that varies", input_shape))
-    return (f'\n\n<div class="pc-calc" data-state="loading" markdown="0">'
+    return (f'\n\n<div class="pc-calc" data-state="loading">'
             f'<form class="pc-form" novalidate>{form}</form>'
             f'<p class="pc-status" role="status">Starting Python in your browser…</p>'
             f"<noscript><p>The calculator runs Python in your browser, which needs JavaScript. "

@@ -1,0 +1,312 @@
+"""The live calculator in headless Chromium: paramcount running on Pyodide in the page.
+
+A shared URL opens with its case computed; typing updates the count and the URL; bad input gets a
+message next to the field to fix and no number; and for every layer class paramcount knows, the
+page shows exactly what `paramcount.explain_layer` computes in this process. Nothing is asked of
+another host and nothing is logged as an error.
+
+Uses the fixtures of conftest.py (`browser`, `site_url`: the strictly built site on 127.0.0.1).
+Pyodide needs several seconds to start (much longer on a busy 2-core machine): tests wait on the
+page's own state (`data-state` on `.pc-calc`), never on a sleep.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from site_browser import DESKTOP, PHONE, watch
+
+import paramcount
+from paramcount.formulas.base import FORMULAS, load_formulas
+
+START_TIMEOUT_MS = 240_000  # Python's start, on a loaded machine; a healthy one takes seconds
+UPDATE_TIMEOUT_MS = 30_000
+
+# One case per layer class, written as a reader would; classes without one here get a generic
+# case found below. The counts are whatever paramcount computes: the test compares, never assumes.
+EXAMPLES = {
+    "LSTM": ("LSTM(10)", "(None, 1)"),
+    "GRU": ("GRU(8, reset_after=False)", "(None, 3)"),
+    "SimpleRNN": ("SimpleRNN(16)", "(20, 4)"),
+    "Bidirectional": ("Bidirectional(LSTM(128))", "(28, 28)"),
+    "TimeDistributed": ("TimeDistributed(Dense(8))", "(5, 3)"),
+    "Dense": ("Dense(64, lora_rank=4)", "(32,)"),
+    "EinsumDense": ('EinsumDense("abc,cd->abd", output_shape=(None, 8), bias_axes="d")', "(4, 5)"),
+    "Embedding": ("Embedding(1000, 64)", "(10,)"),
+    "ReversibleEmbedding": ("ReversibleEmbedding(1000, 64)", "(10,)"),
+    "Conv2D": ("Conv2D(32, 3)", "(28, 28, 1)"),
+    "Conv1D": ("Conv1D(8, 5, groups=2)", "(100, 4)"),
+    "SeparableConv2D": ("SeparableConv2D(16, 3, depth_multiplier=2)", "(32, 32, 3)"),
+    "DepthwiseConv2D": ("DepthwiseConv2D(3, depth_multiplier=2)", "(16, 16, 8)"),
+    "ConvLSTM2D": ("ConvLSTM2D(4, 3)", "(5, 8, 8, 2)"),
+    "ConvLSTM3D": ("ConvLSTM3D(4, 3)", "(2, 4, 4, 4, 2)"),
+    "BatchNormalization": ("BatchNormalization()", "(8, 8, 16)"),
+    "LayerNormalization": ("LayerNormalization()", "(10, 64)"),
+    "SpectralNormalization": ("SpectralNormalization(Dense(4))", "(5,)"),
+    "Permute": ("Permute((2, 1))", "(3, 4)"),
+    "Reshape": ("Reshape((4, 5))", "(20,)"),
+}
+# Classes one layer on one input shape cannot show: models, and layers that need several inputs.
+NOT_ONE_LAYER = {
+    "Sequential": "a model, not a layer: paramcount count reads its config",
+    "Functional": "a model, not a layer: paramcount count reads its config",
+    "Model": "a model, not a layer: paramcount count reads its config",
+    "Attention": "needs a query and a value input",
+    "AdditiveAttention": "needs a query and a value input",
+    "MultiHeadAttention": "needs a query and a value input",
+    "GroupedQueryAttention": "needs a query and a value input",
+    "GroupQueryAttention": "needs a query and a value input",
+    "Dot": "needs two inputs",
+    "Subtract": "needs two inputs",
+    "TFOpLambda": "a TensorFlow op recorded in a Keras 2 config, not written as layer code",
+    "SlicingOpLambda": "a TensorFlow op recorded in a Keras 2 config, not written as layer code",
+}
+GENERIC_ARGS = ["", "4", "4, 3", "2, 4", "(2, 2)"]
+GENERIC_SHAPES = ["(6, 5)", "(8, 8, 3)", "(6,)", "(4, 4, 4, 2)"]
+
+
+def countable(code: str, shape: str) -> bool:
+    try:
+        paramcount.explain_layer(code, shape)
+    except paramcount.ParamcountError:
+        return False
+    return True
+
+
+def case_for(class_name: str) -> tuple[str, str] | None:
+    if class_name in EXAMPLES:
+        return EXAMPLES[class_name]
+    for args, shape in itertools.product(GENERIC_ARGS, GENERIC_SHAPES):
+        if countable(f"{class_name}({args})", shape):
+            return f"{class_name}({args})", shape
+    return None
+
+
+load_formulas()
+CASES = {name: case_for(name) for name in sorted(FORMULAS) if name not in NOT_ONE_LAYER}
+
+# Everything the page shows for the case in its fields, read from the DOM.
+READ = """app => ({
+  state: app.dataset.state,
+  computed: app.dataset.computed ? JSON.parse(app.dataset.computed) : null,
+  fields: [app.querySelector('[name=layer]').value, app.querySelector('[name=input_shape]').value],
+  totals: Object.fromEntries([...app.querySelectorAll('[data-result]')]
+                             .map(e => [e.dataset.result, e.textContent])),
+  weights: [...app.querySelectorAll('[data-weight-path]')]
+           .map(row => [row.dataset.weightPath, JSON.parse(row.dataset.weightShape)]),
+  errors: Object.fromEntries([...app.querySelectorAll('[data-error-for]')]
+                             .map(e => [e.dataset.errorFor, e.textContent])),
+  invalid: [...app.querySelectorAll('[aria-invalid=true]')].map(e => e.name),
+  text: app.innerText,
+})"""
+
+# Each case typed into the fields and submitted (Enter), in the page; what the page then shows.
+RUN_CASES = "(app, cases) => { const read = " + READ + """;
+  return cases.map(([layer, shape]) => {
+    app.querySelector('[name=layer]').value = layer;
+    app.querySelector('[name=input_shape]').value = shape;
+    app.querySelector('form').requestSubmit();
+    return read(app);
+  });
+}"""
+
+
+def expected(code: str, shape: str) -> dict:
+    layer = paramcount.explain_layer(code, shape)
+    return {"totals": {"total": f"{layer.params:,}", "trainable": f"{layer.trainable:,}",
+                       "non_trainable": f"{layer.non_trainable:,}"},
+            "weights": [[w.path, list(w.shape)] for w in layer.weights]}
+
+
+def wait_until_started(page) -> None:
+    page.wait_for_selector(".pc-calc:not([data-state=loading])", timeout=START_TIMEOUT_MS)
+
+
+def wait_for_case(page, layer: str, shape: str) -> dict:
+    page.wait_for_function(
+        """([layer, shape]) => { const app = document.querySelector('.pc-calc');
+           return app.dataset.state !== 'loading'
+                  && app.dataset.computed === JSON.stringify([layer, shape]); }""",
+        arg=[layer, shape], timeout=UPDATE_TIMEOUT_MS)
+    return page.locator(".pc-calc").evaluate(READ)
+
+
+def query_of(page) -> dict:
+    query = parse_qs(urlsplit(page.url).query, keep_blank_values=True)
+    return {key: values[0] for key, values in query.items()}
+
+
+# --- One page for most tests: opened from a shared URL, then typed into. ----------------------
+
+SHARED = ("Bidirectional(LSTM(128))", "(28, 28)")
+
+
+@pytest.fixture(scope="module")
+def calculator(browser, site_url: str):
+    context = browser.new_context(viewport=DESKTOP, base_url=site_url)
+    log = watch(context, site_url)
+    page = context.new_page()
+    page.goto(f"calculator/?layer={SHARED[0]}&input_shape={SHARED[1]}")
+    wait_until_started(page)
+    page.opened = page.locator(".pc-calc").evaluate(READ)  # before any test types into it
+    page.log = log
+    yield page
+    context.close()
+
+
+def test_a_shared_url_opens_with_its_case_computed(calculator):
+    shown = calculator.opened
+    assert shown["state"] == "ready" and shown["fields"] == list(SHARED)
+    assert shown["totals"]["total"] == "160,768"  # the count Keras prints for this layer
+    assert shown["totals"] == expected(*SHARED)["totals"]
+    assert shown["weights"] == expected(*SHARED)["weights"]
+    assert shown["errors"] == {"layer": "", "input_shape": ""} and shown["invalid"] == []
+
+
+def test_typing_updates_the_count_and_the_url(calculator):
+    field = calculator.locator("[name=layer]")
+    field.fill("")
+    field.press_sequentially("LSTM(256)", delay=30)
+    shown = wait_for_case(calculator, "LSTM(256)", SHARED[1])
+    assert shown["state"] == "ready"
+    assert shown["totals"]["total"] == "291,840"
+    assert shown["totals"] == expected("LSTM(256)", SHARED[1])["totals"]
+    assert query_of(calculator) == {"layer": "LSTM(256)", "input_shape": SHARED[1]}
+
+
+def test_the_formula_is_mathml_with_the_numbers_in(calculator):
+    calculator.locator("[name=layer]").fill("LSTM(10)")
+    calculator.locator("[name=input_shape]").fill("(None, 1)")
+    assert wait_for_case(calculator, "LSTM(10)", "(None, 1)")["state"] == "ready"
+    formula = calculator.locator(".pc-formula")
+    assert formula.locator("math").count() == 3  # formula = numbers put in = count
+    assert re.sub(r"\s+", "", formula.inner_text()).endswith("=480")
+    assert "\\" not in formula.inner_text()
+    assert calculator.locator(".pc-diagram [data-gate]").count() == 3 * 4  # i, f, c, o in each weight
+
+
+@pytest.mark.parametrize(("layer", "shape", "field", "message"), [
+    ("LTSM(3)", "(None, 3)", "layer", "unknown layer 'LTSM' (did you mean LSTM?)"),
+    ("LSTM(-3)", "(None, 3)", "layer", "'units' must be a positive integer"),
+    ("", "(None, 3)", "layer", "empty layer code"),
+    ("LSTM(3)", "(-1, 3)", "input_shape", "input shape sizes must be positive, got -1"),
+    ("LSTM(3)", "(3,)", "input_shape", "expects an input of rank 3"),
+    ("LSTM(3)", "", "input_shape", "give the input shape"),
+])
+def test_bad_input_gets_a_message_next_to_its_field_and_no_number(calculator, layer, shape, field,
+                                                                  message):
+    # First a good case, so that a number is on screen that the bad input must take away.
+    calculator.locator("[name=layer]").fill("LSTM(3)")
+    calculator.locator("[name=input_shape]").fill("(None, 3)")
+    wait_for_case(calculator, "LSTM(3)", "(None, 3)")
+    for name, value in (("layer", layer), ("input_shape", shape)):
+        calculator.locator(f"[name={name}]").fill(value)
+    shown = wait_for_case(calculator, layer, shape)
+    assert shown["state"] == "invalid"
+    assert message in shown["errors"][field]
+    other = "input_shape" if field == "layer" else "layer"
+    assert shown["errors"][other] == "" and shown["invalid"] == [field]
+    assert shown["totals"] == {} and shown["weights"] == []
+    assert calculator.locator(".pc-results").inner_html() == ""
+    assert "NaN" not in shown["text"] and "undefined" not in shown["text"]
+    # The message sits in the same field as the input it is about.
+    box = calculator.locator(".pc-field", has=calculator.locator(f"[name={field}]"))
+    assert message in box.locator(".pc-error").inner_text()
+    assert query_of(calculator) == {"layer": layer, "input_shape": shape}  # shareable, even so
+
+
+CLASSES = sorted(CASES)
+
+
+@pytest.fixture(scope="module")
+def shown_for_every_class(calculator) -> dict:
+    cases = [CASES[name] for name in CLASSES if CASES[name]]
+    results = calculator.locator(".pc-calc").evaluate(RUN_CASES, cases)
+    return {tuple(result["computed"]): result for result in results}
+
+
+def test_every_class_paramcount_knows_has_a_case(calculator):
+    assert set(CASES) | set(NOT_ONE_LAYER) == set(FORMULAS)
+    assert [name for name, case in CASES.items() if case is None] == []
+
+
+@pytest.mark.parametrize("class_name", CLASSES)
+def test_the_page_shows_what_paramcount_computes(shown_for_every_class, class_name):
+    case = CASES[class_name]
+    if case is None:
+        pytest.fail(f"no case counts for {class_name}: add one to EXAMPLES (or to NOT_ONE_LAYER "
+                    "with the reason)")
+    try:
+        want = expected(*case)
+    except paramcount.ParamcountError as error:
+        pytest.fail(f"paramcount cannot count the example {case[0]} on {case[1]}: {error}")
+    shown = shown_for_every_class[case]
+    assert (shown["state"], shown["errors"]) == ("ready", {"layer": "", "input_shape": ""})
+    assert {"totals": shown["totals"], "weights": shown["weights"]} == want
+
+
+# --- Fresh pages: the default example, a phone in dark mode. ---------------------------------
+
+def test_without_a_url_it_opens_on_the_example_and_shows_no_number_before_python(browser, site_url):
+    context = browser.new_context(viewport=DESKTOP, base_url=site_url)
+    log = watch(context, site_url)
+    held = []  # Python's runtime, kept back until the loading state has been looked at
+    context.route("**/assets/pyodide/pyodide.asm.wasm", lambda route: held.append(route))
+    page = context.new_page()
+    page.goto("calculator/", wait_until="domcontentloaded")
+    app = page.locator(".pc-calc")
+    # Loading: a message, fields in place, and the build-time example held invisible.
+    assert app.get_attribute("data-state") == "loading"
+    assert "Python" in page.locator(".pc-status").inner_text()
+    assert page.locator(".pc-results").evaluate("e => getComputedStyle(e).visibility") == "hidden"
+    page.wait_for_function("() => true")  # lets the route handler see the request
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    wait_until_started(page)
+    shown = app.evaluate(READ)
+    assert shown["fields"] == ["LSTM(10)", "(None, 1)"]
+    assert shown["totals"] == expected("LSTM(10)", "(None, 1)")["totals"]
+    assert page.locator(".pc-results").evaluate("e => getComputedStyle(e).visibility") == "visible"
+    assert urlsplit(page.url).query == ""  # nothing typed, nothing added to the address
+    # The browser drew what the build drew: the same Python, the same HTML.
+    served = page.request.get("calculator/").text()
+    built = page.evaluate("html => new DOMParser().parseFromString(html, 'text/html')"
+                          ".querySelector('.pc-results').innerHTML", served)
+    assert page.locator(".pc-results").inner_html() == built
+    context.close()
+    assert log.elsewhere == [] and log.errors == []
+
+
+def test_on_a_phone_in_dark_mode_it_fits_and_follows_the_colours(browser, site_url):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  color_scheme="dark", base_url=site_url)
+    log = watch(context, site_url)
+    page = context.new_page()
+    page.goto(f"calculator/?layer={SHARED[0]}&input_shape={SHARED[1]}")
+    wait_until_started(page)
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    colours = page.evaluate("""() => {
+      const text = document.querySelector('.pc-diagram text');
+      return {diagram: getComputedStyle(text).fill, page: getComputedStyle(text.closest('svg')).color,
+              background: getComputedStyle(document.body).backgroundColor,
+              total: getComputedStyle(document.querySelector('[data-result=total]')).color};
+    }""")
+    context.close()
+    assert colours["diagram"] == colours["page"] != colours["background"]
+    assert colours["total"] != colours["background"]
+    assert log.elsewhere == [] and log.errors == []
+
+
+def test_nothing_was_asked_of_another_host_and_nothing_logged_an_error(calculator):
+    requests = calculator.log.requests
+    assert any(url.endswith("pyodide.asm.wasm") for url in requests)  # Python came from this site
+    assert any(url.endswith("paramcount.zip") for url in requests)
+    assert calculator.log.elsewhere == []
+    assert calculator.log.errors == []
