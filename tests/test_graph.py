@@ -19,7 +19,7 @@ tf = pytest.importorskip("tensorflow")
 
 # No shrinking: each example builds Keras models, and shrinking one takes minutes. A failure
 # prints every draw, which is enough to rebuild the graph.
-SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                     phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 
@@ -219,3 +219,152 @@ def test_unknown_op_uses_recorded_shape():
     model = keras.Model(inp, keras.layers.Dense(3)(x))
     assert_matches_keras(model)
     assert keras_facts(model)["total"] == 21
+
+
+def strip_recorded_shapes(config):
+    """The config without the shapes Keras 3 writes next to each tensor a call receives."""
+    def walk(x):
+        if isinstance(x, dict):
+            if x.get("class_name") == "__keras_tensor__":
+                x["config"].pop("shape", None)
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    config = json.loads(json.dumps(config))
+    walk(config)
+    return config
+
+
+def consumer_input_shapes(config):
+    """paramcount's input shape of each Dense named 'probe_*' (they sit after the op tested)."""
+    return {layer.name: layer.input_shape for layer in paramcount.count(config).layers
+            if layer.name.startswith("probe")}
+
+
+OPS_KERAS3 = {
+    "add": lambda x: x + x[:, :1], "scalar": lambda x: 2 - x, "relu": lambda x: keras.ops.relu(x),
+    "reshape": lambda x: keras.ops.reshape(x, (-1, 2, 12)),
+    "transpose": lambda x: keras.ops.transpose(x, (0, 2, 1)),
+    "expand_dims": lambda x: keras.ops.expand_dims(x, 1),
+    "squeeze": lambda x: keras.ops.squeeze(x[:, :1], axis=1),
+    "mean": lambda x: keras.ops.mean(x, axis=1), "sum": lambda x: keras.ops.sum(x, -1, True),
+    "matmul": lambda x: keras.ops.matmul(x, keras.ops.transpose(x, (0, 2, 1))),
+    "concatenate": lambda x: keras.ops.concatenate([x, x], axis=1),
+    "stack": lambda x: keras.ops.stack([x, x], axis=2),
+    "split": lambda x: keras.ops.split(x, 2, axis=-1)[1],
+    "slice": lambda x: x[:, 1:3, ::2], "index": lambda x: x[..., 0, None],
+    "einsum": lambda x: keras.ops.einsum("bij,bkj->bik", x, x),
+    "tile": lambda x: keras.ops.tile(x, (1, 2, 1)),
+    "pad": lambda x: keras.ops.pad(x, ((0, 0), (1, 2), (0, 0))),
+    "one_hot": lambda x: keras.ops.one_hot(keras.ops.argmax(x, axis=-1), 5),
+    "where": lambda x: keras.ops.where(x > 0, x, 0.0), "cast": lambda x: keras.ops.cast(x, "int32"),
+    "softmax": lambda x: keras.ops.softmax(x, axis=1),
+}
+
+
+@pytest.mark.parametrize("op", sorted(OPS_KERAS3))
+def test_op_shapes_keras3(op):
+    """Each op's shape rule agrees with Keras, with the recorded shapes removed from the config."""
+    keras.backend.clear_session()
+    inp = keras.Input((4, 6))
+    out = OPS_KERAS3[op](inp)
+    probe = keras.layers.Dense(3, name="probe")
+    model = keras.Model(inp, probe(keras.ops.cast(out, "float32")))
+    assert_matches_keras(model)
+    got = consumer_input_shapes(strip_recorded_shapes(json.loads(model.to_json())))
+    assert got == {"probe": tuple(out.shape)}
+
+
+OPS_TF = {
+    "add": lambda x: x + x[:, :1], "relu": lambda x: tf.nn.relu(x),
+    "reshape": lambda x: tf.reshape(x, (-1, 2, 12)), "transpose": lambda x: tf.transpose(x, (0, 2, 1)),
+    "expand_dims": lambda x: tf.expand_dims(x, 1), "mean": lambda x: tf.reduce_mean(x, axis=1),
+    "sum": lambda x: tf.reduce_sum(x, -1, keepdims=True), "concat": lambda x: tf.concat([x, x], 1),
+    "stack": lambda x: tf.stack([x, x], axis=2), "slice": lambda x: x[:, 1:3, ::2],
+    "matmul": lambda x: tf.matmul(x, x, transpose_b=True), "tile": lambda x: tf.tile(x, (1, 2, 1)),
+    "multiply": lambda x: x * 2.0, "constant_first": lambda x: tf.add(3.0, x),
+}
+
+
+@pytest.mark.parametrize("op", sorted(OPS_TF))
+def test_op_shapes_tf_keras(op):
+    tf_keras.backend.clear_session()
+    inp = tf_keras.Input((4, 6))
+    out = OPS_TF[op](inp)
+    model = tf_keras.Model(inp, tf_keras.layers.Dense(3, name="probe")(out))
+    assert_matches_keras(model)
+    assert consumer_input_shapes(json.loads(model.to_json())) == {"probe": tuple(out.shape)}
+
+
+def weightless_layers(k):
+    L = k.layers
+    image = (8, 10, 3)
+    cases = [
+        ((5, 6), L.Dropout(0.2)), ((5, 6), L.SpatialDropout1D(0.2)), ((5, 6), L.GaussianNoise(0.1)),
+        ((5, 6), L.GaussianDropout(0.1)), ((5, 6), L.AlphaDropout(0.1)), ((5, 6), L.Masking()),
+        ((5, 6), L.ActivityRegularization()), ((5, 6), L.Flatten()), ((5, 6), L.Reshape((3, -1))),
+        ((5, 6), L.Permute((2, 1))), ((6,), L.RepeatVector(4)), (image, L.Rescaling(0.5)),
+        (image, L.Resizing(4, 5)), (image, L.CenterCrop(4, 5)), (image, L.RandomCrop(4, 5)),
+        (image, L.RandomFlip()), (image, L.RandomRotation(0.1)), (image, L.RandomZoom(0.1)),
+        (image, L.Flatten(data_format="channels_first")), ((1,), L.CategoryEncoding(7, "one_hot")),
+        ((3,), L.CategoryEncoding(7, "count")),
+    ]
+    if k is keras:
+        cases += [((5, 6), L.Identity()), (image, L.SpatialDropout2D(0.1)),
+                  ((3,), L.CategoryEncoding(7, "one_hot")), ((3,), L.Hashing(9)),
+                  ((3,), L.Hashing(9, output_mode="multi_hot")),
+                  ((3,), L.IntegerLookup(vocabulary=[1, 2, 3], output_mode="multi_hot")),
+                  ((1,), L.IntegerLookup(vocabulary=[4, 5], output_mode="one_hot"))]
+    return cases
+
+
+def merge_cases(k):
+    L = k.layers
+    return [
+        ([(5, 6), (5, 6)], L.Add()), ([(5, 6), (1, 6)], L.Multiply()),
+        ([(5, 6), (5, 6), (5, 6)], L.Average()), ([(5, 6), (5, 6)], L.Subtract()),
+        ([(5, 6), (5, 6)], L.Maximum()), ([(5, 6), (5, 6)], L.Minimum()),
+        ([(5, 6), (5, 2)], L.Concatenate()), ([(5, 6), (3, 6)], L.Concatenate(axis=1)),
+        ([(5, 6), (7, 6)], L.Dot(axes=(2, 2))), ([(6,), (6,)], L.Dot(axes=1)),
+        ([(5, 6), (5, 4)], L.Dot(axes=1, normalize=True)),
+    ]
+
+
+@pytest.mark.parametrize("k_name", ["keras", "tf_keras"])
+def test_weightless_layer_shapes(k_name):
+    """Every weightless layer passes on the shape Keras computes: a Dense after each proves it."""
+    k = keras if k_name == "keras" else tf_keras
+    k.backend.clear_session()
+    cases = [([shape], layer) for shape, layer in weightless_layers(k)] + merge_cases(k)
+    inputs, outputs = [], []
+    for i, (shapes, layer) in enumerate(cases):
+        ins = [k.Input(shape) for shape in shapes]
+        inputs += ins
+        out = layer(ins if len(ins) > 1 else ins[0])
+        outputs.append(k.layers.Dense(2, name=f"probe_{i}")(k.layers.Flatten()(out)
+                                                           if len(out.shape) > 4 else out))
+    model = k.Model(inputs, outputs)
+    assert_matches_keras(model)
+    counted = {layer.name: layer for layer in paramcount.count(model).layers}
+    for layer in model.layers:
+        if type(layer).__name__ not in ("InputLayer", "Dense"):
+            assert counted[layer.name].output_shape == tuple(layer.output.shape), layer.name
+
+
+def test_text_layers_count_zero():
+    keras.backend.clear_session()
+    inp = keras.Input((1,), dtype="string")
+    vectorize = keras.layers.TextVectorization(max_tokens=20, output_sequence_length=7,
+                                               vocabulary=["a", "b", "c"])
+    hot = keras.layers.TextVectorization(output_mode="multi_hot", vocabulary=["a", "b"])
+    lookup = keras.layers.StringLookup(vocabulary=["a", "b"], output_mode="one_hot")
+    x = keras.layers.Embedding(20, 4)(vectorize(inp))
+    model = keras.Model(inp, [x, keras.layers.Dense(2)(hot(inp)),
+                              keras.layers.Dense(3)(lookup(inp))])
+    assert_matches_keras(model)
+    counted = {layer.name: layer for layer in paramcount.count(model).layers}
+    for layer in (vectorize, hot, lookup):
+        assert counted[layer.name].params == 0
+        assert counted[layer.name].output_shape == tuple(layer.output.shape)

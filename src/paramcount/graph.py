@@ -421,6 +421,12 @@ def _parse_call(node, where) -> Call:
     if isinstance(node, list) and node:  # Keras 2: [[name, node, tensor, kwargs], ...]
         tensors, kwargs = [], {}
         for item in node:
+            if isinstance(item, list) and len(item) == 4 and item[:2] == ["_CONSTANT_VALUE", -1]:
+                # tf-keras: an op whose first argument is a constant, e.g. tf.add(3.0, x)
+                tensors.append(item[2])
+                kwargs = {k: _k2_value(v) for k, v in item[3].items()} if isinstance(
+                    item[3], dict) else {}
+                continue
             if not (isinstance(item, list) and len(item) >= 3 and isinstance(item[0], str)
                     and _is_index(item[1]) and _is_index(item[2])):
                 raise ParamcountError(f"{where}: malformed inbound node {item!r}")
