@@ -38,6 +38,9 @@ CASES = [
     ("Dense(10, lora_rank=2)", "(784,)"),
     ("Dense(16, trainable=False)", "(8,)"),
     ("Conv2D(32, 3)", "(28, 28, 1)"),
+    ("ConvLSTM2D(16, 3)", "(5, 28, 28, 1)"),
+    ("SeparableConv2D(64, 3)", "(28, 28, 32)"),
+    ("Embedding(1000, 64)", "(10,)"),
     ("BatchNormalization()", "(8, 8, 16)"),
     ("TimeDistributed(Dense(8))", "(5, 3)"),
     ("Flatten()", "(4, 4)"),
@@ -82,6 +85,7 @@ def test_a_label_shows_the_shape_in_symbols_and_in_numbers():
     ("GRU(4)", "(None, 3)", "GRU"),
     ("GRU(4, reset_after=False)", "(None, 3)", "GRU"),
     ("Bidirectional(LSTM(8))", "(7, 3)", "LSTM"),
+    ("ConvLSTM2D(16, 3)", "(5, 28, 28, 1)", "ConvLSTM2D"),
 ])
 def test_recurrent_weights_are_split_into_their_gates_in_keras_order(code, shape, class_name):
     layer, root = draw(code, shape)
@@ -92,8 +96,8 @@ def test_recurrent_weights_are_split_into_their_gates_in_keras_order(code, shape
         labels = [t.text for t in group.iter(f"{SVG}text") if t.get("class") == "pc-gate-label"]
         assert labels == list(gates)
         units = layer.sublayers[0].symbols if layer.sublayers else layer.symbols
-        u = next(s.value for s in units if s.name == "u")
-        assert weight.shape[-1] == len(gates) * u  # each column is one gate's u units
+        u = next(s.value for s in units if s.name in ("u", "f"))  # units, or a ConvLSTM's filters
+        assert weight.shape[-1] == len(gates) * u  # each column is one gate's units
 
 
 @pytest.mark.parametrize(("code", "shape"), [("SimpleRNN(5)", "(None, 2)"), ("Dense(4)", "(3,)"),

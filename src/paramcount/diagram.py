@@ -5,7 +5,7 @@ convolution kernel is drawn as the matrix it multiplies by). One scale across an
 the whole layer, so a recurrent kernel ``(u, 4·u)`` stands tall beside the thin input kernel
 ``(m, 4·u)``; the two scales are equal unless the tallest weight would not fit.
 Recurrent layers pack their gates side by side along the last axis; those columns are split and
-labelled (LSTM i, f, c, o; GRU z, r, h), in the order Keras stores them.
+labelled (LSTM and ConvLSTM i, f, c, o; GRU z, r, h), in the order Keras stores them.
 
 Text and outlines use ``currentColor``, and gate fills come from CSS custom properties with
 defaults, so the drawing follows the page's colour scheme.
@@ -26,9 +26,11 @@ from .result import LayerCount, Weight
 __all__ = ["svg", "GATES"]
 
 # The gates packed along the last axis of a recurrent layer's weights, in Keras' order.
-GATES = {"LSTM": ("i", "f", "c", "o"), "GRU": ("z", "r", "h")}
-GATE_MEANINGS = {"LSTM": ("input", "forget", "cell candidate", "output"),
-                 "GRU": ("update", "reset", "candidate")}
+_LSTM_GATES = (("i", "input"), ("f", "forget"), ("c", "cell candidate"), ("o", "output"))
+_GRU_GATES = (("z", "update"), ("r", "reset"), ("h", "candidate"))
+GATE_MEANINGS = {"LSTM": _LSTM_GATES, "GRU": _GRU_GATES, "ConvLSTM1D": _LSTM_GATES,
+                 "ConvLSTM2D": _LSTM_GATES, "ConvLSTM3D": _LSTM_GATES}
+GATES = {name: tuple(letter for letter, _ in gates) for name, gates in GATE_MEANINGS.items()}
 _GATED_WEIGHTS = ("kernel", "recurrent_kernel", "bias")
 
 WIDTH = 360  # widest block, px
@@ -122,7 +124,7 @@ def svg(layer: LayerCount) -> str:
         gates = _gates(weight, owner)
         if gates:
             column = width / len(gates)
-            meanings = GATE_MEANINGS[owner]
+            meanings = [meaning for _, meaning in GATE_MEANINGS[owner]]
             for i, gate in enumerate(gates):
                 x = MARGIN + i * column
                 parts.append(f'<text class="pc-gate-label" x="{x + column / 2:.1f}" y="{y + 10}">'
