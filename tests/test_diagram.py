@@ -80,6 +80,17 @@ def test_a_label_shows_the_shape_in_symbols_and_in_numbers():
     assert "(m, 4·u) = (1, 80)" in texts(kernel)[1]
 
 
+def test_subscripted_symbols_are_lowered_not_written_with_underscores():
+    _, root = draw("Conv2D(32, 3)", "(28, 28, 1)")
+    shape = weight_groups(root)[0].findall(f"{SVG}text")[1]
+    assert "".join(shape.itertext()).startswith("(k1, k2, c, f) = (3, 3, 1, 32)")
+    lowered = [(t.text, t.get("baseline-shift")) for t in shape.iter(f"{SVG}tspan")]
+    assert lowered == [("1", "sub"), ("2", "sub")]
+    html = web.results_html(web.result("Conv2D(32, 3)", "(28, 28, 1)"))
+    shown = html.split("<details")[0]  # the plain-text derivation below keeps the CLI's k_1
+    assert "(k<sub>1</sub>, k<sub>2</sub>, c, f) = (3, 3, 1, 32)" in shown and "k_1" not in shown
+
+
 @pytest.mark.parametrize(("code", "shape", "class_name"), [
     ("LSTM(20)", "(20, 1)", "LSTM"),
     ("GRU(4)", "(None, 3)", "GRU"),

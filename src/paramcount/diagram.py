@@ -19,6 +19,7 @@ defaults, so the drawing follows the page's colour scheme.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from .result import LayerCount, Weight
@@ -66,6 +67,18 @@ def shape_label(weight: Weight) -> str:
     numbers = _dims(weight.shape)
     symbolic = _dims(weight.symbolic) if weight.symbolic else numbers
     return numbers if symbolic == numbers else f"{symbolic} = {numbers}"
+
+
+# A symbol with a subscript, written k_1 in text: drawn as k with a lowered 1.
+_SUBSCRIPT = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b")
+
+
+def subscripts(text: str, tag: str = "sub") -> str:
+    """``text`` escaped for markup, with ``k_1`` as k₁: ``<sub>`` in HTML, a lowered ``<tspan>``
+    in SVG (``tag="tspan"``)."""
+    lowered = ('<tspan baseline-shift="sub" font-size="9">{}</tspan>' if tag == "tspan"
+               else "<sub>{}</sub>")
+    return _SUBSCRIPT.sub(lambda m: m[1] + lowered.format(m[2]), escape(text))
 
 
 def _owners(layer: LayerCount) -> list[str]:
@@ -118,7 +131,8 @@ def svg(layer: LayerCount) -> str:
         parts.append(f'<g class="pc-weight" data-path="{escape(weight.path)}">'
                      f"<title>{escape(weight.path)} {escape(details)}</title>"
                      f'<text class="pc-path" x="{MARGIN}" y="{y + 12}">{escape(weight.path)}</text>'
-                     f'<text class="pc-shape" x="{MARGIN}" y="{y + 12 + LINE}">{escape(details)}</text>')
+                     f'<text class="pc-shape" x="{MARGIN}" y="{y + 12 + LINE}">'
+                     f'{subscripts(details, "tspan")}</text>')
         y += 2 * LINE + 4
         frozen = "" if weight.trainable else " pc-frozen"
         gates = _gates(weight, owner)

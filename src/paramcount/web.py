@@ -20,7 +20,7 @@ import re
 from html import escape
 
 from . import explain_layer
-from .diagram import shape_label, svg
+from .diagram import shape_label, subscripts, svg
 from .errors import ParamcountError
 from .formulas.base import format_shape
 from .layercode import parse_layer, parse_shape
@@ -133,7 +133,7 @@ def results_html(answer: dict) -> str:
         f'<p class="pc-formula-text">{escape(answer["formula_text"])} = '
         f'{escape(answer["substituted_text"])} = {answer["total"]:,}</p>')
     symbols = "".join(
-        f"<tr><td><var>{escape(s['name'])}</var></td><td>{s['value']:,}</td>"
+        f"<tr><td><var>{subscripts(s['name'])}</var></td><td>{s['value']:,}</td>"
         f"<td>{escape(s['meaning'])}</td></tr>" for s in answer["symbols"])
     weights = "".join(_weight_row(w) for w in answer["weights"])
     notes = "".join(f"<li>{escape(n)}</li>" for n in answer["notes"])
@@ -163,5 +163,5 @@ def _weight_row(weight: dict) -> str:
                                tuple(weight["symbolic_shape"] or ()) or None))
     return (f'<tr data-weight-path="{escape(weight["path"])}" '
             f'data-weight-shape="{escape(json.dumps(weight["shape"]))}">'
-            f"<td><code>{escape(weight['path'])}</code></td><td>{escape(shape)}</td>"
+            f"<td><code>{escape(weight['path'])}</code></td><td>{subscripts(shape)}</td>"
             f"<td>{weight['size']:,}</td><td>{'yes' if weight['trainable'] else 'no'}</td></tr>")
