@@ -23,6 +23,7 @@ from docs_support import (
     example_id,
     examples_on,
     fresh_keras,
+    predecessors,
     run_quietly,
     run_with_print_mock,
     skip_reason,
@@ -40,13 +41,14 @@ def test_docs_example(example: CodeExample, eval_example: EvalExample) -> None:
     RUNNER.run(example, checked_by(eval_example))
 
 
-def checked_by(eval_example: EvalExample):
-    """Run a block through pytest-examples: compare its prints with the `#>` lines, or rewrite them."""
+def checked_by(eval_example: EvalExample, *, may_update: bool = True):
+    """Run a block through pytest-examples: compare its prints with the `#>` lines, or (under
+    --update-examples, for the page's own blocks) rewrite them."""
 
     def execute(example: CodeExample, module_globals: dict, recorder: PrintRecorder) -> dict:
         eval_example.config = EXAMPLES_CONFIG
         eval_example.include_print = recorder
-        if eval_example.update_examples:
+        if may_update and eval_example.update_examples:
             return eval_example.run_print_update(example, module_globals=module_globals)
         return eval_example.run_print_check(example, module_globals=module_globals)
 
@@ -79,7 +81,7 @@ def with_one_digit_changed(pattern: re.Pattern[str]) -> tuple[CodeExample, CodeE
 def test_a_wrong_digit_fails(pattern: re.Pattern[str], eval_example: EvalExample) -> None:
     original, altered = with_one_digit_changed(pattern)
     with pytest.raises(pytest.fail.Exception, match="Print output changed code"):
-        RUNNER.run(altered, checked_by(eval_example))
+        RUNNER.run(altered, checked_by(eval_example, may_update=False))
 
 
 @pytest.mark.keras
@@ -121,3 +123,24 @@ def test_an_error_in_a_snippet_names_the_page_line(tmp_path: Path) -> None:
     page.write_text("# A page\n\n```py\nunits = 0\nraise ValueError(f'units={units}')\n```\n")
     with pytest.raises(pytest.fail.Exception, match=r"page\.md:5: ValueError: units=0$"):
         RUNNER.run(examples_on(page)[0], run_quietly)
+
+
+@pytest.mark.keras
+def test_a_grouped_block_passes_on_its_own(eval_example: EvalExample) -> None:
+    """Run cold (as under `-k`), a late block of a group replays its group first and gets the
+    same layer names and numbers as in a top-to-bottom run."""
+    grouped = [ex for ex in EXAMPLES if len(predecessors(ex)) >= 2 and skip_reason(ex) is None]
+    assert grouped, "no docs page has a group of three blocks or more"
+    RUNNER.run(EXAMPLES[0], run_quietly)  # whatever ran last is not this block's predecessor
+    RUNNER.run(grouped[-1], checked_by(eval_example, may_update=False))
+
+
+def test_a_skip_must_say_why(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        '```py {test="skip"}\nprint(1)\n```\n\n```py {test="skip" reason="a GPU"}\nprint(2)\n```\n'
+    )
+    silent, explained = examples_on(page)
+    with pytest.raises(ValueError, match='needs reason="..."'):
+        skip_reason(silent)
+    assert skip_reason(explained) == "a gpu"  # pytest-examples lower-cases the fence line
