@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -76,12 +77,12 @@ def main(argv: list[str]) -> int:
     if is_current():
         return 0
     if "--check" in argv:
-        print(f"{TARGET.relative_to(ROOT)} is missing or not Pyodide {VERSION}: "
+        print(f"{os.path.relpath(TARGET, ROOT)} is missing or not Pyodide {VERSION}: "
               "run `make setup` (or python scripts/vendor_pyodide.py)", file=sys.stderr)
         return 1
     extract(fetch_tarball())
     lock = json.loads((TARGET / "pyodide-lock.json").read_text())
-    print(f"Pyodide {VERSION} (Python {lock['info']['python']}) in {TARGET.relative_to(ROOT)}")
+    print(f"Pyodide {VERSION} (Python {lock['info']['python']}) in {os.path.relpath(TARGET, ROOT)}")
     return 0
 
 

@@ -290,3 +290,37 @@ def test_the_bundle_alone_runs_the_calculator(hook, tmp_path):
     answer = json.loads(done.stdout)
     assert answer["total"] == paramcount.explain_layer("Bidirectional(LSTM(128))", "(28, 28)").params
     assert answer["formula_mathml"].startswith("<math")  # latex2mathml came along, with its metadata
+
+
+# --- scripts/vendor_pyodide.py: the runtime the page loads is the pinned one -------------------
+
+@pytest.fixture
+def vendor(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("vendor_pyodide", ROOT / "scripts" / "vendor_pyodide.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(module, "TARGET", tmp_path / "pyodide")
+    monkeypatch.setattr(module, "STAMP", tmp_path / "pyodide" / "VERSION")
+    return module
+
+
+def test_a_tarball_that_is_not_the_pinned_one_is_refused_and_thrown_away(vendor):
+    vendor.CACHE.mkdir()
+    tarball = vendor.CACHE / f"pyodide-{vendor.VERSION}.tgz"
+    tarball.write_bytes(b"not the package npm published")
+    with pytest.raises(SystemExit, match="does not match the pinned"):
+        vendor.fetch_tarball()
+    assert not tarball.exists() and not vendor.TARGET.exists()
+
+
+def test_the_runtime_counts_as_vendored_only_when_complete_and_pinned(vendor):
+    assert not vendor.is_current()
+    vendor.TARGET.mkdir()
+    for name in vendor.FILES:
+        (vendor.TARGET / name).write_bytes(b"")
+    vendor.STAMP.write_text(f"{vendor.VERSION} {vendor.INTEGRITY}\n")
+    assert vendor.is_current()
+    (vendor.TARGET / "pyodide.asm.wasm").unlink()
+    assert not vendor.is_current()
+    assert vendor.main(["--check"]) == 1
