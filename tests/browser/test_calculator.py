@@ -128,7 +128,7 @@ def wait_until_started(page) -> None:
 def wait_for_case(page, layer: str, shape: str) -> dict:
     page.wait_for_function(
         """([layer, shape]) => { const app = document.querySelector('.pc-calc');
-           return app.dataset.state !== 'loading'
+           return !['loading', 'pending'].includes(app.dataset.state)
                   && app.dataset.computed === JSON.stringify([layer, shape]); }""",
         arg=[layer, shape], timeout=UPDATE_TIMEOUT_MS)
     return page.locator(".pc-calc").evaluate(READ)

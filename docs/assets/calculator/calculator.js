@@ -6,6 +6,7 @@
 //
 // States (data-state on .pc-calc, which the browser tests wait on):
 //   loading -> ready (results shown) | invalid (an input is wrong, no numbers) | failed (no Python)
+//   pending: typed into, the count not yet redone (for the short debounce); results dimmed
 // data-computed holds the [layer, input_shape] the results or errors on screen belong to.
 
 import { loadPyodide } from "../pyodide/pyodide.mjs";
@@ -63,6 +64,8 @@ async function start(app) {
   let timer;
   for (const name of FIELDS) {
     inputs[name].addEventListener("input", () => {
+      // Until the count catches up with the keys, the numbers on screen are marked as old.
+      app.dataset.state = "pending";
       clearTimeout(timer);
       timer = setTimeout(() => { update(); share(); }, DEBOUNCE_MS);
     });
