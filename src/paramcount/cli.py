@@ -1,16 +1,18 @@
 """The ``paramcount`` command.
 
-    paramcount count MODEL [--json] [--input-shape SHAPE]
-    paramcount explain MODEL
+    paramcount count MODEL [--json] [--input-shape SHAPE] [--keras]
+    paramcount explain MODEL [--json] [--keras]
     paramcount explain "Bidirectional(LSTM(128))" --input-shape "(28, 28)"
 
-Bad input gets one line on stderr and exit status 2, never a traceback.
+Bad input gets one line on stderr and exit status 2, never a traceback. ``--keras`` is the only
+option that imports Keras (to measure layers paramcount has no formula for).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from .errors import ParamcountError
 from .explain import explain_layer_text, explain_model, summary_table
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,12 +38,18 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("model", help="a .keras archive or a JSON config file ('-' for stdin)")
     c.add_argument("--json", action="store_true", help="print the full count as JSON")
     c.add_argument("--input-shape", help="input shape (no batch axis) for a model without one")
+    c.add_argument("--keras", action="store_true", help=_KERAS_HELP)
     e = sub.add_parser("explain", help="each layer's derivation, step by step")
     e.add_argument("model", help="a .keras archive, a JSON config file, or one layer as Keras "
                    "code such as \"LSTM(128)\"")
     e.add_argument("--input-shape", help="input shape without the batch axis, e.g. \"(28, 28)\"")
     e.add_argument("--json", action="store_true", help="print the full count as JSON")
+    e.add_argument("--keras", action="store_true", help=_KERAS_HELP)
     return p
+
+
+_KERAS_HELP = ("load the model with the installed Keras (safe mode) to measure layers paramcount "
+               "has no formula for, such as custom layers; they are marked as measured")
 
 
 def _looks_like_code(text: str) -> bool:
@@ -59,7 +68,15 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(layer.to_dict(), indent=2) if args.json else
                   explain_layer_text(layer) + f"\nTotal params: {layer.params:,}")
             return 0
-        model = count(_read(args.model), args.input_shape)
+        source = _read(args.model)
+        if args.keras:
+            from .layercode import parse_shape
+            from .measure import count_with_keras
+
+            shape = parse_shape(args.input_shape) if args.input_shape else None
+            model = count_with_keras(source, shape)
+        else:
+            model = count(source, args.input_shape)
         if args.json:
             print(json.dumps(model.to_dict(), indent=2))
         elif args.command == "count":
@@ -72,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # a bug in paramcount, not in the input: still one line
+        if os.environ.get("PARAMCOUNT_DEBUG"):
+            raise
+        print(f"paramcount: error: internal error ({type(e).__name__}: {e}); please report it "
+              "(PARAMCOUNT_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

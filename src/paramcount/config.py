@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 from .errors import ParamcountError
@@ -32,20 +33,29 @@ def load_model_config(source) -> dict:
         source = source.decode("utf-8", errors="replace")
     if isinstance(source, str):
         text = source.strip()
-        if text.startswith(("{", "[")):
-            return _check_model(_parse_json(text, "the JSON text"), "the JSON text")
         if not text:
             raise ParamcountError("empty input: expected a Keras model config (JSON) or a path")
+        if text.startswith(("{", "[")) or "\n" in text or len(text) > 4096:
+            return _check_model(_parse_json(text, "the JSON text"), "the JSON text")
         return _load_path(Path(source))
     raise ParamcountError(f"cannot read a model from a {type(source).__name__}")
 
 
 def _load_path(path: Path) -> dict:
+    try:
+        return _read_path(path)
+    except OSError as e:  # unreadable, a FIFO, a name too long...
+        raise ParamcountError(f"{path}: cannot read ({e.strerror or e})") from None
+
+
+def _read_path(path: Path) -> dict:
     if not path.exists():
         raise ParamcountError(f"{path}: no such file")
     if path.is_dir():
         raise ParamcountError(f"{path}: is a directory, not a model file (SavedModel directories "
                               "hold no Keras config paramcount can read; save as .keras)")
+    if not path.is_file():
+        raise ParamcountError(f"{path}: not a regular file")
     if zipfile.is_zipfile(path):
         return _check_model(_read_archive(path), str(path))
     size = path.stat().st_size
@@ -70,31 +80,51 @@ def _load_path(path: Path) -> dict:
 def _read_archive(path: Path) -> dict:
     try:
         with zipfile.ZipFile(path) as archive:
-            try:
-                info = archive.getinfo("config.json")
-            except KeyError:
-                raise ParamcountError(f"{path}: archive has no config.json; "
-                                      "is it a .keras model?") from None
-            if info.file_size > MAX_CONFIG_BYTES or (
-                    info.compress_size and info.file_size / info.compress_size > _MAX_RATIO
-                    and info.file_size > 1024 * 1024):
-                raise ParamcountError(f"{path}: config.json would unpack to {info.file_size:,} "
-                                      "bytes; refusing (not a plausible model config)")
-            with archive.open(info) as f:
-                data = f.read(MAX_CONFIG_BYTES + 1)
-    except zipfile.BadZipFile as e:
+            data = _member(archive, "config.json", path, required=True)
+            metadata = _member(archive, "metadata.json", path, required=False)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+            zlib.error) as e:
         raise ParamcountError(f"{path}: broken zip archive ({e})") from None
+    except RuntimeError as e:  # an encrypted archive
+        raise ParamcountError(f"{path}: cannot read the archive ({e})") from None
+    config = _parse_json(data.decode("utf-8", errors="replace"), f"{path}: config.json")
+    # The Keras version that wrote the archive is in metadata.json, not in config.json.
+    try:
+        version = json.loads(metadata or b"{}").get("keras_version")
+    except (ValueError, AttributeError, RecursionError):
+        version = None
+    if isinstance(config, dict) and isinstance(version, str) and "keras_version" not in config:
+        config["keras_version"] = version
+    return config
+
+
+def _member(archive: zipfile.ZipFile, name: str, path: Path, *, required: bool) -> bytes | None:
+    """One file of the archive, refused if it would unpack to an implausible size (zip bombs)."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        if required:
+            raise ParamcountError(f"{path}: archive has no {name}; is it a .keras model?") from None
+        return None
+    if info.file_size > MAX_CONFIG_BYTES or (
+            info.file_size > 1024 * 1024
+            and info.file_size > _MAX_RATIO * max(info.compress_size, 1)):
+        raise ParamcountError(f"{path}: {name} would unpack to {info.file_size:,} bytes; "
+                              "refusing (not a plausible model config)")
+    with archive.open(info) as f:
+        data = f.read(MAX_CONFIG_BYTES + 1)
     if len(data) > MAX_CONFIG_BYTES:
-        raise ParamcountError(f"{path}: config.json is larger than declared; refusing")
-    return _parse_json(data.decode("utf-8", errors="replace"), f"{path}: config.json")
+        raise ParamcountError(f"{path}: {name} is larger than its archive declares; refusing")
+    return data
 
 
 def _parse_json(text: str, where: str):
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise ParamcountError(f"{where}: invalid JSON at line {e.lineno}, column {e.colno}: "
-                              f"{e.msg}") from None
+        raise ParamcountError(f"{where}: not valid JSON ({e.msg} at line {e.lineno}, column "
+                              f"{e.colno}); expected a model config as model.to_json() writes "
+                              "it, or a .keras archive") from None
     except RecursionError:
         raise ParamcountError(f"{where}: JSON nested too deeply") from None
 
@@ -139,7 +169,8 @@ def layer_entry(entry, where: str) -> tuple[str, dict]:
     if not isinstance(config, dict):
         raise ParamcountError(f"{where}: layer '{class_name}' has a config that is not an object")
     registered = entry.get("registered_name")
-    if isinstance(registered, str) and registered not in (class_name,) and ">" in registered:
-        raise ParamcountError(f"{where}: custom layer '{registered}' ({class_name}) — paramcount "
-                              "has no formula for it (it can be measured with --keras)")
+    if isinstance(registered, str) and ">" in registered:
+        # A class registered by a package ("my_package>MyLayer"): not Keras' own, even when it
+        # shares a name with a Keras layer, so it gets no formula (--keras can measure it).
+        return registered, config
     return class_name, config

@@ -24,8 +24,12 @@ MODEL_CLASSES = ("Sequential", "Functional", "Model")
 TF_OP_LAYERS = ("TFOpLambda", "SlicingOpLambda")  # tf-keras: an op wrapped as a layer
 
 
-def count_model(source, input_shape: Shape | None = None) -> ModelCount:
-    """Count a whole model given as anything :func:`load_model_config` reads."""
+def count_model(source, input_shape: Shape | None = None, *, measure=None) -> ModelCount:
+    """Count a whole model given as anything :func:`load_model_config` reads.
+
+    ``measure(name, class_name, reason)``, if given, supplies a :class:`LayerCount` for a
+    top-level layer paramcount cannot derive (see :mod:`paramcount.measure`).
+    """
     model = load_model_config(source)
     version = keras_major(model)
     class_name, config = layer_entry(model, "model")
@@ -37,19 +41,32 @@ def count_model(source, input_shape: Shape | None = None) -> ModelCount:
                             keras_version=version)
         return ModelCount(layer.name, class_name, [layer], version)
     shapes = [input_shape] if input_shape is not None else None
-    layers, _ = count_graph(class_name, config, shapes, keras_version=version, where="model")
+    try:
+        layers, _ = count_graph(class_name, config, shapes, keras_version=version, where="model",
+                                measure=measure)
+    except RecursionError:
+        raise ParamcountError("model: the config is nested too deeply to read") from None
     return ModelCount(str(config.get("name", class_name.lower())), class_name, layers, version)
 
 
 def count_graph(class_name: str, config: dict, input_shapes: list[Shape] | None, *,
-                keras_version: int, where: str) -> tuple[list[LayerCount], list[Shape]]:
+                keras_version: int, where: str, measure=None) -> tuple[list[LayerCount], list[Shape]]:
     """The model's layers (as ``model.layers`` lists them) and its output shapes."""
     layers = config.get("layers")
     if not isinstance(layers, list):
         raise ParamcountError(f"{where}: model config has no 'layers' list")
     if class_name == "Sequential":
-        return _sequential(config, layers, input_shapes, keras_version, where)
-    return _functional(config, layers, input_shapes, keras_version, where)
+        return _sequential(config, layers, input_shapes, keras_version, where, measure)
+    return _functional(config, layers, input_shapes, keras_version, where, measure)
+
+
+def _count_layer(measure, name, class_name, config, shapes, **kwargs) -> LayerCount:
+    try:
+        return count_layer(class_name, config, shapes, **kwargs)
+    except ParamcountError as e:
+        if measure is None:
+            raise
+        return measure(name, class_name, str(e))
 
 
 def _shape(value, where: str) -> Shape:
@@ -81,7 +98,7 @@ def _zero_layer(name: str, class_name: str, shape, output) -> LayerCount:
 
 # --- Sequential ------------------------------------------------------------------------------
 
-def _sequential(config, entries, input_shapes, version, where):
+def _sequential(config, entries, input_shapes, version, where, measure=None):
     shape = input_shapes[0] if input_shapes else None
     counted: list[LayerCount] = []
     position = 0
@@ -102,8 +119,8 @@ def _sequential(config, entries, input_shapes, version, where):
                 "--input-shape")
         position += 1
         label = f"{where}: layer {position} '{layer_config.get('name', class_name)}' ({class_name})"
-        layer = count_layer(class_name, layer_config, [shape], where=label,
-                            keras_version=version)
+        layer = _count_layer(measure, str(layer_config.get("name", class_name)), class_name,
+                             layer_config, [shape], where=label, keras_version=version)
         counted.append(layer)
         out = layer.output_shape
         if out is None:  # e.g. a Lambda without output_shape: the next layer was built on it
@@ -198,7 +215,7 @@ class _Entry:
         return self.module.startswith(OP_MODULES)
 
 
-def _functional(config, entries, input_shapes, version, where):
+def _functional(config, entries, input_shapes, version, where, measure=None):
     parsed: list[_Entry] = []
     for i, raw in enumerate(entries):
         class_name, layer_config = layer_entry(raw, f"{where}: layer {i + 1}")
@@ -258,7 +275,7 @@ def _functional(config, entries, input_shapes, version, where):
                 continue
             label = f"{where}: layer {position[p.name]} '{p.name}' ({p.class_name})"
             shapes = [_input_shape(outputs, ref, by_name, label) for ref, _ in refs]
-            layer = _count_call(p, call, refs, shapes, label, version)
+            layer = _count_call(p, call, refs, shapes, label, version, measure)
             out = layer.output_shape
             out = list(out) if isinstance(out, list) else [out]
             # Fill in what could not be worked out from what Keras recorded downstream.
@@ -340,7 +357,7 @@ def _input_shape(outputs, ref: Ref, by_name, label) -> Shape:
     return shape
 
 
-def _count_call(p: _Entry, call: Call, refs, shapes, label, version) -> LayerCount:
+def _count_call(p: _Entry, call: Call, refs, shapes, label, version, measure) -> LayerCount:
     shape_of = {id(ref): shape for (ref, _), shape in zip(refs, shapes)}
     input_shape = shapes[0] if len(shapes) == 1 else list(shapes)
     if p.is_op or p.class_name in TF_OP_LAYERS:
@@ -356,8 +373,8 @@ def _count_call(p: _Entry, call: Call, refs, shapes, label, version) -> LayerCou
         return _zero_layer(p.name, p.class_name, input_shape, out)
     named = {key: shape for (_, key), shape in zip(refs, shapes) if key}
     options = {key: value for key, value in call.kwargs.items() if not _has_ref(value)}
-    return count_layer(p.class_name, p.config, shapes, where=label, keras_version=version,
-                       named_inputs=named, call_options=options)
+    return _count_layer(measure, p.name, p.class_name, p.config, shapes, where=label,
+                        keras_version=version, named_inputs=named, call_options=options)
 
 
 def _with_shapes(value, shape_of):
