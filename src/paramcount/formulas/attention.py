@@ -37,6 +37,18 @@ def _features(ctx: Ctx, query, value, key) -> tuple[Sym, Sym, Sym]:
     return q, v, k
 
 
+def _frozen_too_early(ctx: Ctx) -> bool:
+    """Keras 3 builds the projections after trainable=False was set (as it is when a model is
+    loaded from its config), and they stay trainable: summary() counts them as trainable."""
+    return ctx.keras_version >= 3 and ctx.config.get("trainable", True) is False
+
+
+_EARLY_FREEZE_NOTE = ("trainable=False, but Keras 3 creates the projections when the layer is "
+                      "built, after the flag was set, so they stay trainable: a model built or "
+                      "loaded from this config counts them as trainable in summary(); set "
+                      "trainable=False after building to freeze them")
+
+
 def _check_key(ctx: Ctx, value, key) -> None:
     if key is not None and tuple(value[1:-1]) != tuple(key[1:-1]):
         raise ctx.error(f"value {format_shape(value)} and key {format_shape(key)} must agree "
@@ -90,10 +102,12 @@ def multi_head_attention(ctx: Ctx) -> Spec:
     if use_bias:
         formula = formula + o
     notes = ["use_gate=True: a sigmoid gate, one more projection of the query"] if gate else []
+    early = _frozen_too_early(ctx)
     output = (*query[:-1], *(d.value for d in out_dims))
     if ctx.call_options.get("return_attention_scores"):
         output = [output, _mha_scores(ctx, query, key or value, h.value)]
-    return Spec(weights, output_shape=output, formula=formula, notes=notes)
+    return Spec(weights, output_shape=output, formula=formula,
+                notes=notes + [_EARLY_FREEZE_NOTE] * early, freezable=not early)
 
 
 def _output_dims(ctx: Ctx, f_q: Sym) -> list[Sym]:
@@ -115,18 +129,20 @@ def _mha_scores(ctx: Ctx, query, key, heads: int) -> tuple:
     if ctx.keras_version >= 3:
         # Keras 3 reports (batch, heads, Tq, Tq) for the scores, whatever the key's length.
         return (query[0], heads, query[1], query[1])
-    rank = len(query) + 1  # after projection: (batch, ..., heads, width)
+    # tf-keras: the einsum's real shape, (batch, other axes, heads, query axes, key axes), with
+    # attention_axes used as given (a negative axis counts from the projected heads axes).
+    rank = len(query) + 1
     axes = ctx.option("attention_axes", None)
-    axes = list(range(1, rank - 2)) if axes is None else (
-        [axes] if isinstance(axes, int) else list(axes))
-    try:
-        axes = [a if a >= 0 else (rank - 1) + a for a in axes]
-    except TypeError:
-        raise ctx.error(f"'attention_axes' must be integers, got {axes!r}") from None
-    if not all(1 <= a < rank - 2 for a in axes):
-        raise ctx.error(f"attention_axes {axes} out of range for query {format_shape(query)}")
-    others = [query[i] for i in range(rank - 2) if i not in axes]
-    return (*others, heads, *(query[a] for a in axes), *(key[a] for a in axes))
+    axes = list(range(1, rank - 2)) if axes is None else [axes] if isinstance(axes, int) else axes
+    if not isinstance(axes, list) or not all(
+            isinstance(a, int) and not isinstance(a, bool) and -rank <= a < rank - 1
+            for a in axes):
+        raise ctx.error(f"attention_axes {axes!r} out of range for query {format_shape(query)}")
+    projected_query = (*query[:-1], heads, None)
+    projected_key = (*key[:-1], heads, None)
+    dropped = {a % rank for a in axes} | {rank - 1}
+    others = [projected_query[i] for i in range(rank) if i not in dropped]
+    return (*others, *(projected_query[a] for a in axes), *(projected_key[a] for a in axes))
 
 
 @layer("GroupedQueryAttention", "GroupQueryAttention",
@@ -165,8 +181,10 @@ def grouped_query_attention(ctx: Ctx) -> Spec:
     if ctx.call_options.get("return_attention_scores"):
         length = (key or value)[1]
         output = [output, (query[0], h.value, query[1], length)]
-    return Spec(weights, output_shape=output, formula=formula,
-                notes=["h_kv key/value heads are shared by groups of h/h_kv query heads"])
+    early = _frozen_too_early(ctx)
+    return Spec(weights, output_shape=output, formula=formula, freezable=not early,
+                notes=["h_kv key/value heads are shared by groups of h/h_kv query heads"]
+                + [_EARLY_FREEZE_NOTE] * early)
 
 
 def _list_inputs(ctx: Ctx) -> tuple[tuple, tuple, tuple]:

@@ -42,6 +42,9 @@ class Spec:
     sublayers: list[LayerCount] = field(default_factory=list)  # wrapped layers, already counted
     prefix_sublayers: bool = True  # name sublayer weights "inner_name/kernel" (else just "kernel")
     notes: list[str] = field(default_factory=list)
+    # False when trainable=False in the config does not reach the weights: Keras 3's
+    # MultiHeadAttention creates its projections in build(), after the flag was applied.
+    freezable: bool = True
 
 
 Formula = Callable[["Ctx"], Spec]
@@ -203,7 +206,7 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
     ctx = Ctx(class_name, config, input_shapes, where=where, keras_version=keras_version,
               named_inputs=named_inputs, call_options=call_options)
     spec = formula(ctx)
-    frozen = config.get("trainable", True) is False
+    frozen = config.get("trainable", True) is False and spec.freezable
     weights = [Weight(w.path, tuple(as_expr(d).value for d in w.shape), w.trainable and not frozen,
                       tuple(as_expr(d).text() for d in w.shape)) for w in spec.weights]
     expr = spec.formula if spec.formula is not None else total(w.size for w in spec.weights)
