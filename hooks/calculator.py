@@ -5,6 +5,7 @@ In a page's Markdown, on a line of its own:
     {{ calculator("LSTM(10)", "(None, 1)") }}
         A link to the calculator opened on that layer and input shape (one sample, no batch axis):
         "Open `LSTM(10)` on `(None, 1)` in the calculator". It may also sit inside a sentence.
+        A third string, if given, is the link's text: {{ calculator("GRU(8)", "(None, 3)", "a GRU") }}.
 
     {{ diagram("LSTM(20)", "(20, 1)") }}
         The layer's weights drawn as blocks (paramcount.diagram.svg), inline, light and dark mode.
@@ -66,10 +67,10 @@ def calculator_query(layer: str, input_shape: str) -> str:
     return f"layer={quote(layer, safe='')}&input_shape={quote(input_shape, safe='')}"
 
 
-def calculator_link(layer: str, input_shape: str, src_uri: str) -> str:
+def calculator_link(layer: str, input_shape: str, src_uri: str, text: str | None = None) -> str:
     target = posixpath.relpath(CALCULATOR_PAGE, posixpath.dirname(src_uri) or ".")
-    return (f"[Open `{layer}` on `{input_shape}` in the calculator]"
-            f"({target}?{calculator_query(layer, input_shape)})")
+    text = text or f"Open `{layer}` on `{input_shape}` in the calculator"
+    return f"[{text}]({target}?{calculator_query(layer, input_shape)})"
 
 
 def diagram_html(layer: str, input_shape: str) -> str:
@@ -114,11 +115,13 @@ def _expand(match: re.Match, src_uri: str) -> str:
     kind = match[1]
     try:
         args = ast.literal_eval(f"({match[2]},)")
-        if len(args) != 2 or not all(isinstance(a, str) for a in args):
-            raise ValueError("expected two strings: the layer code and the input shape")
+        wanted = (2, 3) if kind == "calculator" else (2,)
+        if len(args) not in wanted or not all(isinstance(a, str) for a in args):
+            raise ValueError("expected two strings, the layer code and the input shape"
+                             + (" (and the link text)" if kind == "calculator" else ""))
         if kind == "calculator":
-            paramcount.explain_layer(*args)  # a link to a case the calculator rejects is a bug
-            return calculator_link(*args, src_uri)
+            paramcount.explain_layer(*args[:2])  # a link to a case the calculator rejects is a bug
+            return calculator_link(*args[:2], src_uri, *args[2:])
         if kind == "diagram":
             return diagram_html(*args)
         _app_pages.add(src_uri)

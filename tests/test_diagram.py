@@ -242,6 +242,11 @@ def test_calculator_placeholder_becomes_an_encoded_relative_link(hook):
     assert "](calculator.md?layer=LSTM%2810%29&input_shape=%28None%2C%201%29)" in top
 
 
+def test_calculator_placeholder_may_name_its_link(hook):
+    text = hook.expand_placeholders('{{ calculator("GRU(8)", "(None, 3)", "a GRU") }}', "formulas/gru.md")
+    assert text == "[a GRU](../calculator.md?layer=GRU%288%29&input_shape=%28None%2C%203%29)"
+
+
 def test_diagram_placeholder_becomes_the_inline_svg_as_its_own_block(hook):
     text = hook.expand_placeholders('Before\n{{ diagram("LSTM(20)", "(20, 1)") }}\nAfter', "formulas/lstm.md")
     picture = svg(paramcount.explain_layer("LSTM(20)", "(20, 1)"))
@@ -259,6 +264,7 @@ def test_placeholders_inside_code_are_shown_as_written(hook):
     '{{ calculator("LSTM(10)", "(-1, 1)") }}',
     '{{ calculator("LSTM(10)") }}',
     '{{ diagram(LSTM(20), (20, 1)) }}',
+    '{{ diagram("LSTM(20)", "(20, 1)", "a caption") }}',
 ])
 def test_a_placeholder_that_cannot_be_counted_fails_the_strict_build(hook, placeholder, caplog):
     with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.calculator"):

@@ -304,6 +304,17 @@ def test_on_a_phone_in_dark_mode_it_fits_and_follows_the_colours(browser, site_u
     assert log.elsewhere == [] and log.errors == []
 
 
+def test_an_example_link_fills_the_fields_without_loading_python_again(calculator):
+    examples = calculator.locator("p", has_text="Some layers to start from")
+    examples.get_by_role("link", name="Embedding", exact=True).click()
+    shown = wait_for_case(calculator, "Embedding(10000, 128)", "(50,)")
+    assert shown["state"] == "ready"
+    assert shown["totals"] == expected("Embedding(10000, 128)", "(50,)")["totals"]
+    assert query_of(calculator) == {"layer": "Embedding(10000, 128)", "input_shape": "(50,)"}
+    assert [url for url in calculator.log.requests if url.endswith("pyodide.asm.wasm")] == [
+        calculator.log.requests[0].split("calculator/")[0] + "assets/pyodide/pyodide.asm.wasm"]
+
+
 def test_nothing_was_asked_of_another_host_and_nothing_logged_an_error(calculator):
     requests = calculator.log.requests
     assert any(url.endswith("pyodide.asm.wasm") for url in requests)  # Python came from this site

@@ -77,6 +77,21 @@ async function start(app) {
     share();
   });
 
+  // A link to a case on this page (the examples, or {{ calculator(...) }} links) just fills the
+  // fields: Python is already running, there is no need to load the page again.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href]");
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    const url = new URL(link.href);
+    if (url.origin !== location.origin || url.pathname !== location.pathname || !url.searchParams.has("layer")) return;
+    event.preventDefault();
+    for (const name of FIELDS) inputs[name].value = url.searchParams.get(name) ?? "";
+    clearTimeout(timer);
+    update();
+    share();
+    app.scrollIntoView({ block: "start" });
+  });
+
   status.textContent = "";
   update();
 }
