@@ -1,0 +1,166 @@
+"""``make bench``: how fast and how small paramcount is, next to Keras itself.
+
+1. The whole command, ``paramcount count model.keras``, against a fresh Python process that loads
+   the same model with Keras and calls ``count_params()``: median wall time over several runs and
+   peak resident memory of each process.
+2. Models far too large for any machine, counted exactly from their configs in well under a
+   second, with (almost) nothing allocated: the weights are never made, only their shapes.
+3. The site's page weight, if ``scripts/page_weight.py`` is there.
+
+Not part of ``make test``: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import paramcount  # noqa: E402
+
+RUNS = 5
+GOAL_SPEEDUP, GOAL_MIB = 20, 60
+
+
+def run_process(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MiB and stdout of one fresh process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not all children's
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{command} failed with status {proc.returncode}")
+    return seconds, usage.ru_maxrss / 1024, out  # ru_maxrss is in KiB on Linux
+
+
+def build_model(path: Path) -> int:
+    """A mid-sized model with convolutions, recurrence and attention-free dense heads."""
+    code = f"""
+import os
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import keras
+from keras import layers
+image = keras.Input((64, 64, 3), name="image")
+x = image
+for filters in (32, 64, 128):
+    x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.MaxPooling2D()(x)
+x = layers.GlobalAveragePooling2D()(x)
+text = keras.Input((40,), name="text")
+t = layers.Embedding(20000, 128)(text)
+t = layers.Bidirectional(layers.LSTM(64))(t)
+x = layers.Concatenate()([x, t])
+x = layers.Dropout(0.2)(layers.Dense(256, activation="relu")(x))
+model = keras.Model([image, text], layers.Dense(10)(x))
+model.save({str(path)!r})
+print(model.count_params())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(done.stdout.split()[-1])
+
+
+def compare_with_keras() -> None:
+    print("1. paramcount vs Keras on the same .keras file (fresh process each run)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.keras"
+        total = build_model(path)
+        keras_code = ("import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\nimport keras\n"
+                      f"print(keras.saving.load_model({str(path)!r}, compile=False).count_params())")
+        script = Path(sys.executable).with_name("paramcount")
+        ours = [str(script)] if script.exists() else [sys.executable, "-m", "paramcount.cli"]
+        rows = {}
+        for label, command in (("paramcount count", ours + ["count", str(path), "--json"]),
+                               ("keras load + count_params()", [sys.executable, "-c", keras_code])):
+            runs = [run_process(command) for _ in range(RUNS)]
+            printed = runs[0][2]
+            got = json.loads(printed)["total"] if label.startswith("paramcount") else int(printed)
+            if got != total:
+                raise SystemExit(f"{label} counted {got:,}, Keras built {total:,}")
+            rows[label] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
+    print(f"   model: {total:,} parameters; median of {RUNS} runs, worst peak RSS")
+    print(f"   {'':30}{'wall time':>12}{'peak RSS':>12}")
+    for label, (seconds, mib) in rows.items():
+        print(f"   {label:30}{seconds * 1000:>10.0f}ms{mib:>9.1f}MiB")
+    (ours_s, ours_mib), (keras_s, keras_mib) = rows.values()
+    speedup, smaller = keras_s / ours_s, keras_mib / ours_mib
+    print(f"   paramcount is {speedup:.0f}× faster and uses {smaller:.0f}× less memory "
+          f"(goal: ≥ {GOAL_SPEEDUP}× faster, ≤ {GOAL_MIB} MiB) — "
+          f"{'met' if speedup >= GOAL_SPEEDUP and ours_mib <= GOAL_MIB else 'NOT met'}")
+
+
+# --- huge models, as configs written by hand (Keras 3 layout) -------------------------------
+
+def sequential(input_shape, *layers) -> dict:
+    entries = [{"class_name": "InputLayer", "config": {"batch_shape": [None, *input_shape],
+                                                       "name": "input"}}]
+    for i, (class_name, config) in enumerate(layers):
+        entries.append({"class_name": class_name, "config": {"name": f"layer_{i}", **config}})
+    return {"class_name": "Sequential", "config": {"name": "huge", "layers": entries}}
+
+
+def huge_models():
+    n, depth = 200_000, 5
+    yield (f"{depth} × Dense({n:,}) on {n:,} features",
+           sequential((n,), *[("Dense", {"units": n})] * depth),
+           depth * (n * n + n))  # each: kernel n·n + bias n
+    u, m = 100_000, 1_000
+    yield (f"LSTM({u:,}) on {m:,} features", sequential((None, m), ("LSTM", {"units": u})),
+           4 * u * (m + u + 1))  # four gates: kernel m·u, recurrent u·u, bias u
+    v, e = 10**8, 4096
+    yield (f"Embedding({v:,}, {e:,})", sequential((None,), ("Embedding",
+                                                            {"input_dim": v, "output_dim": e})),
+           v * e)  # one row of e numbers per token
+
+
+def huge() -> None:
+    print("\n2. Huge models, counted exactly from their configs")
+    print(f"   {'model':42}{'parameters':>24}{'time':>10}{'peak alloc':>12}")
+    paramcount.count(sequential((3,), ("Dense", {"units": 2})))  # load the formulas first
+    for label, config, expected in huge_models():
+        tracemalloc.start()
+        start = time.perf_counter()
+        counted = paramcount.count(config)
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        if counted.total != expected or not isinstance(counted.total, int):
+            raise SystemExit(f"{label}: paramcount says {counted.total:,}, the formula {expected:,}")
+        if seconds >= 1:
+            raise SystemExit(f"{label}: took {seconds:.2f} s (goal: under a second)")
+        print(f"   {label:42}{counted.total:>24,}{seconds * 1000:>8.1f}ms{peak / 1024:>9.0f}KiB")
+    print("   every count equals its hand formula exactly (Python integers, no rounding)")
+
+
+def page_weight() -> None:
+    script = ROOT / "scripts" / "page_weight.py"
+    if not script.exists():
+        print("\n3. Page weight: scripts/page_weight.py not present, skipped")
+        return
+    print("\n3. Page weight")
+    sys.path.insert(0, str(script.parent))
+    import page_weight
+
+    page_weight.main()
+
+
+def main() -> None:
+    compare_with_keras()
+    huge()
+    page_weight()
+
+
+if __name__ == "__main__":
+    main()
