@@ -23,7 +23,7 @@ from . import explain_layer
 from .diagram import shape_label, subscripts, svg
 from .errors import ParamcountError
 from .formulas.base import format_shape
-from .layercode import parse_layer, parse_shape
+from .layercode import parse_layer
 from .result import LayerCount
 
 __all__ = ["calculate", "result", "results_html", "DEFAULT_LAYER", "DEFAULT_INPUT_SHAPE"]
@@ -31,8 +31,8 @@ __all__ = ["calculate", "result", "results_html", "DEFAULT_LAYER", "DEFAULT_INPU
 DEFAULT_LAYER = "LSTM(10)"
 DEFAULT_INPUT_SHAPE = "(None, 1)"
 
-# A count that fails on a readable layer and shape is a mismatch between the two (or a missing
-# shape); these words in the message say the shape is what to change.
+# Once the layer code reads, an error that speaks of the input shape (unreadable, missing, or one
+# the layer cannot take) is about the shape field; any other is about the layer's arguments.
 _ABOUT_THE_SHAPE = re.compile(r"input shape|got shape|of rank")
 
 
@@ -88,14 +88,9 @@ def _count(layer_code: str, input_shape: str) -> LayerCount:
         parse_layer(layer_code)
     except ParamcountError as e:
         raise _FieldError(e, "layer") from None
-    shape = input_shape.strip()
-    if shape:  # an empty one is fine if the code says it, e.g. LSTM(8, input_shape=(5, 3))
-        try:
-            parse_shape(shape)
-        except ParamcountError as e:
-            raise _FieldError(e, "input_shape") from None
     try:
-        return explain_layer(layer_code, shape or None)
+        # An empty shape is fine when the code gives one, e.g. LSTM(8, input_shape=(5, 3)).
+        return explain_layer(layer_code, input_shape.strip() or None)
     except ParamcountError as e:
         raise _FieldError(e, "input_shape" if _ABOUT_THE_SHAPE.search(str(e)) else "layer") from None
 
