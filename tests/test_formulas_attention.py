@@ -3,6 +3,7 @@ in real Keras (3 and tf-keras 2) must count exactly as paramcount counts them, i
 shapes of the attention scores when a later layer uses them."""
 
 import json
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +16,9 @@ pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
 
-SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A few examples per run keep the file under a minute; PARAMCOUNT_EXAMPLES=200 digs deeper.
+SETTINGS = settings(max_examples=int(os.environ.get("PARAMCOUNT_EXAMPLES", "6")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 small = st.integers(1, 6)
 output_shape = st.one_of(st.none(), small, st.tuples(small, small))
 # How the layer is called: mha(q, v), mha(q, v, k), mha(q, v, key=k), mha(query=q, value=v).
@@ -207,12 +210,28 @@ def test_group_query_heads_must_divide():
 
 
 @pytest.mark.parametrize("code", [
-    "MultiHeadAttention(2, 3)",  # one input: no value
     "MultiHeadAttention(0, 3)",
     "MultiHeadAttention(2, 3, output_shape=[4, -1])",
-    "Attention()",  # one input
-    "AdditiveAttention()",
+    "MultiHeadAttention(2, key_dim=None)",
+    "Attention(score_mode='cosine')",
+    "GroupQueryAttention(4, 3, 2)",
 ])
 def test_bad_attention_configs(code):
     with pytest.raises(paramcount.ParamcountError):
-        paramcount.explain_layer(code, input_shape=(4, 5))
+        paramcount.explain_layer(code, input_shape=(4, 6))
+
+
+@pytest.mark.parametrize("code, keras_layer", [
+    ("MultiHeadAttention(num_heads=3, key_dim=4)",
+     lambda: keras.layers.MultiHeadAttention(num_heads=3, key_dim=4)),
+    ("Attention(use_scale=True)", lambda: keras.layers.Attention(use_scale=True)),
+    ("AdditiveAttention()", lambda: keras.layers.AdditiveAttention()),
+])
+def test_counted_alone_is_self_attention(code, keras_layer):
+    """One layer and one shape (the calculator's case) count as self-attention, layer(x, x)."""
+    keras.backend.clear_session()
+    x = keras.Input((7, 6))
+    layer = keras_layer()
+    layer(x, x) if "MultiHead" in code else layer([x, x])
+    counted = paramcount.explain_layer(code, input_shape=(7, 6))
+    assert counted.params == layer.count_params()

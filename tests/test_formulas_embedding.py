@@ -1,6 +1,8 @@
 """Embedding, ReversibleEmbedding and EinsumDense: random configs built in real Keras (3 and
 tf-keras 2) must count exactly as paramcount counts them, output shapes included."""
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,7 +14,9 @@ pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
 
-SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A few examples per run keep the file under a minute; PARAMCOUNT_EXAMPLES=200 digs deeper.
+SETTINGS = settings(max_examples=int(os.environ.get("PARAMCOUNT_EXAMPLES", "6")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 vocabulary = st.integers(1, 50)
 width = st.integers(1, 12)
 length = st.one_of(st.none(), st.integers(1, 8))

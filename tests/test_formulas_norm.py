@@ -2,6 +2,8 @@
 SpectralNormalization, UnitNormalization, PReLU and the weightless activations: random configs
 built in real Keras (3 and tf-keras 2) must count exactly as paramcount counts them."""
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,7 +15,9 @@ pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
 
-SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A few examples per run keep the file under a minute; PARAMCOUNT_EXAMPLES=200 digs deeper.
+SETTINGS = settings(max_examples=int(os.environ.get("PARAMCOUNT_EXAMPLES", "6")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 # A sample shape without the batch axis: rank 1 to 3, small sizes.
 sample_shape = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
 

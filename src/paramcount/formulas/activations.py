@@ -7,7 +7,8 @@ from ..expr import product
 from .base import Ctx, Spec, W, layer
 
 
-@layer("PReLU", args=())
+@layer("PReLU", args=("alpha_initializer", "alpha_regularizer", "alpha_constraint",
+                      "shared_axes"))
 def prelu(ctx: Ctx) -> Spec:
     rank = ctx.rank(2, 99)
     shared = ctx.option("shared_axes", None)
@@ -41,7 +42,11 @@ def _slope_axis(ctx: Ctx, axis: int, features_only: bool):
 
 
 @layer("Activation", args=("activation",))
-@layer("ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU", args=())
+@layer("ReLU", args=("max_value", "negative_slope", "threshold"))
+@layer("LeakyReLU", args=("negative_slope",))
+@layer("ELU", args=("alpha",))
+@layer("Softmax", args=("axis",))
+@layer("ThresholdedReLU", args=("theta",))
 def weightless_activation(ctx: Ctx) -> Spec:
     """An element-wise function: no weights, the output has the input's shape."""
     return Spec([], output_shape=ctx.input_shape)

@@ -15,6 +15,9 @@ from .base import Ctx, Spec, W, format_shape, layer
 def _attention_inputs(ctx: Ctx) -> tuple[tuple, tuple, tuple | None]:
     """(query, value, key) shapes from ``mha(query, value, key)`` or keywords; key may be None."""
     n_positional = len(ctx.input_shapes) - len(ctx.named_inputs)
+    if n_positional == 1 and not ctx.named_inputs:
+        # Counted alone (calculator, explain_layer): one shape means self-attention, layer(x, x).
+        return ctx.input_shapes[0], ctx.input_shapes[0], None
     given = dict(zip(("query", "value", "key"), ctx.input_shapes[:n_positional]))
     given.update({k: v for k, v in ctx.named_inputs.items() if k in ("query", "value", "key")})
     if "query" not in given or "value" not in given:
@@ -189,10 +192,13 @@ def grouped_query_attention(ctx: Ctx) -> Spec:
 
 def _list_inputs(ctx: Ctx) -> tuple[tuple, tuple, tuple]:
     """Attention([query, value]) or Attention([query, value, key]); key defaults to value."""
-    if len(ctx.input_shapes) not in (2, 3):
+    shapes = ctx.input_shapes[:len(ctx.input_shapes) - len(ctx.named_inputs)]  # not mask=
+    if len(shapes) == 1 and not ctx.named_inputs:
+        shapes = shapes * 2  # counted alone: one shape means self-attention, layer([x, x])
+    if len(shapes) not in (2, 3):
         raise ctx.error("must be called on [query, value] or [query, value, key], got "
-                        f"{len(ctx.input_shapes)} input(s)")
-    query, value, *rest = ctx.input_shapes
+                        f"{len(shapes)} input(s)")
+    query, value, *rest = shapes
     return query, value, rest[0] if rest else value
 
 

@@ -137,6 +137,16 @@ def letter_symbols(ctx: Ctx, dims: list[tuple[str, int | None]], where: str,
     return tuple(shape)
 
 
+def refuse_quantized(ctx: Ctx) -> None:
+    """Quantized layers (``model.quantize("int8")``) store other weights (int8 kernels and their
+    scales); paramcount has no formula for those, so it says so instead of guessing."""
+    dtype = ctx.option("dtype", None)
+    if isinstance(dtype, dict) and "Quantized" in str(dtype.get("class_name", "")):
+        mode = (dtype.get("config") or {}).get("mode", "quantized")
+        raise ctx.error(f"the layer is quantized ({mode}); paramcount counts float layers only "
+                        "(measure quantized models with --keras)")
+
+
 def lora_factors(ctx: Ctx, kernel_shape: tuple, reserved: set[str]) -> list[W]:
     """LoRA splits the kernel on its last axis: a = kernel[:-1] × r, b = r × kernel[-1]."""
     name = "r" if "r" not in reserved else "r_lora"
@@ -146,6 +156,7 @@ def lora_factors(ctx: Ctx, kernel_shape: tuple, reserved: set[str]) -> list[W]:
 
 @layer("EinsumDense", args=("equation", "output_shape", "activation", "bias_axes"))
 def einsum_dense(ctx: Ctx) -> Spec:
+    refuse_quantized(ctx)
     ctx.rank(1, 99)
     found = analyze_einsum(ctx, ctx.option("equation"), ctx.option("bias_axes", None),
                            ctx.input_shape, ctx.option("output_shape"))

@@ -12,10 +12,12 @@ vectors of size e to v logits); with ``tie_weights=False`` it keeps a second tab
 from __future__ import annotations
 
 from .base import Ctx, Spec, W, layer
+from .einsum import refuse_quantized
 
 
 @layer("Embedding", "ReversibleEmbedding", args=("input_dim", "output_dim"))
 def embedding(ctx: Ctx) -> Spec:
+    refuse_quantized(ctx)
     v = ctx.sym("v", ctx.integer("input_dim"), "vocabulary size (input_dim)")
     e = ctx.sym("e", ctx.integer("output_dim"), "embedding size (output_dim)")
     ctx.flag("mask_zero", False)

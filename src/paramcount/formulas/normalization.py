@@ -38,8 +38,7 @@ def _axis_symbol(ctx: Ctx, axis: int, single: str | None, rank: int) -> Sym:
     if single == "m" and axis == rank - 1:
         return ctx.sym("m", size, "input features (last axis of the input)")
     if single == "c":
-        return ctx.sym("c", size, f"size of the normalized axis (axis {axis}: channels "
-                                  "or features)")
+        return ctx.sym("c", size, f"channels: the size of axis {axis}, the normalized axis")
     return ctx.sym(f"d_{axis}", size, f"size of input axis {axis}")
 
 
