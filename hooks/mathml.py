@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import xml.etree.ElementTree as ET
 
 from latex2mathml.converter import convert
 
@@ -29,6 +30,13 @@ TEXT_ESCAPE = re.compile(r"(<mtext>[^<]*?)\\([_%&#${}])")
 # What a failed translation leaves behind: a backslash (MathML writes a real one as &#x0005C;),
 # or a column separator as plain text.
 UNTRANSLATED = re.compile(r"\\[A-Za-z]+|\\.|<m[io]>(?:&amp;|&)</m[io]>")
+
+
+# Inline math may wrap after these, at the top level of the formula, as TeX wraps a paragraph.
+MATHML = "http://www.w3.org/1998/Math/MathML"
+BREAK_AFTER = {"=", "+", "\u2212", "<", ">", "\u2264", "\u2265", "\u2248", "\u2260", "\u2192"}
+OPENING, CLOSING = set("([{\u27e8"), set(")]}\u27e9")
+ET.register_namespace("", MATHML)
 
 
 class TexError(ValueError):
@@ -50,7 +58,37 @@ def tex_to_mathml(tex: str, display: bool) -> str:
         raise TexError(f"not understood: {html.unescape(re.sub('<[^>]+>', '', leftover[0]))}")
     while GROUPED_DIGITS.search(mathml):
         mathml = GROUPED_DIGITS.sub(r"<mn>\1,\2</mn>", mathml)
-    return mathml
+    mathml = mathml if display else wrappable(mathml)
+    # HTML knows <math> without its XML namespace; leaving it out saves bytes on every formula.
+    return mathml.replace(f' xmlns="{MATHML}"', "")
+
+
+def wrappable(mathml: str) -> str:
+    """Inline math cut after its top-level `=` and `+` into several `<math>` joined by `<wbr>`.
+
+    Browsers do not break a line inside `<math>`, so a long inline formula would make a phone
+    screen scroll sideways; as pieces it wraps where TeX would break it on paper.
+    """
+    root = ET.fromstring(mathml)
+    if len(root) != 1 or root[0].tag != f"{{{MATHML}}}mrow":
+        return mathml
+    pieces, piece, depth = [], [], 0
+    for child in root[0]:
+        piece.append(child)
+        text = (child.text or "").strip() if child.tag == f"{{{MATHML}}}mo" else ""
+        depth += (text in OPENING) - (text in CLOSING)
+        if depth == 0 and text in BREAK_AFTER:
+            pieces.append(piece)
+            piece = []
+    pieces += [piece] if piece else []
+    if len(pieces) < 2:
+        return mathml
+    html_pieces = []
+    for children in pieces:
+        math = ET.Element(f"{{{MATHML}}}math", display="inline")
+        ET.SubElement(math, f"{{{MATHML}}}mrow").extend(children)
+        html_pieces.append(ET.tostring(math, encoding="unicode"))
+    return "<wbr>".join(html_pieces)
 
 
 def _mathml_or_warn(escaped_tex: str, display: bool, where: str) -> str | None:

@@ -279,6 +279,14 @@ def test_thousands_separator_stays_one_number():
     assert "<mn>1,234,567</mn>" in mathml_hook.tex_to_mathml(r"1{,}234{,}567", display=False)
 
 
+def test_long_inline_math_can_wrap_after_top_level_relations_and_sums():
+    mathml = mathml_hook.tex_to_mathml(r"4 \cdot u \cdot (m + u + 1) = 4 \cdot 2 \cdot 6 = 48", False)
+    pieces = mathml.split("<wbr>")
+    assert len(pieces) == 3 and all(p.startswith("<math") and p.endswith("</math>") for p in pieces)
+    assert "(" in pieces[0] and ")" in pieces[0]  # no break inside the parentheses
+    assert "<wbr>" not in mathml_hook.tex_to_mathml(r"a = b", display=True)
+
+
 def test_tex_that_cannot_be_drawn_is_an_error_not_raw_text():
     with pytest.raises(mathml_hook.TexError):
         mathml_hook.tex_to_mathml(r"\notacommand{x}", display=True)
