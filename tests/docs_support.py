@@ -1,7 +1,9 @@
-"""Run the ```py blocks of the docs the same way for every test that needs them.
+"""Run the examples of the docs and of the package's docstrings the same way for every test.
 
-A block runs against real Keras (TensorFlow backend) with Keras' global state reset first, so
-automatic layer names (`lstm`, `dense_1`) and random weights do not depend on test order.
+Examples are ```py blocks in docs/**/*.md (also indented inside content tabs and admonitions),
+```py blocks in docstrings, and `>>>` examples in docstrings (which run with their module's names).
+Each runs against real Keras (TensorFlow backend) after Keras' global state is reset, so automatic
+layer names (`lstm`, `dense_1`) and random weights do not depend on test order.
 Fence settings, in the info string as in pydantic's docs:
 
     ```py {group="name"}                      later blocks of the group see earlier blocks' globals
@@ -9,15 +11,22 @@ Fence settings, in the info string as in pydantic's docs:
 
 `model.summary()` is routed through `print` (Keras 3 writes it with rich, tf-keras with
 `sys.stdout.write`), and prints made inside Keras are attributed to the example line that caused
-them, so a summary table is checked against the `#>` lines under the `summary(...)` call.
+them, so a summary table is checked against the `#>` lines under the `summary(...)` call. Keep that
+call on one line, and pass `line_length=` so the reader gets the same table.
+
+pytest-examples writes output under the line of the `print`; a loop with two prints at different
+lines interleaves their outputs in a way it cannot write back. Use one `print` per loop.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import inspect
 import os
+import re
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -42,9 +51,86 @@ Globals = dict[str, Any]
 
 
 def all_examples() -> list[CodeExample]:
-    """Every ```py block in docs/**/*.md and in src/paramcount docstrings, in page order."""
+    """Every ```py block in docs/**/*.md, every ```py block and `>>>` example in the package's
+    docstrings, in file order."""
     found = [*find_examples(DOCS), *find_examples(PACKAGE)]
+    found += [ex for module in sorted(PACKAGE.rglob("*.py")) for ex in doctest_examples(module)]
     return sorted(found, key=lambda ex: (str(ex.path), ex.start_line))
+
+
+# --- `>>>` examples in docstrings (the package's style), run like ```py blocks. ---
+
+DOCSTRING = re.compile(r'(^ *)(r?""")(.+?)"""', re.M | re.S)  # as pytest-examples finds them
+PROMPT = re.compile(r"^( *)(?:>>>|\.\.\.)(?: |$)")
+OUTPUT = re.compile(r"^ *#>(?: |$)")
+
+
+def doctest_examples(module: Path) -> list[CodeExample]:
+    """Each run of `>>>`/`...` lines and their `#>` output lines becomes one block, prompts removed.
+
+    Blocks of a module run with the module's own globals, as doctest runs them.
+    """
+    text = module.read_text(encoding="utf-8")
+    group = uuid.uuid5(uuid.NAMESPACE_URL, str(module))  # one per file, as pytest-examples needs
+    docstrings = [d.span(3) for d in DOCSTRING.finditer(text)]
+    examples, run, position = [], [], 0
+    for line in [*text.splitlines(keepends=True), ""]:
+        inside = any(start <= position < end for start, end in docstrings)
+        if line and inside and (PROMPT.match(line) or (run and OUTPUT.match(line))):
+            run.append((position, line))
+        elif run:
+            examples.append(_doctest_block(module, text, run, group))
+            run = []
+        position += len(line)
+    return examples
+
+
+def _doctest_block(module: Path, text: str, run: list, group: uuid.UUID) -> CodeExample:
+    indent = len(PROMPT.match(run[0][1]).group(1))
+    start, end = run[0][0], run[-1][0] + len(run[-1][1])
+    source = "".join(line[indent:] if OUTPUT.match(line) else line[indent + 4 :] or "\n" for _, line in run)
+    first_line = text[:start].count("\n")  # the line before the code, like a fence line
+    return CodeExample(
+        source=source,
+        path=module,
+        start_line=first_line,
+        end_line=first_line + len(run),
+        start_index=start,
+        end_index=end,
+        prefix="doctest",
+        indent=0,
+        group=group,
+    )
+
+
+def is_doctest(example: CodeExample) -> bool:
+    return example.prefix == "doctest"
+
+
+def with_prompts(example: CodeExample, new_source: str) -> str:
+    """The docstring text for a doctest block whose `#>` lines were rewritten."""
+    original = example.path.read_text(encoding="utf-8")[example.start_index : example.end_index]
+    code = iter(line for line in original.splitlines() if not OUTPUT.match(line))
+    indent = " " * len(PROMPT.match(original).group(1))
+    lines = []
+    for line in new_source.splitlines():
+        if OUTPUT.match(line):
+            lines.append(indent + line)
+        elif line.startswith(("'''", '"""')):
+            raise ValueError(f"{example_id(example)}: output too long for `#>` lines in a docstring")
+        else:
+            lines.append(next(code))
+    return "\n".join(lines) + "\n"
+
+
+@cache
+def module_globals_of(module: Path) -> Globals:
+    """What a docstring example sees without imports: the module's own names."""
+    if not module.is_relative_to(PACKAGE):
+        return {}
+    dotted = ".".join(module.relative_to(PACKAGE.parent).with_suffix("").parts)
+    namespace = vars(importlib.import_module(dotted.removesuffix(".__init__")))
+    return {name: value for name, value in namespace.items() if not name.startswith("__")}
 
 
 def example_id(example: CodeExample) -> str:

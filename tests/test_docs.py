@@ -9,10 +9,13 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
 from pytest_examples import CodeExample, EvalExample
+from pytest_examples.lint import code_diff
+from pytest_examples.modify_files import _modify_files
 
 from docs_support import (
     EXAMPLES_CONFIG,
@@ -20,13 +23,17 @@ from docs_support import (
     RUNNER,
     PrintRecorder,
     all_examples,
+    doctest_examples,
     example_id,
     examples_on,
     fresh_keras,
+    is_doctest,
+    module_globals_of,
     predecessors,
     run_quietly,
     run_with_print_mock,
     skip_reason,
+    with_prompts,
 )
 
 EXAMPLES = all_examples()
@@ -46,11 +53,28 @@ def checked_by(eval_example: EvalExample, *, may_update: bool = True):
     --update-examples, for the page's own blocks) rewrite them."""
 
     def execute(example: CodeExample, module_globals: dict, recorder: PrintRecorder) -> dict:
+        if is_doctest(example):
+            return run_doctest(example, module_globals, recorder)
         eval_example.config = EXAMPLES_CONFIG
         eval_example.include_print = recorder
         if may_update and eval_example.update_examples:
             return eval_example.run_print_update(example, module_globals=module_globals)
         return eval_example.run_print_check(example, module_globals=module_globals)
+
+    def run_doctest(example: CodeExample, module_globals: dict, recorder: PrintRecorder) -> dict:
+        """pytest-examples' check for a `>>>` block; an update goes through its file rewriter."""
+        module_globals = {**module_globals_of(example.path), **module_globals}
+        printed, new_globals = run_with_print_mock(example, module_globals, recorder)
+        new_source = printed.updated_print_statements(example)
+        if new_source is None:
+            return new_globals
+        if may_update and eval_example.update_examples:
+            eval_example.to_update.append(
+                dataclasses.replace(example, source=with_prompts(example, new_source))
+            )
+            return new_globals
+        diff = code_diff(example, new_source, EXAMPLES_CONFIG)
+        pytest.fail(f"Print output changed code:\n{textwrap.indent(diff, '  ')}", pytrace=False)
 
     return execute
 
@@ -144,3 +168,38 @@ def test_a_skip_must_say_why(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match='needs reason="..."'):
         skip_reason(silent)
     assert skip_reason(explained) == "a gpu"  # pytest-examples lower-cases the fence line
+
+
+# --- `>>>` examples in docstrings: checked and rewritten like the pages' blocks. ---
+
+DOCSTRING_MODULE = '''\
+"""A module.
+
+>>> answer = 2 * 21
+>>> print(answer)
+#> 41
+>>> print(answer + 1)
+#> 43
+
+Prose after the example.
+"""
+'''
+
+
+@pytest.mark.keras
+def test_a_wrong_docstring_output_fails_and_update_rewrites_it(
+    tmp_path: Path, eval_example: EvalExample
+) -> None:
+    module = tmp_path / "module.py"
+    module.write_text(DOCSTRING_MODULE)
+    (example,) = doctest_examples(module)
+    assert example.source == "answer = 2 * 21\nprint(answer)\n#> 41\nprint(answer + 1)\n#> 43\n"
+    with pytest.raises(pytest.fail.Exception, match=r"(?s)-#> 41\n  \+#> 42"):
+        RUNNER.run(example, checked_by(eval_example, may_update=False))
+
+    printed, _ = run_with_print_mock(example, {})
+    rewritten = dataclasses.replace(
+        example, source=with_prompts(example, printed.updated_print_statements(example))
+    )
+    _modify_files([rewritten])  # what --update-examples does at the end of the session
+    assert module.read_text() == DOCSTRING_MODULE.replace("#> 41", "#> 42")
