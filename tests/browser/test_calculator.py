@@ -305,7 +305,7 @@ def test_on_a_phone_in_dark_mode_it_fits_and_follows_the_colours(browser, site_u
 
 
 def test_an_example_link_fills_the_fields_without_loading_python_again(calculator):
-    examples = calculator.locator("p", has_text="Some layers to start from")
+    examples = calculator.locator("p", has_text="start from one of these")
     examples.get_by_role("link", name="Embedding", exact=True).click()
     shown = wait_for_case(calculator, "Embedding(10000, 128)", "(50,)")
     assert shown["state"] == "ready"
