@@ -368,3 +368,49 @@ def test_text_layers_count_zero():
     for layer in (vectorize, hot, lookup):
         assert counted[layer.name].params == 0
         assert counted[layer.name].output_shape == tuple(layer.output.shape)
+
+
+def keras3_layouts():
+    L = keras.layers
+    built = keras.Sequential([L.Dense(4), L.Dense(2)])
+    built.build((None, 7))
+    yield "Sequential built with build()", built
+    yield "Sequential with input_shape=", keras.Sequential([L.Dense(4, input_shape=(5,)), L.Dense(2)])
+    a, b = keras.Input((3,), name="a"), keras.Input((4,), name="b")
+    yield "dict inputs and outputs", keras.Model(
+        {"a": a, "b": b}, {"y": L.Dense(2)(L.Concatenate()([a, b])), "z": L.Dense(1)(b)})
+    i = keras.Input((6,))
+    two_heads = keras.Model(i, [L.Dense(2)(i), L.Dense(3)(i)])
+    x = keras.Input((6,))
+    yield "nested model with two outputs", keras.Model(x, L.Concatenate()(two_heads(x)))
+    yield "Sequential inside Sequential", keras.Sequential(
+        [keras.Input((6,)), keras.Sequential([L.Dense(5), L.Dense(3)]), L.Dense(1)])
+    i = keras.Input((6,))
+    inner = keras.Model(i, L.Dense(2)(i))
+    x, y = keras.Input((6,)), keras.Input((6,))
+    yield "nested model called twice", keras.Model([x, y], L.Add()([inner(x), inner(y)]))
+
+
+LAYOUTS = ["Sequential built with build()", "Sequential with input_shape=",
+           "dict inputs and outputs", "nested model with two outputs",
+           "Sequential inside Sequential", "nested model called twice"]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_keras3_layouts(layout):
+    keras.backend.clear_session()
+    models = dict(keras3_layouts())
+    assert list(models) == LAYOUTS
+    assert_matches_keras(models[layout])
+
+
+@pytest.mark.parametrize("k_name", ["keras", "tf_keras"])
+def test_encoder_decoder_initial_state(k_name):
+    """The classic seq2seq: states passed on are inputs of the call, but shape no weights."""
+    k = keras if k_name == "keras" else tf_keras
+    k.backend.clear_session()
+    encoder_in = k.Input((None, 7))
+    _, h, c = k.layers.LSTM(8, return_state=True)(encoder_in)
+    decoder_in = k.Input((None, 5))
+    decoded = k.layers.LSTM(8, return_sequences=True)(decoder_in, initial_state=[h, c])
+    assert_matches_keras(k.Model([encoder_in, decoder_in], k.layers.Dense(5)(decoded)))

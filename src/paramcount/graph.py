@@ -371,10 +371,21 @@ def _count_call(p: _Entry, call: Call, refs, shapes, label, version, measure) ->
             params = {}
         out = op_output_shape(name, args, {**params, **kwargs}, version)
         return _zero_layer(p.name, p.class_name, input_shape, out)
-    named = {key: shape for (_, key), shape in zip(refs, shapes) if key}
+    inputs = [(key, shape) for (_, key), shape in zip(refs, shapes) if key not in _NOT_INPUTS]
+    if version == 2 and p.class_name in _RECURRENT:
+        inputs = inputs[:1]  # tf-keras lists initial states as further inputs of the call
+    named = {key: shape for key, shape in inputs if key}
     options = {key: value for key, value in call.kwargs.items() if not _has_ref(value)}
-    return _count_layer(measure, p.name, p.class_name, p.config, shapes, where=label,
-                        keras_version=version, named_inputs=named, call_options=options)
+    return _count_layer(measure, p.name, p.class_name, p.config, [s for _, s in inputs],
+                        where=label, keras_version=version, named_inputs=named,
+                        call_options=options)
+
+
+_RECURRENT = frozenset({"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D",
+                        "ConvLSTM2D", "ConvLSTM3D", "CuDNNLSTM", "CuDNNGRU"})
+# Tensors passed by keyword that never shape a layer's weights: masks and recurrent states.
+_NOT_INPUTS = frozenset({"mask", "initial_state", "states", "attention_mask", "query_mask",
+                         "value_mask", "key_mask"})
 
 
 def _with_shapes(value, shape_of):
