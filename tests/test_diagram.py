@@ -205,7 +205,8 @@ def test_bad_input_is_one_line_next_to_the_field_to_fix(code, shape, field, mess
 
 
 def test_markup_typed_into_a_layer_name_is_shown_as_text():
-    answer = json.loads(web.calculate('Bidirectional(LSTM(3, name="<img src=x onerror=alert(1)>"))', "(4, 2)"))
+    code = 'Bidirectional(LSTM(3, name="<img src=x onerror=alert(1)>"))'
+    answer = json.loads(web.calculate(code, "(4, 2)"))
     assert answer["ok"] and "<img" not in answer["results_html"] and "<img" not in answer["diagram_svg"]
     assert "&lt;img src=x onerror=alert(1)&gt;" in answer["results_html"]
     ElementTree.fromstring(answer["diagram_svg"])  # still well-formed
