@@ -167,6 +167,17 @@ def test_keras_archive_round_trip(tmp_path):
     assert paramcount.count(str(path)).to_dict() == counted.to_dict()
 
 
+def test_tf_keras_archive_round_trip(tmp_path):
+    tf_keras.backend.clear_session()
+    inp = tf_keras.Input((7, 3))
+    x = tf_keras.layers.GRU(4, return_sequences=True)(inp)
+    model = tf_keras.Model(inp, tf_keras.layers.Dense(2)(tf.reduce_max(x, axis=1)))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    counted = paramcount.count(path)
+    assert (counted.keras_version, counted.total) == (2, model.count_params())
+
+
 def test_tf_keras_sequential_layouts():
     tf_keras.backend.clear_session()
     first = tf_keras.Sequential([tf_keras.layers.Dense(3, input_dim=5), tf_keras.layers.Dense(2)])

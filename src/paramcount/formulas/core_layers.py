@@ -223,6 +223,9 @@ def _vocabulary_depth(ctx: Ctx) -> int:
 def text_vectorization(ctx: Ctx) -> Spec:
     notes = ["the vocabulary is a lookup table, not a weight: Keras counts 0 parameters"]
     mode = ctx.choice("output_mode", _LOOKUP_MODES, "int")
+    if mode == "tf_idf" and ctx.keras_version == 2:
+        notes.append("tf-keras keeps the IDF weights as a weight of unknown length (None,), "
+                     "which count_params() counts as 0")
     if mode == "int":
         length = ctx.option("output_sequence_length", None)
         length = None if length is None else ctx.integer("output_sequence_length")
