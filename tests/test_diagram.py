@@ -187,6 +187,18 @@ def test_formula_is_mathml_with_the_numbers_put_in_and_no_tex_left():
     assert "<mi>u</mi>" in mathml and "<mn>1,000</mn>" in mathml
 
 
+def test_a_formula_latex2mathml_cannot_draw_is_shown_as_text_not_tex(monkeypatch):
+    import latex2mathml.converter
+
+    def cannot(*args, **kwargs):
+        raise ValueError("cannot draw this")
+
+    monkeypatch.setattr(latex2mathml.converter, "convert", cannot)
+    answer = web.result("LSTM(10)", "(None, 1)")
+    assert answer["formula_mathml"] is None
+    assert "<p class=\"pc-formula-text\">4·u·(m + u + 1) = 4·10·(1 + 10 + 1) = 480</p>" in web.results_html(answer)
+
+
 @pytest.mark.parametrize(("code", "shape", "field", "message"), [
     ("LTSM(3)", "(None, 3)", "layer", "unknown layer 'LTSM' (did you mean LSTM?)"),
     ("LSTM(-3)", "(None, 3)", "layer", "'units' must be a positive integer, got -3"),

@@ -26,10 +26,7 @@ from .formulas.base import format_shape
 from .layercode import parse_layer
 from .result import LayerCount
 
-__all__ = ["calculate", "result", "results_html", "DEFAULT_LAYER", "DEFAULT_INPUT_SHAPE"]
-
-DEFAULT_LAYER = "LSTM(10)"
-DEFAULT_INPUT_SHAPE = "(None, 1)"
+__all__ = ["calculate", "result", "results_html"]
 
 # Once the layer code reads, an error that speaks of the input shape (unreadable, missing, or one
 # the layer cannot take) is about the shape field; any other is about the layer's arguments.
@@ -40,12 +37,15 @@ def result(layer_code: str, input_shape: str) -> dict:
     """The count as plain data, or ``{"ok": False, "error": ..., "field": ...}`` naming the input
     field ("layer" or "input_shape") the one-line error is about."""
     try:
-        layer = _count(layer_code, input_shape)
+        return _answer(_count(layer_code, input_shape), layer_code, input_shape)
     except _FieldError as e:
         return {"ok": False, "error": str(e), "field": e.field}
     except Exception as e:  # a bug in paramcount, not bad input: say so, never show a number
         return {"ok": False, "error": f"paramcount failed ({type(e).__name__}: {e}); please report "
                 "this layer and shape", "field": "layer", "internal": True}
+
+
+def _answer(layer: LayerCount, layer_code: str, input_shape: str) -> dict:
     data = layer.to_dict()
     return {
         "ok": True,
@@ -110,7 +110,10 @@ def _mathml(layer: LayerCount) -> str | None:
     expr = layer.expr
     steps = [expr.latex(), expr.latex(substitute=True), f"{layer.params:,}".replace(",", "{,}")]
     shown = [s for i, s in enumerate(steps) if i == 0 or s != steps[i - 1]]
-    mathml = " ".join(convert(("= " if i else "") + step) for i, step in enumerate(shown))
+    try:
+        mathml = " ".join(convert(("= " if i else "") + step) for i, step in enumerate(shown))
+    except Exception:  # latex2mathml cannot draw it: the page shows the formula as text instead
+        return None
     while _GROUPED_DIGITS.search(mathml):
         mathml = _GROUPED_DIGITS.sub(r"<mn>\1,\2</mn>", mathml)
     return mathml
