@@ -63,7 +63,8 @@ _app_pages: set[str] = set()
 
 
 def calculator_query(layer: str, input_shape: str) -> str:
-    """The calculator's URL query for a case; the page's script writes the same form."""
+    """The calculator's URL query for a case, everything but letters and digits escaped, so that
+    neither Markdown nor a chat client cuts the link short at a parenthesis or a space."""
     return f"layer={quote(layer, safe='')}&input_shape={quote(input_shape, safe='')}"
 
 
@@ -107,7 +108,8 @@ def app_html(layer: str, input_shape: str) -> str:
             f"<noscript><p>The calculator runs Python in your browser, which needs JavaScript. "
             f"The command line gives the same answers: <code>paramcount explain</code>.</p>"
             f"</noscript>"
-            f'<div class="pc-results" aria-live="polite">{web.results_html(answer)}</div>'
+            f'<p class="pc-announce" role="status"></p>'  # what a screen reader hears per edit
+            f'<div class="pc-results">{web.results_html(answer)}</div>'
             f"</div>\n\n")
 
 

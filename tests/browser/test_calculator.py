@@ -100,6 +100,7 @@ READ = """app => ({
   errors: Object.fromEntries([...app.querySelectorAll('[data-error-for]')]
                              .map(e => [e.dataset.errorFor, e.textContent])),
   invalid: [...app.querySelectorAll('[aria-invalid=true]')].map(e => e.name),
+  announced: app.querySelector('.pc-announce').textContent,
   text: app.innerText,
 })"""
 
@@ -164,6 +165,7 @@ def test_a_shared_url_opens_with_its_case_computed(calculator):
     assert shown["totals"] == expected(*SHARED)["totals"]
     assert shown["weights"] == expected(*SHARED)["weights"]
     assert shown["errors"] == {"layer": "", "input_shape": ""} and shown["invalid"] == []
+    assert shown["announced"] == "Total params: 160,768"  # what a screen reader hears
 
 
 def test_typing_updates_the_count_and_the_url(calculator):
@@ -206,7 +208,7 @@ def test_bad_input_gets_a_message_next_to_its_field_and_no_number(calculator, la
         calculator.locator(f"[name={name}]").fill(value)
     shown = wait_for_case(calculator, layer, shape)
     assert shown["state"] == "invalid"
-    assert message in shown["errors"][field]
+    assert message in shown["errors"][field] and shown["announced"] == shown["errors"][field]
     other = "input_shape" if field == "layer" else "layer"
     assert shown["errors"][other] == "" and shown["invalid"] == [field]
     assert shown["totals"] == {} and shown["weights"] == []

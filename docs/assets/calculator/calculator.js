@@ -22,6 +22,7 @@ async function start(app) {
   const errors = Object.fromEntries(FIELDS.map((name) => [name, app.querySelector(`[data-error-for="${name}"]`)]));
   const status = app.querySelector(".pc-status");
   const results = app.querySelector(".pc-results");
+  const announce = app.querySelector(".pc-announce");
 
   // A shared URL names the case; without one, the fields keep the page's example.
   const params = new URLSearchParams(location.search);
@@ -52,6 +53,7 @@ async function start(app) {
     // Never leave a number on screen that does not belong to what the fields say.
     if (answer.ok) results.innerHTML = answer.results_html;
     else results.replaceChildren();
+    announce.textContent = answer.ok ? `Total params: ${answer.total.toLocaleString("en-US")}` : answer.error;
     app.dataset.computed = JSON.stringify([layer, shape]);
     app.dataset.state = answer.ok ? "ready" : "invalid";
   }
