@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from .errors import ParamcountError
 from .graph import count_model
@@ -20,7 +21,8 @@ __all__ = ["count", "explain_layer", "ModelCount", "LayerCount", "Weight", "Para
 __version__ = "0.1.0"
 
 
-def count(source, input_shape=None) -> ModelCount:
+def count(source: dict | str | os.PathLike | object,
+          input_shape: tuple | str | None = None) -> ModelCount:
     """Count a Keras model, layer by layer, exactly as ``model.summary()`` does.
 
     Args:
@@ -41,7 +43,7 @@ def count(source, input_shape=None) -> ModelCount:
     return count_model(source, shape)
 
 
-def explain_layer(code: str, input_shape=None) -> LayerCount:
+def explain_layer(code: str, input_shape: tuple | str | None = None) -> LayerCount:
     """Count one layer written as Keras code, on an input of the given shape.
 
     Args:
