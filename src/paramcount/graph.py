@@ -146,9 +146,11 @@ def _build_input_shape(config, where):
 
 def _next_build_shape(entries, i, version):
     """The input shape the next layer recorded when it was built, if the config kept it."""
-    if i + 1 >= len(entries) or not isinstance(entries[i + 1], dict):
-        return None
-    build = entries[i + 1].get("build_config")
+    return _build_shape(entries[i + 1]) if i + 1 < len(entries) else None
+
+
+def _build_shape(entry) -> Shape | None:
+    build = entry.get("build_config") if isinstance(entry, dict) else None
     shape = build.get("input_shape") if isinstance(build, dict) else None
     try:
         return _shape(shape, "") if shape is not None else None
@@ -156,7 +158,10 @@ def _next_build_shape(entries, i, version):
         return None
 
 
-def _unknown_reason(class_name: str) -> str:
+def _unknown_reason(class_name: str, op: bool = False) -> str:
+    if op:
+        return (f"paramcount has no shape rule for the op '{class_name}', and the config does "
+                "not record the shape of its output")
     if class_name == "Lambda":
         return ("the Lambda has no output_shape and its code is not run, so its output shape "
                 "is unknown; save the model with Lambda(..., output_shape=...)")
@@ -208,11 +213,16 @@ class _Entry:
     config: dict
     calls: list[Call]
     module: str
+    build_shape: Shape | None = None  # the input shape recorded in build_config, if any
 
     @property
     def is_op(self) -> bool:
         """Keras 3 records ops (``x + y``, ``ops.relu(x)``) as graph nodes that are not layers."""
         return self.module.startswith(OP_MODULES)
+
+    @property
+    def op_like(self) -> bool:
+        return self.is_op or self.class_name in TF_OP_LAYERS
 
 
 def _functional(config, entries, input_shapes, version, where, measure=None):
@@ -227,7 +237,8 @@ def _functional(config, entries, input_shapes, version, where, measure=None):
             raise ParamcountError(f"{where}: layer '{name}' has malformed inbound_nodes")
         label = f"{where}: layer '{name}'"
         calls = [_parse_call(node, label) for node in _keras2_nodes(nodes)]
-        parsed.append(_Entry(name, class_name, layer_config, calls, str(raw.get("module") or "")))
+        parsed.append(_Entry(name, class_name, layer_config, calls, str(raw.get("module") or ""),
+                             _build_shape(raw)))
     by_name = {p.name: p for p in parsed}
     if len(by_name) != len(parsed):
         raise ParamcountError(f"{where}: two layers share one name")
@@ -247,6 +258,11 @@ def _functional(config, entries, input_shapes, version, where, measure=None):
             for ref, _ in call.tensors():
                 if ref.recorded is not None:
                     recorded.setdefault((ref.layer, ref.node, ref.index), ref.recorded)
+        # tf-keras records no tensor shapes, but a layer called once on one tensor records the
+        # shape it was built on.
+        refs = [ref for call in p.calls for ref, key in call.tensors() if key is None]
+        if p.build_shape is not None and len(p.calls) == 1 and len(refs) == 1:
+            recorded.setdefault((refs[0].layer, refs[0].node, refs[0].index), p.build_shape)
 
     outputs: dict[tuple[str, int], list[Shape | None]] = {}  # (layer, call) -> output shapes
     first_call: dict[str, tuple[int, LayerCount]] = {}
@@ -353,7 +369,7 @@ def _input_shape(outputs, ref: Ref, by_name, label) -> Shape:
         producer = by_name[ref.layer]
         raise ParamcountError(f"{label}: takes the output of '{ref.layer}' "
                               f"({producer.class_name}), whose shape is unknown: "
-                              f"{_unknown_reason(producer.class_name)}")
+                              f"{_unknown_reason(producer.class_name, producer.op_like)}")
     return shape
 
 
