@@ -55,8 +55,9 @@ def published_pages(site: Path) -> dict[str, _Ids]:
     return pages
 
 
-def read_registry(path: Path = REGISTRY) -> list[str]:
+def read_registry(path: Path | None = None) -> list[str]:
     """The registry's entries, without blank lines and `#`-comments."""
+    path = path or REGISTRY
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     return [line.strip() for line in lines if line.strip() and not line.startswith("# ")]
 
@@ -119,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         known = {split_entry(entry) for entry in read_registry()}
         new = [entry for entry in site_headings(site, args.add_new) if split_entry(entry) not in known]
         if new:
-            with REGISTRY.open("a", encoding="utf-8") as registry:
-                registry.write("".join(f"{entry}\n" for entry in new))
+            text = REGISTRY.read_text(encoding="utf-8") if REGISTRY.exists() else ""
+            separator = "\n" if text and not text.endswith("\n") else ""
+            REGISTRY.write_text(text + separator + "".join(f"{entry}\n" for entry in new))
         print(f"added {len(new)} anchors to {REGISTRY.relative_to(ROOT)}")
         for entry in new:
             print(f"  {entry}")

@@ -241,6 +241,25 @@ def test_headings_have_a_permalink(pages, built_site: Path):
     assert any(page.heading_has_permalink for page in pages.values())
 
 
+def test_add_new_appends_only_unlisted_headings(tmp_path: Path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "questions" / "q").mkdir(parents=True)
+    (site / "index.html").write_text('<h2 id="start">Start</h2>')
+    (site / "questions" / "q" / "index.html").write_text('<h1 id="q">Q</h1><h2 id="a">A</h2>'
+                                                         '<h3 id="b">B</h3><p id="not-a-heading"></p>')
+    registry = tmp_path / "anchors.txt"
+    registry.write_text("# comment\nquestions/q/#a\n")
+    monkeypatch.setattr(anchors, "REGISTRY", registry)
+    monkeypatch.setattr(anchors, "ROOT", tmp_path)
+    assert anchors.main(["--add-new", "questions/", "--site", str(site)]) == 0
+    assert anchors.read_registry(registry) == ["questions/q/#a", "questions/q/#b"]
+    assert anchors.main(["--add-new", "--site", str(site)]) == 0
+    assert anchors.read_registry(registry) == ["questions/q/#a", "questions/q/#b", "./#start"]
+    assert anchors.main(["--check", "--site", str(site)]) == 0
+    (site / "index.html").write_text("<h2 id='renamed'>Renamed</h2>")
+    assert anchors.main(["--check", "--site", str(site)]) == 1
+
+
 def site_markdown():
     """A Markdown converter with the site's own extensions and settings."""
     import markdown
@@ -322,7 +341,7 @@ def test_pinned_versions_are_the_installed_ones():
 
 
 def test_every_page_shows_the_verified_versions(pages, built_site: Path):
-    v = pinned_versions()
+    v = {key: version(dist) for key, dist in versions_hook.PINNED.items()}  # what really ran
     line = (f"Numbers verified with TensorFlow {v['tensorflow']}, Keras {v['keras']}, "
             f"tf-keras {v['tf_keras']}.")
     without = [rel(path, built_site) for path, page in pages.items()
