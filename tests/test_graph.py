@@ -326,6 +326,9 @@ def weightless_layers(k):
         cases += [((5, 6), L.Identity()), (image, L.SpatialDropout2D(0.1)),
                   ((3,), L.CategoryEncoding(7, "one_hot")), ((3,), L.Hashing(9)),
                   ((3,), L.Hashing(9, output_mode="multi_hot")),
+                  ((3,), L.Discretization(bin_boundaries=[0.0, 1.0])),
+                  ((1,), L.Discretization(bin_boundaries=[0.0, 1.0], output_mode="one_hot")),
+                  ((3, 2), L.Discretization(bin_boundaries=[0.0], output_mode="count")),
                   ((3,), L.IntegerLookup(vocabulary=[1, 2, 3], output_mode="multi_hot")),
                   ((1,), L.IntegerLookup(vocabulary=[4, 5], output_mode="one_hot"))]
     return cases

@@ -386,7 +386,11 @@ def _count_call(p: _Entry, call: Call, refs, shapes, label, version, measure) ->
             name = op_name(p.class_name, str(p.config.get("function", "")))
             params = {}
         out = op_output_shape(name, args, {**params, **kwargs}, version)
-        return _zero_layer(p.name, p.class_name, input_shape, out)
+        layer = _zero_layer(p.name, p.class_name, input_shape, out)
+        if not p.is_op:
+            layer.notes.append(f"the TensorFlow op tf.{p.config.get('function')}, wrapped as a "
+                               "layer: ops hold no weights")
+        return layer
     inputs = [(key, shape) for (_, key), shape in zip(refs, shapes) if key not in _NOT_INPUTS]
     if version == 2 and p.class_name in _RECURRENT:
         inputs = inputs[:1]  # tf-keras lists initial states as further inputs of the call

@@ -256,3 +256,22 @@ def category_encoding(ctx: Ctx) -> Spec:
     tokens = ctx.integer("num_tokens")
     mode = ctx.choice("output_mode", ("one_hot", "multi_hot", "count"), "multi_hot")
     return Spec(output_shape=_encoded(ctx, mode, tokens))
+
+
+@layer("Discretization", args=("bin_boundaries", "num_bins"))
+def discretization(ctx: Ctx) -> Spec:
+    mode = ctx.choice("output_mode", ("int", "one_hot", "multi_hot", "count"), "int")
+    if mode == "int":
+        return Spec(output_shape=ctx.input_shape)
+    if ctx.keras_version == 2:
+        raise ctx.error(f"output_mode={mode!r} is read for Keras 3 configs only")
+    boundaries = ctx.option("bin_boundaries", None)
+    if isinstance(boundaries, list):
+        depth = len(boundaries) + 1
+    else:
+        depth = ctx.integer("num_bins")
+    shape = tuple(ctx.input_shape)
+    if mode == "one_hot":
+        return Spec(output_shape=_encoded(ctx, mode, depth))
+    # Keras 3 drops the second axis here, as its eager call does.
+    return Spec(output_shape=(shape[0], *shape[2:], depth) if len(shape) >= 2 else (depth,))
