@@ -145,3 +145,12 @@ def test_keras_option_measures_custom_layers(tmp_path):
     assert by_name["scale"]["weights"][0]["shape"] == [4]
     assert by_name["lstm"]["measured"] is False and by_name["lstm"]["formula"] == "4·u·(m + u + 1)"
     assert f"Total params: {total:,}" in run("explain", path, "--keras", env=env).stdout
+
+
+def test_functional_subclass_is_walked_as_a_graph():
+    """A registered subclass of Functional (a keras_hub backbone, say) keeps a functional config."""
+    config = json.loads((FIXTURES / "keras3_functional.json").read_text())
+    config.update(class_name="TextBackbone", registered_name="my_hub>TextBackbone")
+    counted = paramcount.count(config)
+    assert (counted.class_name, counted.total) == ("my_hub>TextBackbone",
+                                                   EXPECTED["keras3_functional.json"])

@@ -33,7 +33,11 @@ def count_model(source, input_shape: Shape | None = None, *, measure=None) -> Mo
     model = load_model_config(source)
     version = keras_major(model)
     class_name, config = layer_entry(model, "model")
-    if class_name not in MODEL_CLASSES:
+    graph_class = class_name
+    if class_name not in MODEL_CLASSES and isinstance(config.get("layers"), list) \
+            and config.get("input_layers") is not None:
+        graph_class = "Functional"  # a subclass of Functional (a keras_hub backbone...)
+    if graph_class not in MODEL_CLASSES:
         # A single layer's config: count it as a one-layer model.
         if input_shape is None:
             raise ParamcountError(f"'{class_name}' is a layer, not a model; give its input shape")
@@ -42,7 +46,7 @@ def count_model(source, input_shape: Shape | None = None, *, measure=None) -> Mo
         return ModelCount(layer.name, class_name, [layer], version)
     shapes = [input_shape] if input_shape is not None else None
     try:
-        layers, _ = count_graph(class_name, config, shapes, keras_version=version, where="model",
+        layers, _ = count_graph(graph_class, config, shapes, keras_version=version, where="model",
                                 measure=measure)
     except RecursionError:
         raise ParamcountError("model: the config is nested too deeply to read") from None
