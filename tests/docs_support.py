@@ -68,24 +68,26 @@ OUTPUT = re.compile(r"^ *#>(?: |$)")
 def doctest_examples(module: Path) -> list[CodeExample]:
     """Each run of `>>>`/`...` lines and their `#>` output lines becomes one block, prompts removed.
 
-    Blocks of a module run with the module's own globals, as doctest runs them.
+    As under doctest, the blocks of one docstring share their names (they form a group), and
+    they see the module's own globals.
     """
     text = module.read_text(encoding="utf-8")
     group = uuid.uuid5(uuid.NAMESPACE_URL, str(module))  # one per file, as pytest-examples needs
     docstrings = [d.span(3) for d in DOCSTRING.finditer(text)]
     examples, run, position = [], [], 0
     for line in [*text.splitlines(keepends=True), ""]:
-        inside = any(start <= position < end for start, end in docstrings)
+        inside = [n for n, (start, end) in enumerate(docstrings) if start <= position < end]
         if line and inside and (PROMPT.match(line) or (run and OUTPUT.match(line))):
             run.append((position, line))
+            docstring = inside[0]
         elif run:
-            examples.append(_doctest_block(module, text, run, group))
+            examples.append(_doctest_block(module, text, run, group, docstring))
             run = []
         position += len(line)
     return examples
 
 
-def _doctest_block(module: Path, text: str, run: list, group: uuid.UUID) -> CodeExample:
+def _doctest_block(module: Path, text: str, run: list, group: uuid.UUID, docstring: int) -> CodeExample:
     indent = len(PROMPT.match(run[0][1]).group(1))
     start, end = run[0][0], run[-1][0] + len(run[-1][1])
     source = "".join(line[indent:] if OUTPUT.match(line) else line[indent + 4 :] or "\n" for _, line in run)
@@ -97,14 +99,14 @@ def _doctest_block(module: Path, text: str, run: list, group: uuid.UUID) -> Code
         end_line=first_line + len(run),
         start_index=start,
         end_index=end,
-        prefix="doctest",
+        prefix=f'doctest group="docstring-{docstring}"',
         indent=0,
         group=group,
     )
 
 
 def is_doctest(example: CodeExample) -> bool:
-    return example.prefix == "doctest"
+    return example.prefix.startswith("doctest")
 
 
 def with_prompts(example: CodeExample, new_source: str) -> str:
@@ -242,6 +244,8 @@ def run_with_print_mock(
     """Run one block outside pytest's fixtures, recording its prints as pytest-examples does."""
     python_file = _scratch_dir() / f"{example.module_name}.py"
     python_file.write_text(example.source)
+    if is_doctest(example):
+        module_globals = {**module_globals_of(example.path), **module_globals}
     with fixed_terminal():
         return run_code(
             example=example,
@@ -280,7 +284,8 @@ Execute = Callable[[CodeExample, Globals, PrintRecorder], Globals]
 @cache
 def examples_on(page: Path) -> list[CodeExample]:
     """The blocks of one file (a page or a module), top to bottom."""
-    return sorted(find_examples(page), key=lambda ex: ex.start_line)
+    found = [*find_examples(page), *(doctest_examples(page) if page.suffix == ".py" else [])]
+    return sorted(found, key=lambda ex: ex.start_line)
 
 
 def predecessors(example: CodeExample) -> list[CodeExample]:

@@ -28,7 +28,6 @@ from docs_support import (
     examples_on,
     fresh_keras,
     is_doctest,
-    module_globals_of,
     predecessors,
     run_quietly,
     run_with_print_mock,
@@ -63,7 +62,6 @@ def checked_by(eval_example: EvalExample, *, may_update: bool = True):
 
     def run_doctest(example: CodeExample, module_globals: dict, recorder: PrintRecorder) -> dict:
         """pytest-examples' check for a `>>>` block; an update goes through its file rewriter."""
-        module_globals = {**module_globals_of(example.path), **module_globals}
         printed, new_globals = run_with_print_mock(example, module_globals, recorder)
         new_source = printed.updated_print_statements(example)
         if new_source is None:
@@ -181,7 +179,10 @@ DOCSTRING_MODULE = '''\
 >>> print(answer + 1)
 #> 43
 
-Prose after the example.
+Prose between two examples of one docstring: they share names, as under doctest.
+
+>>> print(answer * 2)
+#> 84
 """
 '''
 
@@ -192,7 +193,8 @@ def test_a_wrong_docstring_output_fails_and_update_rewrites_it(
 ) -> None:
     module = tmp_path / "module.py"
     module.write_text(DOCSTRING_MODULE)
-    (example,) = doctest_examples(module)
+    example, later = doctest_examples(module)
+    RUNNER.run(later, checked_by(eval_example, may_update=False))  # replays `example` first
     assert example.source == "answer = 2 * 21\nprint(answer)\n#> 41\nprint(answer + 1)\n#> 43\n"
     with pytest.raises(pytest.fail.Exception, match=r"(?s)-#> 41\n  \+#> 42"):
         RUNNER.run(example, checked_by(eval_example, may_update=False))
