@@ -74,3 +74,12 @@ def test_a_layer_needs_an_input_shape():
 
 def test_default_names_follow_keras():
     assert parse_layer("SimpleRNN(2)")["config"]["name"] == "simple_rnn"
+
+
+def test_several_inputs():
+    # query (10, 64) and value (20, 32): projections differ by the value's features.
+    mha = paramcount.explain_layer("MultiHeadAttention(num_heads=2, key_dim=8)",
+                                   "[(10, 64), (20, 32)]")
+    assert [w.shape for w in mha.weights][:4] == [(64, 2, 8), (2, 8), (32, 2, 8), (2, 8)]
+    assert paramcount.explain_layer("Add()", [(4,), (4,)]).output_shape == (None, 4)
+    assert parse_shape("[None, 1]") == (None, None, 1)  # one shape, not two

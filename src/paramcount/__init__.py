@@ -50,7 +50,9 @@ def explain_layer(code: str, input_shape: tuple | str | None = None) -> LayerCou
         code: the layer as you would write it, e.g. ``"Bidirectional(LSTM(128))"``; it is
             parsed, never run.
         input_shape: the shape of one sample (no batch axis), as a tuple or as text such as
-            ``"(28, 28)"``. May be omitted when the code sets ``input_shape=`` itself.
+            ``"(28, 28)"``; for a layer with several inputs, a list of shapes such as
+            ``"[(10, 64), (20, 64)]"`` (an attention layer's query and value). May be omitted
+            when the code sets ``input_shape=`` itself.
 
     Returns:
         The layer's count, weights and derivation.
@@ -76,12 +78,16 @@ def explain_layer(code: str, input_shape: tuple | str | None = None) -> LayerCou
     if input_shape is None:
         raise ParamcountError("give the input shape, e.g. (28, 28): the weights depend on it")
     where = f"layer '{config['name']}' ({entry['class_name']})"
-    return count_layer(entry["class_name"], config, [_batch_shape(input_shape)], where=where)
+    return count_layer(entry["class_name"], config, _batch_shapes(input_shape), where=where)
+
+
+def _batch_shapes(shape) -> list[tuple]:
+    from .layercode import parse_shapes
+
+    return parse_shapes(shape if isinstance(shape, str) else repr(shape))
 
 
 def _batch_shape(shape) -> tuple:
     from .layercode import parse_shape
 
-    if isinstance(shape, str):
-        return parse_shape(shape)
-    return parse_shape(repr(tuple(shape)))
+    return parse_shape(shape if isinstance(shape, str) else repr(tuple(shape)))

@@ -18,7 +18,7 @@ import re
 from .errors import ParamcountError
 from .formulas.base import FORMULAS, POSITIONAL, load_formulas
 
-__all__ = ["parse_layer", "parse_shape"]
+__all__ = ["parse_layer", "parse_shape", "parse_shapes"]
 
 # Arguments whose value may be any call (an initializer, a regularizer...): none changes a count.
 _OPAQUE = re.compile(r"(initializer|regularizer|constraint|activation|dtype|seed)$")
@@ -94,17 +94,34 @@ def parse_shape(text: str) -> tuple:
 
     ``None`` stands for a size that may vary (timesteps, usually).
     """
+    shapes = parse_shapes(text)
+    if len(shapes) != 1:
+        raise ParamcountError(f"expected one input shape, got {len(shapes)}")
+    return shapes[0]
+
+
+def parse_shapes(text: str) -> list[tuple]:
+    """One input shape, or several for layers with several inputs: ``"[(10, 64), (20, 64)]"``
+    (query and value of an attention layer). Each is returned with its batch axis."""
     raw = text.strip()
     if not raw:
         raise ParamcountError("empty input shape: write one such as (28, 28)")
     try:
         value = ast.literal_eval(raw if raw[0] in "([" else f"({raw},)")
-    except (ValueError, SyntaxError, TypeError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise ParamcountError(f"cannot read input shape {raw!r}: write it as a tuple "
                               "such as (28, 28) or (None, 8)") from None
     if isinstance(value, int) and not isinstance(value, bool):
         value = (value,)
     if not isinstance(value, (tuple, list)) or not value:
+        raise ParamcountError(f"input shape must be a non-empty tuple, got {raw!r}")
+    if all(isinstance(v, (tuple, list)) for v in value):
+        return [_one_shape(v, raw) for v in value]
+    return [_one_shape(value, raw)]
+
+
+def _one_shape(value, raw: str) -> tuple:
+    if not value:
         raise ParamcountError(f"input shape must be a non-empty tuple, got {raw!r}")
     for d in value:
         if d is not None and (isinstance(d, bool) or not isinstance(d, int)):
