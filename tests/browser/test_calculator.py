@@ -48,19 +48,21 @@ EXAMPLES = {
     "SpectralNormalization": ("SpectralNormalization(Dense(4))", "(5,)"),
     "Permute": ("Permute((2, 1))", "(3, 4)"),
     "Reshape": ("Reshape((4, 5))", "(20,)"),
+    # Several inputs: a list of shapes (query, value).
+    "MultiHeadAttention": ("MultiHeadAttention(num_heads=2, key_dim=8)", "[(10, 64), (20, 32)]"),
+    "Attention": ("Attention(use_scale=True)", "[(10, 16), (20, 16)]"),
+    "AdditiveAttention": ("AdditiveAttention()", "[(10, 16), (20, 16)]"),
+    "Dot": ("Dot(axes=1)", "[(8,), (8,)]"),
+    "Subtract": ("Subtract()", "[(8,), (8,)]"),
+    "GroupedQueryAttention": ("GroupedQueryAttention(head_dim=8, num_query_heads=4, "
+                              "num_key_value_heads=2)", "[(10, 16), (20, 16)]"),
+    "GroupQueryAttention": ("GroupQueryAttention(head_dim=8, num_query_heads=4, "
+                            "num_key_value_heads=2)", "[(10, 16), (20, 16)]"),
 }
-# Classes one layer on one input shape cannot show: models, and layers that need several inputs.
 NOT_ONE_LAYER = {
     "Sequential": "a model, not a layer: paramcount count reads its config",
     "Functional": "a model, not a layer: paramcount count reads its config",
     "Model": "a model, not a layer: paramcount count reads its config",
-    "Attention": "needs a query and a value input",
-    "AdditiveAttention": "needs a query and a value input",
-    "MultiHeadAttention": "needs a query and a value input",
-    "GroupedQueryAttention": "needs a query and a value input",
-    "GroupQueryAttention": "needs a query and a value input",
-    "Dot": "needs two inputs",
-    "Subtract": "needs two inputs",
     "TFOpLambda": "a TensorFlow op recorded in a Keras 2 config, not written as layer code",
     "SlicingOpLambda": "a TensorFlow op recorded in a Keras 2 config, not written as layer code",
 }
