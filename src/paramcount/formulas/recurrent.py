@@ -39,7 +39,7 @@ def recurrent(ctx: Ctx) -> Spec:
     bias_terms = 0
     if use_bias:
         if ctx.class_name == "GRU" and ctx.flag("reset_after", True):
-            # reset_after=True (the default since Keras 2.3 / TF 2): separate input and
+            # reset_after=True (the default of TF 2.x tf.keras and of Keras 3): separate input and
             # recurrent biases, hence the extra "+1" in 3·u·(m + u + 2).
             weights.append(W(f"{cell}/bias", (2, g)))
             bias_terms = 2
