@@ -45,7 +45,7 @@ build: $(STAMP) $(PYODIDE)
 	$(PY) -m mkdocs build --strict
 
 test: $(STAMP) $(PYODIDE) chromium
-	$(PY) -m ruff check src tests scripts
+	$(PY) -m ruff check src tests scripts hooks
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 update-examples: $(STAMP)
@@ -55,7 +55,7 @@ bench: $(STAMP)
 	$(PY) scripts/bench.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests scripts
+	$(PY) -m ruff check src tests scripts hooks
 
 clean:
 	rm -rf site .pytest_cache build
