@@ -106,6 +106,8 @@ def test_recurrent_weights_are_split_into_their_gates_in_keras_order(code, shape
         assert columns == list(gates), weight.path
         labels = [t.text for t in group.iter(f"{SVG}text") if t.get("class") == "pc-gate-label"]
         assert labels == list(gates)
+        shares = [t.text for t in group.iter(f"{SVG}tspan") if t.get("class") == "pc-gate-size"]
+        assert shares == [f" · {weight.size // len(gates):,}"] * len(gates)  # each gate's share
         units = layer.sublayers[0].symbols if layer.sublayers else layer.symbols
         u = next(s.value for s in units if s.name in ("u", "f"))  # units, or a ConvLSTM's filters
         assert weight.shape[-1] == len(gates) * u  # each column is one gate's units

@@ -7,7 +7,6 @@ real run. How blocks run (groups, skips, summaries, fresh Keras state) is in doc
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import re
 import textwrap
 from pathlib import Path
@@ -19,14 +18,12 @@ from pytest_examples.modify_files import _modify_files
 
 from docs_support import (
     EXAMPLES_CONFIG,
-    ROOT,
     RUNNER,
     PrintRecorder,
     all_examples,
     doctest_examples,
     example_id,
     examples_on,
-    fresh_keras,
     is_doctest,
     predecessors,
     run_quietly,
@@ -120,23 +117,6 @@ def test_update_restores_a_wrong_digit(pattern: re.Pattern[str]) -> None:
 
     RUNNER.run(altered, execute)
     assert rewritten == [original.source]
-
-
-# --- Generated pictures are outputs too: compared here, rewritten by --update-examples. ---
-
-
-@pytest.mark.keras
-def test_weight_diagram_is_what_the_script_draws(request: pytest.FixtureRequest) -> None:
-    spec = importlib.util.spec_from_file_location("draw_weights", ROOT / "scripts/draw_weights.py")
-    draw_weights = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(draw_weights)
-    fresh_keras()
-    drawn = draw_weights.draw(draw_weights.weight_shapes())
-    if request.config.getoption("update_examples"):
-        draw_weights.OUTPUT.write_text(drawn, encoding="utf-8")
-    assert draw_weights.OUTPUT.read_text(encoding="utf-8") == drawn, (
-        "docs/assets/img/lstm-gates.svg is stale: run `make update-examples`"
-    )
 
 
 @pytest.mark.keras

@@ -55,6 +55,7 @@ STYLE = (
     ".pc-diagram .pc-gate-2{fill:var(--pc-gate-2,#10b981)}"
     ".pc-diagram .pc-gate-3{fill:var(--pc-gate-3,#a855f7)}"
     ".pc-diagram .pc-gate-label{text-anchor:middle;font-style:italic}"
+    ".pc-diagram .pc-gate-size{font-style:normal}"
 )
 
 
@@ -139,17 +140,19 @@ def svg(layer: LayerCount) -> str:
         if gates:
             column = width / len(gates)
             meanings = [meaning for _, meaning in GATE_MEANINGS[owner]]
+            per_gate = weight.size // len(gates)  # each gate owns an equal share of the tensor
             for i, gate in enumerate(gates):
                 x = MARGIN + i * column
                 parts.append(f'<text class="pc-gate-label" x="{x + column / 2:.1f}" y="{y + 10}">'
-                             f"{gate}</text>")
+                             f'{gate}<tspan class="pc-gate-size"> · {per_gate:,}</tspan></text>')
             y += GATE_ROW
             for i, gate in enumerate(gates):
                 x = MARGIN + i * column
                 parts.append(f'<rect class="pc-gate pc-gate-{i}{frozen}" data-gate="{gate}" '
                              f'x="{x:.1f}" y="{y}" width="{column:.1f}" height="{height:.1f}">'
                              f"<title>{gate}: {meanings[i]} gate, "
-                             f"{weight.shape[-1] // len(gates):,} columns</title></rect>")
+                             f"{weight.shape[-1] // len(gates):,} columns, {per_gate:,} "
+                             "parameters</title></rect>")
         outline = " pc-outline" if gates else ""  # the gate columns are already filled
         parts.append(f'<rect class="pc-block{outline}{frozen}" x="{MARGIN}" y="{y}" '
                      f'width="{width:.1f}" height="{height:.1f}"/></g>')
