@@ -186,11 +186,17 @@ def test_tf_keras_sequential_layouts():
     batch = tf_keras.Sequential([tf_keras.layers.Dense(4, batch_input_shape=(None, 6))])
     for model in (first, built, batch):
         assert_matches_keras(model)
-    # The oldest layout: no InputLayer, the first layer carries batch_input_shape.
-    config = json.loads(first.to_json())
-    layers = config["config"]["layers"]
-    config["config"]["layers"] = [entry for entry in layers if entry["class_name"] != "InputLayer"]
-    assert paramcount.count(config).total == first.count_params()
+    # Older layouts have no InputLayer: the first layer carries batch_input_shape, or (as older
+    # tf.keras wrote for a model built with build()) the model its build_input_shape.
+    for model in (first, built):
+        config = json.loads(model.to_json())
+        layers = config["config"]["layers"]
+        config["config"]["layers"] = [e for e in layers if e["class_name"] != "InputLayer"]
+        if model is built:
+            with pytest.raises(paramcount.ParamcountError, match="no input shape"):
+                paramcount.count(config)
+            config["config"]["build_input_shape"] = [None, 7]
+        assert paramcount.count(config).total == model.count_params()
 
 
 def test_nested_model_weight_paths_and_frozen():
