@@ -132,6 +132,7 @@ def test_normalizations_tf_keras(shape_axes, renorm, virtual, share, center):
     x = layers.ThresholdedReLU()(layers.LeakyReLU()(x))
     x = layers.UnitNormalization()(x)
     g = layers.GroupNormalization(groups=2)(layers.Dense(4)(x))
+    g = layers.experimental.SyncBatchNormalization(center=center)(g)  # tf-keras' old alias
     assert_matches_keras(tf_keras.Model(inp, [x, g]))
 
 

@@ -53,7 +53,8 @@ def _stacked(weights: list[W], shape: tuple) -> Expr:
 # --- BatchNormalization ------------------------------------------------------------------------
 
 
-@layer("BatchNormalization", args=("axis", "momentum", "epsilon", "center", "scale"))
+@layer("BatchNormalization", "SyncBatchNormalization",
+       args=("axis", "momentum", "epsilon", "center", "scale"))
 def batch_normalization(ctx: Ctx) -> Spec:
     rank = ctx.rank(2, 99)
     axes = _axes(ctx, "axis", -1)
