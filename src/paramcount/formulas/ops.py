@@ -43,7 +43,7 @@ _ALIASES = {
     "getitem": "get_item", "truediv": "divide", "floordiv": "floor_divide", "pow": "power",
     "abs": "absolute", "neg": "negative", "multiply_no_nan": "multiply", "squared_difference":
     "subtract", "add_n": "add_list", "sub": "subtract", "mul": "multiply", "div": "divide",
-    "div_no_nan": "divide", "mod": "mod", "floormod": "mod",
+    "div_no_nan": "divide", "floormod": "mod",
 }
 
 
@@ -116,13 +116,12 @@ relu relu6 sigmoid tanh softmax log_softmax softplus softsign silu swish gelu el
 leaky_relu hard_sigmoid hard_silu hard_swish hard_tanh sparse_plus sparsemax log_sigmoid mish
 squareplus tanh_shrink soft_shrink hard_shrink threshold
 absolute sqrt rsqrt exp expm1 log log1p log2 log10 negative square reciprocal sign floor ceil
-round rint trunc sin cos tan arcsin arccos arctan sinh cosh tanh arcsinh arccosh arctanh erf
-erfinv logical_not isnan isinf isfinite conj real imag nan_to_num clip cast ones_like zeros_like
+round rint trunc sin cos tan arcsin arccos arctan sinh cosh arcsinh arccosh arctanh erf erfinv
+logical_not isnan isinf isfinite conj real imag nan_to_num clip cast ones_like zeros_like
 full_like copy stop_gradient identity flip roll sort l2_normalize normalize cumsum cumprod
-convert_to_tensor dropout sigmoid_cross_entropy square_root bitwise_invert invert
+convert_to_tensor dropout bitwise_invert
 """.split()
 _RULES.update({name: _first for name in _UNARY})
-_RULES["l2_normalize"] = _first
 
 
 # --- element-wise on several tensors, with broadcasting -----------------------------------
