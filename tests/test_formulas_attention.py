@@ -235,3 +235,4 @@ def test_counted_alone_is_self_attention(code, keras_layer):
     layer(x, x) if "MultiHead" in code else layer([x, x])
     counted = paramcount.explain_layer(code, input_shape=(7, 6))
     assert counted.params == layer.count_params()
+    assert any("self-attention" in note for note in counted.notes)

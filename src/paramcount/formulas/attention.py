@@ -40,6 +40,12 @@ def _features(ctx: Ctx, query, value, key) -> tuple[Sym, Sym, Sym]:
     return q, v, k
 
 
+def _alone_notes(ctx: Ctx) -> list[str]:
+    if len(ctx.input_shapes) == 1 and not ctx.named_inputs:
+        return ["one input shape given: counted as self-attention (query = value = key)"]
+    return []
+
+
 def _frozen_too_early(ctx: Ctx) -> bool:
     """Keras 3 builds the projections after trainable=False was set (as it is when a model is
     loaded from its config), and they stay trainable: summary() counts them as trainable."""
@@ -104,7 +110,9 @@ def multi_head_attention(ctx: Ctx) -> Spec:
     formula = _projections([(h, w, f) for _, f, w in projections], use_bias) + h * d_v * o
     if use_bias:
         formula = formula + o
-    notes = ["use_gate=True: a sigmoid gate, one more projection of the query"] if gate else []
+    notes = _alone_notes(ctx)
+    if gate:
+        notes.append("use_gate=True: a sigmoid gate, one more projection of the query")
     early = _frozen_too_early(ctx)
     output = (*query[:-1], *(d.value for d in out_dims))
     if ctx.call_options.get("return_attention_scores"):
@@ -219,7 +227,8 @@ def attention(ctx: Ctx) -> Spec:
         weights.append(W("concat_score_weight", ()))
     return Spec(weights, output_shape=_dot_output(ctx, query, value, key),
                 formula=Num(len(weights)),
-                notes=["no projections: query, key and value are used as they come"])
+                notes=["no projections: query, key and value are used as they come"]
+                + _alone_notes(ctx))
 
 
 @layer("AdditiveAttention", args=("use_scale",))
@@ -229,4 +238,5 @@ def additive_attention(ctx: Ctx) -> Spec:
     if ctx.flag("use_scale", True):
         m = ctx.sym("m", ctx.last_dim("query features", query), "query features (last axis)")
         weights.append(W("scale", (m,)))
-    return Spec(weights, output_shape=_dot_output(ctx, query, value, key))
+    return Spec(weights, output_shape=_dot_output(ctx, query, value, key),
+                notes=_alone_notes(ctx))
