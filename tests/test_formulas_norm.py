@@ -3,6 +3,9 @@ SpectralNormalization, UnitNormalization, PReLU and the weightless activations: 
 built in real Keras (3 and tf-keras 2) must count exactly as paramcount counts them."""
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -134,6 +137,29 @@ def test_normalizations_tf_keras(shape_axes, renorm, virtual, share, center):
     g = layers.GroupNormalization(groups=2)(layers.Dense(4)(x))
     g = layers.experimental.SyncBatchNormalization(center=center)(g)  # tf-keras' old alias
     assert_matches_keras(tf_keras.Model(inp, [x, g]))
+
+
+_LEGACY_SPECTRAL = """
+import sys
+sys.path.insert(0, {tests!r})
+import tf_keras
+from keras_compare import assert_matches_keras
+for units, use_bias in [(5, True), (2, False)]:
+    x = tf_keras.Input((4, 3))
+    layer = tf_keras.layers.SpectralNormalization(tf_keras.layers.Dense(units, use_bias=use_bias))
+    assert_matches_keras(tf_keras.Model(x, layer(x)))
+print("matched")
+"""
+
+
+def test_spectral_normalization_tf_keras():
+    """tf-keras' SpectralNormalization builds only when tf.keras is tf-keras (it asks
+    tf.keras for its InputSpec), so it runs in a process with TF_USE_LEGACY_KERAS=1."""
+    tests = str(Path(__file__).parent)
+    env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", _LEGACY_SPECTRAL.format(tests=tests)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "matched" in done.stdout, done.stderr[-3000:]
 
 
 # --- what Keras refuses, paramcount refuses -------------------------------------------------------

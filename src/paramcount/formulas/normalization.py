@@ -196,8 +196,9 @@ def spectral_normalization(ctx: Ctx) -> Spec:
     # vector_u has one entry per output unit: the kernel's last axis.
     last = kernel.symbolic[-1] if kernel.symbolic else None
     u = next((s for s in sub.symbols if s.name == last), None) or Num(kernel.shape[-1])
+    # Keras 3 names the wrapped weights "dense/kernel"; tf-keras just "kernel".
     return Spec([W("vector_u", (1, u), trainable=False)], output_shape=sub.output_shape,
-                formula=sub.expr + u, sublayers=[sub],
+                formula=sub.expr + u, sublayers=[sub], prefix_sublayers=ctx.keras_version >= 3,
                 notes=["vector_u (the power-iteration estimate) is non-trainable"])
 
 
