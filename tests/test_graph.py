@@ -4,6 +4,8 @@ tensors, the layers listed in any order, and ``.keras`` archives."""
 
 import json
 import random
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -19,7 +21,7 @@ tf = pytest.importorskip("tensorflow")
 
 # No shrinking: each example builds Keras models, and shrinking one takes minutes. A failure
 # prints every draw, which is enough to rebuild the graph.
-SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                     phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 
@@ -142,6 +144,12 @@ def test_random_graphs_keras3(data):
     assert_matches_keras(model)
     config = shuffled(json.loads(model.to_json()), data.draw(st.integers(0, 9), "seed"))
     assert paramcount_facts(config)["total"] == model.count_params()
+    if data.draw(st.booleans(), "save as .keras"):
+        with tempfile.TemporaryDirectory() as tmp:
+            model.save(Path(tmp) / "model.keras")
+            counted = paramcount.count(Path(tmp) / "model.keras")
+        assert (counted.total, counted.trainable) == (model.count_params(), sum(
+            int(keras.ops.size(w)) for w in model.trainable_weights))
 
 
 @SETTINGS
