@@ -59,7 +59,8 @@ class GraphBuilder:
 
     def step(self):
         k, kind = self.k, self.draw(st.sampled_from(
-            ["dense", "merge", "concat", "shared", "op", "nested", "lstm", "reshape", "lambda"]),
+            ["dense", "merge", "concat", "shared", "op", "nested", "lstm", "reshape", "lambda",
+             "conv", "norm"]),
             "step")
         x = self.pick("x")
         if kind == "dense":
@@ -86,6 +87,15 @@ class GraphBuilder:
                                       return_sequences=self.draw(st.booleans(), "seq"))(x)
             self.add(out)
             return self.add(k.layers.Concatenate()([h, c]))
+        if kind == "conv":  # a sequence layer, or pooling back to vectors
+            if len(x.shape) != 3:
+                return self.add(self.dense(x))
+            if self.draw(st.booleans(), "pool"):
+                return self.add(k.layers.GlobalAveragePooling1D()(x))
+            return self.add(k.layers.Conv1D(self.draw(st.integers(1, 4), "filters"), 2,
+                                            padding="same")(x))
+        if kind == "norm":  # weights that are not trainable (moving mean and variance)
+            return self.add(k.layers.BatchNormalization()(x))
         if kind == "reshape":
             if len(x.shape) == 3:
                 return self.add(k.layers.Reshape((x.shape[1] * x.shape[2],))(x))
@@ -419,6 +429,7 @@ def keras3_layouts():
     yield "nested model called twice", keras.Model([x, y], L.Add()([inner(x), inner(y)]))
 
 
+@pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`")
 def test_keras3_layouts():
     keras.backend.clear_session()
     for label, model in keras3_layouts():
