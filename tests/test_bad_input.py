@@ -168,11 +168,11 @@ def paths(value, prefix=()):
 
 
 BASES = [json.loads((FIXTURES / name).read_text())
-         for name in ("keras3_functional.json", "tf_keras_functional.json")]
+         for name in ("keras3_functional.json", "tf_keras_functional.json", "keras3_zoo.json")]
 BASE_PATHS = [[p for p in paths(base) if p] for base in BASES]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mangled_configs_raise_only_paramcount_errors(data):
     which = data.draw(st.integers(0, len(BASES) - 1))
