@@ -427,6 +427,10 @@ def keras3_layouts():
     inner = keras.Model(i, L.Dense(2)(i))
     x, y = keras.Input((6,)), keras.Input((6,))
     yield "nested model called twice", keras.Model([x, y], L.Add()([inner(x), inner(y)]))
+    b, a = keras.Input((4,), name="b"), keras.Input((3,), name="a")
+    named = keras.Model({"b": b, "a": a}, L.Concatenate()([L.Dense(2)(a), L.Dense(5)(b)]))
+    x, y = keras.Input((3,)), keras.Input((4,))
+    yield "nested model called with a dict", keras.Model([x, y], L.Dense(1)(named({"a": x, "b": y})))
 
 
 @pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`")

@@ -396,6 +396,12 @@ def _count_call(p: _Entry, call: Call, refs, shapes, label, version, measure) ->
                                "layer: ops hold no weights")
         return layer
     inputs = [(key, shape) for (_, key), shape in zip(refs, shapes) if key not in _NOT_INPUTS]
+    order = p.config.get("input_layers")
+    given = call.args[0] if call.args else None
+    if p.class_name in MODEL_CLASSES and isinstance(order, dict) and isinstance(given, dict) \
+            and set(order) == set(given) and all(isinstance(v, Ref) for v in given.values()):
+        # A nested model called with a dict of inputs: match them to its inputs by name.
+        inputs = [(None, shape_of[id(given[name])]) for name in order]
     if version == 2 and p.class_name in _RECURRENT:
         inputs = inputs[:1]  # tf-keras lists initial states as further inputs of the call
     named = {key: shape for key, shape in inputs if key}
