@@ -474,3 +474,28 @@ def test_op_without_rule_or_recorded_shape_is_a_clear_error():
     config = strip_recorded_shapes(strip_build_config(json.loads(model.to_json())))
     with pytest.raises(paramcount.ParamcountError, match="no shape rule for the op 'Logaddexp'"):
         paramcount.count(config)
+
+
+def test_keras1_input_dim_layout():
+    """Keras 1 configs carry only input_dim (and input_length) on the first layer."""
+    tf_keras.backend.clear_session()
+    for first in (tf_keras.layers.LSTM(4, input_dim=3, input_length=7),
+                  tf_keras.layers.Dense(5, input_dim=6)):
+        model = tf_keras.Sequential([first, tf_keras.layers.Dense(2)])
+        config = json.loads(model.to_json())
+        layers = [e for e in config["config"]["layers"] if e["class_name"] != "InputLayer"]
+        layers[0]["config"].pop("batch_input_shape")
+        layers[0]["config"].update(input_dim=first.input_shape[-1],
+                                   input_length=first.input_shape[1] if first.input_shape[1:-1]
+                                   else None)
+        config["config"]["layers"] = layers
+        assert paramcount.count(config).total == model.count_params()
+    # An Embedding's input_dim is its vocabulary, not an input shape.
+    model = tf_keras.Sequential([tf_keras.layers.Embedding(100, 4), tf_keras.layers.Dense(2)])
+    config = json.loads(model.to_json())
+    assert paramcount.count(config).total == model.count_params()
+    layers = [e for e in config["config"]["layers"] if e["class_name"] != "InputLayer"]
+    layers[0]["config"].pop("batch_input_shape")
+    config["config"]["layers"] = layers
+    with pytest.raises(paramcount.ParamcountError, match="no input shape"):
+        paramcount.count(config)

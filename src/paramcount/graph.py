@@ -83,7 +83,7 @@ def _shape(value, where: str) -> Shape:
     return tuple(value)
 
 
-def input_layer_shape(config: dict, where: str) -> Shape | None:
+def input_layer_shape(config: dict, where: str, class_name: str = "InputLayer") -> Shape | None:
     """The batch shape an InputLayer (or a Keras 2 first layer) declares, if any."""
     for key in ("batch_shape", "batch_input_shape"):
         if config.get(key) is not None:
@@ -91,7 +91,10 @@ def input_layer_shape(config: dict, where: str) -> Shape | None:
     for key in ("shape", "input_shape"):
         if config.get(key) is not None:
             return (None, *_shape(config[key], where))
-    if config.get("input_dim") is not None:  # Keras 1/2 style: Dense(3, input_dim=5)
+    # Keras 1 style, Dense(3, input_dim=5); an Embedding's input_dim is its vocabulary instead.
+    if config.get("input_dim") is not None and class_name != "Embedding":
+        if class_name in _RECURRENT:  # LSTM(8, input_dim=5, input_length=10)
+            return (None, *_shape([config.get("input_length"), config["input_dim"]], where))
         return (None, *_shape([config["input_dim"]], where))
     return None
 
@@ -108,7 +111,7 @@ def _sequential(config, entries, input_shapes, version, where, measure=None):
     position = 0
     for i, entry in enumerate(entries):
         class_name, layer_config = layer_entry(entry, f"{where}: layer {i + 1}")
-        declared = input_layer_shape(layer_config, f"{where}: layer {i + 1}")
+        declared = input_layer_shape(layer_config, f"{where}: layer {i + 1}", class_name)
         if class_name == "InputLayer":
             if declared is None:
                 raise ParamcountError(f"{where}: InputLayer has no shape")
