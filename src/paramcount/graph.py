@@ -111,7 +111,8 @@ def _sequential(config, entries, input_shapes, version, where, measure=None):
     position = 0
     for i, entry in enumerate(entries):
         class_name, layer_config = layer_entry(entry, f"{where}: layer {i + 1}")
-        declared = input_layer_shape(layer_config, f"{where}: layer {i + 1}", class_name)
+        if class_name == "InputLayer" or shape is None:
+            declared = input_layer_shape(layer_config, f"{where}: layer {i + 1}", class_name)
         if class_name == "InputLayer":
             if declared is None:
                 raise ParamcountError(f"{where}: InputLayer has no shape")
