@@ -499,3 +499,13 @@ def test_keras1_input_dim_layout():
     config["config"]["layers"] = layers
     with pytest.raises(paramcount.ParamcountError, match="no input shape"):
         paramcount.count(config)
+
+
+@pytest.mark.parametrize("k_name", ["keras", "tf_keras"])
+def test_nested_sequential_without_input_called_twice(k_name):
+    """A Sequential without an Input is built by its first call; its calls are numbered from 0."""
+    k = keras if k_name == "keras" else tf_keras
+    k.backend.clear_session()
+    inner = k.Sequential([k.layers.Dense(3), k.layers.Dense(2)])
+    x, y = k.Input((5,)), k.Input((5,))
+    assert_matches_keras(k.Model([x, y], k.layers.Add()([inner(x), inner(y)])))
