@@ -465,6 +465,10 @@ def test_tf_keras_lambda_without_output_shape():
     assert paramcount.count(config).total == model.count_params() == 9
     with pytest.raises(paramcount.ParamcountError, match="Lambda has no output_shape"):
         paramcount.count(strip_build_config(config))
+    # An output_shape given as a function is code too: not run, the same fallback.
+    x = tf_keras.layers.Lambda(lambda t: t[:, :2], output_shape=lambda s: (s[0], 2))(inp)
+    model = tf_keras.Model(inp, tf_keras.layers.Dense(3)(x))
+    assert paramcount.count(json.loads(model.to_json())).total == 9
 
 
 def test_op_without_rule_or_recorded_shape_is_a_clear_error():

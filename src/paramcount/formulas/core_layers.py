@@ -83,21 +83,23 @@ def repeat_vector(ctx: Ctx) -> Spec:
 def lambda_layer(ctx: Ctx) -> Spec:
     notes = ["the Lambda's code is not run: the count assumes it creates no weights"]
     declared = ctx.option("output_shape", None)
-    if declared is None:
-        # Unknown here; the graph takes the shape Keras recorded where the output is used.
-        return Spec(output_shape=None, notes=notes)
-    batch = ctx.input_shapes[0][0] if ctx.input_shapes else None
-    return Spec(output_shape=_lambda_shape(ctx, declared, batch), notes=notes)
+    raw = ctx.option("output_shape_type", "raw") == "raw"  # tf-keras marks functions
+    shape = _lambda_shape(declared, ctx.input_shapes[0][0]) if raw and declared else None
+    # None: unknown here; the graph takes the shape Keras recorded where the output is used.
+    return Spec(output_shape=shape, notes=notes)
 
 
-def _lambda_shape(ctx: Ctx, declared, batch):
+def _lambda_shape(declared, batch):
+    """``output_shape`` given as a shape (or a list of shapes), or None if it is a function."""
     if isinstance(declared, (list, tuple)) and all(
-            d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in declared):
+            d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0)
+            for d in declared):
         return (batch, *declared)
-    if isinstance(declared, (list, tuple)) and all(isinstance(d, (list, tuple)) for d in declared):
-        return [_lambda_shape(ctx, d, batch) for d in declared]
-    raise ctx.error("'output_shape' is a function, which paramcount does not run; "
-                    "give it as a tuple")
+    if isinstance(declared, (list, tuple)) and declared and all(
+            isinstance(d, (list, tuple)) for d in declared):
+        shapes = [_lambda_shape(d, batch) for d in declared]
+        return None if None in shapes else shapes
+    return None
 
 
 # --- merging ------------------------------------------------------------------------------
