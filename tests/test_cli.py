@@ -145,6 +145,8 @@ def test_keras_option_measures_custom_layers(tmp_path):
     assert by_name["scale"]["weights"][0]["shape"] == [4]
     assert by_name["lstm"]["measured"] is False and by_name["lstm"]["formula"] == "4·u·(m + u + 1)"
     assert f"Total params: {total:,}" in run("explain", path, "--keras", env=env).stdout
+    table = run("count", path, "--keras", env=env).stdout
+    assert "4*" in table and "* measured by loading the model with Keras" in table
 
 
 def test_functional_subclass_is_walked_as_a_graph():

@@ -59,8 +59,10 @@ def explain_model(model: ModelCount) -> str:
 
 def summary_table(model: ModelCount) -> str:
     """The model as ``model.summary()`` lays it out: layer, output shape, parameters."""
+    # A layer measured with --keras (no formula) is marked, so it is never mistaken for derived.
     rows = [(f"{layer.name} ({layer.class_name})", format_shape(layer.output_shape)
-             if layer.output_shape is not None else "?", f"{layer.params:,}")
+             if layer.output_shape is not None else "?",
+             f"{layer.params:,}" + ("*" if layer.measured else ""))
             for layer in model.layers]
     headers = ("Layer (type)", "Output Shape", "Param #")
     widths = [max([len(headers[i])] + [len(r[i]) for r in rows]) for i in range(3)]
@@ -69,8 +71,10 @@ def summary_table(model: ModelCount) -> str:
     def fmt(r):
         return f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}"
 
+    footnote = (["* measured by loading the model with Keras (--keras), not derived"]
+                if any(layer.measured for layer in model.layers) else [])
     return "\n".join([f'Model: "{model.name}"', fmt(headers), line, *map(fmt, rows), line,
-                      _totals(model)])
+                      _totals(model), *footnote])
 
 
 def _totals(model: ModelCount) -> str:
