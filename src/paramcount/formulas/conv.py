@@ -204,6 +204,8 @@ def conv_transpose(ctx: Ctx) -> Spec:
     f = _positive(ctx, "filters", "f", "filters (output channels)")
     ks = kernel_symbols(ctx, n)
     strides, dilation = _window_options(ctx, n)
+    if ctx.keras_version < 3 and n == 2 and dilation[0] != dilation[1]:
+        raise ctx.error(f"tf-keras' Conv2DTranspose needs equal dilation rates, got {dilation}")
     if ctx.option("groups", 1) != 1:  # tf-keras writes groups=1 into the config; Keras 3 none
         raise ctx.error("transposed convolutions have no groups")
     extra = ctx.option("output_padding", None)
@@ -240,7 +242,8 @@ def depthwise_conv(ctx: Ctx) -> Spec:
     c = channels_symbol(ctx, first)
     ks = kernel_symbols(ctx, n)
     d = _depth_multiplier(ctx)
-    strides, dilation = _window_options(ctx, n, check_dilated_strides=False)
+    # Keras 3 lets strides and dilation both exceed 1 here; tf-keras does not.
+    strides, dilation = _window_options(ctx, n, check_dilated_strides=ctx.keras_version < 3)
     # Keras 3 calls the depthwise kernel just "kernel"; tf-keras "depthwise_kernel".
     name = "kernel" if ctx.keras_version >= 3 else "depthwise_kernel"
     weights = [W(name, (*ks, c, d))]
@@ -268,7 +271,8 @@ def separable_conv(ctx: Ctx) -> Spec:
     f = _positive(ctx, "filters", "f", "filters (output channels)")
     ks = kernel_symbols(ctx, n)
     d = _depth_multiplier(ctx)
-    strides, dilation = _window_options(ctx, n, check_dilated_strides=False)
+    # Keras 3 lets strides and dilation both exceed 1 here; tf-keras does not.
+    strides, dilation = _window_options(ctx, n, check_dilated_strides=ctx.keras_version < 3)
     weights = [W("depthwise_kernel", (*ks, c, d)), W("pointwise_kernel", (*(1,) * n, c * d, f))]
     if ctx.flag("use_bias", True):
         weights.append(W("bias", (f,)))

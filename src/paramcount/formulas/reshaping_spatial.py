@@ -62,6 +62,8 @@ def cropping(ctx: Ctx) -> Spec:
     out = []
     for size, (a, b) in zip(spatial, crops):
         if size is not None and size - a - b <= 0:
+            # (tf-keras' Cropping3D alone lets it through, leaving an axis of size 0 that most
+            # layers after it then refuse; paramcount refuses it at once.)
             raise ctx.error(f"cropping {a} + {b} leaves nothing of a spatial axis of size {size}")
         out.append(None if size is None else size - a - b)
     return Spec([], join_output(batch, tuple(out), channels, first))
