@@ -319,3 +319,37 @@ def test_channels_first_reads_channels_from_axis_1():
 def test_bad_configs_are_refused(code, shape, message):
     with pytest.raises(ParamcountError, match=message.replace("(", r"\(").replace(")", r"\)")):
         explain_layer(code, input_shape=shape)
+
+
+# --- Sequential models and wrappers, as the public questions write them ---------------------------
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 8), st.integers(1, 4), st.integers(8, 16), st.integers(1, 3),
+       st.sampled_from(["MaxPooling2D", "AveragePooling2D"]), st.booleans())
+def test_keras2_sequential_cnn_with_input_shape_on_first_layer(f, k, size, c, pool, tf2):
+    """The MNIST-style CNN of many questions: Conv2D(input_shape=...) → pool → Flatten → Dense."""
+    K = tf_keras if tf2 else keras
+    K.backend.clear_session()
+    L = K.layers
+    first = L.Conv2D(f, k, input_shape=(size, size, c)) if tf2 else L.Conv2D(f, k)
+    layers = [first] if tf2 else [K.Input((size, size, c)), first]
+    model = K.Sequential([*layers, getattr(L, pool)(2), L.Conv2D(2 * f, 1, padding="same"),
+                          L.Flatten(), L.Dense(3)])
+    assert_matches_keras(model)
+    assert_shapes_match(model, keras3=not tf2)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 6), st.integers(1, 3), st.integers(1, 4), st.booleans(), st.booleans())
+def test_time_distributed_convolution(f, k, c, first, tf2):
+    K = tf_keras if tf2 else keras
+    K.backend.clear_session()
+    L = K.layers
+    data_format = "channels_first" if first else "channels_last"
+    inp = K.Input((4, c, 9, 9) if first else (4, 9, 9, c))
+    x = L.TimeDistributed(L.Conv2D(f, k, data_format=data_format))(inp)
+    x = L.TimeDistributed(L.MaxPooling2D(data_format=data_format))(x)
+    x = L.TimeDistributed(L.GlobalAveragePooling2D(data_format=data_format))(x)
+    model = K.Model(inp, L.Dense(2)(x))
+    assert_matches_keras(model)
+    assert_shapes_match(model, keras3=not tf2)
