@@ -353,3 +353,22 @@ def test_time_distributed_convolution(f, k, c, first, tf2):
     model = K.Model(inp, L.Dense(2)(x))
     assert_matches_keras(model)
     assert_shapes_match(model, keras3=not tf2)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 2), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 2),
+       st.integers(5, 9), st.sampled_from([1, 2, 3]), st.booleans(), st.booleans(), st.booleans())
+def test_locally_connected_tf_keras(n, f, k, c, stride, size, implementation, same, first,
+                                    use_bias):
+    """tf-keras' LocallyConnected: one kernel and one bias per output position."""
+    tf_keras.backend.clear_session()
+    L = tf_keras.layers
+    padding = "same" if same and implementation == 2 else "valid"
+    spatial = (size, size + 1)[:n]
+    inp = tf_keras.Input((c, *spatial) if first else (*spatial, c))
+    layer = getattr(L, f"LocallyConnected{n}D")(
+        f, k, strides=stride, padding=padding, implementation=implementation, use_bias=use_bias,
+        data_format="channels_first" if first else "channels_last")
+    model = tf_keras.Model(inp, L.Dense(2)(L.Flatten()(layer(inp))))
+    assert_matches_keras(model)
+    assert_shapes_match(model, keras3=False)

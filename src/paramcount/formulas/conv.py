@@ -320,3 +320,50 @@ def conv_lstm(ctx: Ctx) -> Spec:
              "both the input and the recurrent kernel span the whole kernel window"]
     return Spec(weights, out, formula, notes=notes)
 
+
+
+# --- LocallyConnected1D/2D (tf-keras only) ---------------------------------------------------------
+
+@layer("LocallyConnected1D", "LocallyConnected2D",
+       args=("filters", "kernel_size", "strides", "padding", "data_format", "activation",
+             "use_bias"))
+def locally_connected(ctx: Ctx) -> Spec:
+    """A convolution whose filters are not shared: every output position has its own kernel
+    and its own bias, so the count grows with the output's size (Keras 2 only)."""
+    n = spatial_rank(ctx.class_name)
+    first = channels_first(ctx)
+    mode = ctx.choice("implementation", (1, 2, 3), 1)
+    pad = padding(ctx)
+    if pad == "same" and mode != 2:
+        raise ctx.error(f"padding='same' needs implementation=2 (got {mode})")
+    batch, spatial, _ = split_input(ctx, n, first)
+    if None in spatial:
+        raise ctx.error("LocallyConnected needs every spatial size known: each position has its "
+                        f"own weights; got input shape {format_shape(ctx.input_shape)}")
+    ks = kernel_symbols(ctx, n)
+    c = channels_symbol(ctx, first)
+    f = _positive(ctx, "filters", "f", "filters (output channels)")
+    strides = ctx.ints("strides", n, 1)
+    lengths = [strided_length(ctx, size, k.value, s, pad, "kernel")
+               for size, k, s in zip(spatial, ks, strides)]
+    axes = ("length",) if n == 1 else ("rows", "columns")
+    names = ("o",) if n == 1 else ("o_1", "o_2")
+    outs = tuple(ctx.sym(name, v, f"output {axis} (one kernel per output position)")
+                 for name, v, axis in zip(names, lengths, axes))
+    if mode == 1:
+        kernel = (product(outs), product(ks) * c, f)
+    elif mode == 2:  # dense over the input, masked to the window
+        names = ("i",) if n == 1 else ("i_1", "i_2")
+        ins = tuple(ctx.sym(name, v, f"input {axis}") for name, v, axis in zip(names, spatial, axes))
+        kernel = (c, *ins, f, *outs) if first else (*ins, c, *outs, f)
+    else:  # sparse: one value per connected (output, input) pair
+        kernel = (product((*outs, *ks, c, f)),)
+    weights = [W("kernel", kernel)]
+    if ctx.flag("use_bias", True):
+        weights.append(W("bias", (*outs, f)))
+    notes = ["no weight sharing: the kernel and the bias are repeated for every output position"]
+    if mode == 2:
+        notes.append("implementation=2 stores a full input × output kernel and masks it to each "
+                     "window, so it counts far more parameters than implementation=1")
+    out = join_output(batch, tuple(lengths), f.value, first)
+    return Spec(weights, out, total(_size(w.shape) for w in weights), notes=notes)
