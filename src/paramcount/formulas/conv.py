@@ -131,9 +131,9 @@ def conv(ctx: Ctx) -> Spec:
     first = channels_first(ctx)
     pad = padding(ctx, ("valid", "same", "causal") if n == 1 else ("valid", "same"))
     split_input(ctx, n, first)
-    ks = kernel_symbols(ctx, n)
     c = channels_symbol(ctx, first)
     f = _positive(ctx, "filters", "f", "filters (output channels)")
+    ks = kernel_symbols(ctx, n)
     strides, dilation = _window_options(ctx, n)
     groups = ctx.integer("groups", 1)
     g = None
@@ -200,9 +200,9 @@ def conv_transpose(ctx: Ctx) -> Spec:
     first = channels_first(ctx)
     pad = padding(ctx)
     batch, spatial, _ = split_input(ctx, n, first)
-    ks = kernel_symbols(ctx, n)
     c = channels_symbol(ctx, first)
     f = _positive(ctx, "filters", "f", "filters (output channels)")
+    ks = kernel_symbols(ctx, n)
     strides, dilation = _window_options(ctx, n)
     if ctx.keras_version < 3 and n == 2 and dilation[0] != dilation[1]:
         raise ctx.error(f"tf-keras' Conv2DTranspose needs equal dilation rates, got {dilation}")
@@ -239,8 +239,8 @@ def depthwise_conv(ctx: Ctx) -> Spec:
     first = channels_first(ctx)
     pad = padding(ctx)
     split_input(ctx, n, first)
-    ks = kernel_symbols(ctx, n)
     c = channels_symbol(ctx, first)
+    ks = kernel_symbols(ctx, n)
     d = _depth_multiplier(ctx)
     # Keras 3 lets strides and dilation both exceed 1 here; tf-keras does not.
     strides, dilation = _window_options(ctx, n, check_dilated_strides=ctx.keras_version < 3)
@@ -267,9 +267,9 @@ def separable_conv(ctx: Ctx) -> Spec:
     causal_ok = n == 1 and ctx.keras_version < 3
     pad = padding(ctx, ("valid", "same", "causal") if causal_ok else ("valid", "same"))
     split_input(ctx, n, first)
-    ks = kernel_symbols(ctx, n)
     c = channels_symbol(ctx, first)
     f = _positive(ctx, "filters", "f", "filters (output channels)")
+    ks = kernel_symbols(ctx, n)
     d = _depth_multiplier(ctx)
     # Keras 3 lets strides and dilation both exceed 1 here; tf-keras does not.
     strides, dilation = _window_options(ctx, n, check_dilated_strides=ctx.keras_version < 3)
@@ -298,9 +298,9 @@ def conv_lstm(ctx: Ctx) -> Spec:
     if None in spatial:
         raise ctx.error("ConvLSTM needs every spatial size known (Keras refuses None there), "
                         f"got input shape {format_shape(ctx.input_shape)}")
-    ks = kernel_symbols(ctx, n)
     c = channels_symbol(ctx, first, frame)
     f = _positive(ctx, "filters", "f", "filters (output channels)")
+    ks = kernel_symbols(ctx, n)
     strides, dilation = _window_options(ctx, n)
     gates = 4 * f  # i, f, c, o packed side by side, as in LSTM
     # Keras 3 keeps the weights in a cell named "conv_lstm_cell"; tf-keras on the layer itself.
@@ -340,9 +340,9 @@ def locally_connected(ctx: Ctx) -> Spec:
     if None in spatial:
         raise ctx.error("LocallyConnected needs every spatial size known: each position has its "
                         f"own weights; got input shape {format_shape(ctx.input_shape)}")
-    ks = kernel_symbols(ctx, n)
     c = channels_symbol(ctx, first)
     f = _positive(ctx, "filters", "f", "filters (output channels)")
+    ks = kernel_symbols(ctx, n)
     strides = ctx.ints("strides", n, 1)
     lengths = [strided_length(ctx, size, k.value, s, pad, "kernel")
                for size, k, s in zip(spatial, ks, strides)]
