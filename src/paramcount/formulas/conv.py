@@ -50,17 +50,17 @@ def channels_symbol(ctx: Ctx, first: bool, shape: Shape | None = None) -> Sym:
     return ctx.sym("c", value, f"input channels ({where} of the input)")
 
 
-def padding(ctx: Ctx, allowed: tuple[str, ...] = ("valid", "same"), key: str = "padding") -> str:
-    value = ctx.option(key, "valid")
-    if isinstance(value, str) and value.lower() in allowed:
+def padding(ctx: Ctx, allowed: tuple[str, ...] = ("valid", "same")) -> str:
+    value = ctx.option("padding", "valid")
+    if isinstance(value, str) and value.lower() in allowed:  # Keras lower-cases it
         return value.lower()
-    raise ctx.error(f"'{key}' must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    raise ctx.error(f"'padding' must be one of {', '.join(map(repr, allowed))}, got {value!r}")
 
 
 def strided_length(ctx: Ctx, size, window: int, stride: int, pad: str, what: str):
     """Keras' output length along one axis for a window sliding with a stride.
 
-    ``window`` is the dilated kernel (or the pool) size. "same" and "causal" pad so that
+    ``window`` is the kernel's reach (dilated) or the pool size. "same" and "causal" pad so that
     the output is ceil(size / stride); "valid" fits only whole windows.
     """
     if size is None:
@@ -69,7 +69,7 @@ def strided_length(ctx: Ctx, size, window: int, stride: int, pad: str, what: str
         return (size - 1) // stride + 1
     out = (size - window) // stride + 1
     if out <= 0:
-        raise ctx.error(f"{what} {window} with padding='valid' does not fit in an input of "
+        raise ctx.error(f"a {what} of {window} with padding='valid' does not fit in an input of "
                         f"size {size} along a spatial axis (output size would be {out}); "
                         f"input shape {format_shape(ctx.input_shape)}")
     return out
@@ -98,7 +98,7 @@ def conv_output(ctx: Ctx, n: int, kernel, filters: int, pad: str, first: bool,
     """The output shape of a convolution with ``filters`` channels out (Keras'
     ``compute_conv_output_shape``)."""
     batch, spatial, _ = split_input(ctx, n, first, shape)
-    out = tuple(strided_length(ctx, size, d * (k - 1) + 1, s, pad, "kernel")
+    out = tuple(strided_length(ctx, size, d * (k - 1) + 1, s, pad, "kernel window")
                 for size, k, s, d in zip(spatial, kernel, strides, dilation))
     return join_output(batch, out, filters, first)
 
@@ -113,26 +113,22 @@ def spatial_rank(class_name: str) -> int:
     return int(next(ch for ch in class_name if ch.isdigit()))
 
 
-def _positive(ctx: Ctx, key: str, name: str, meaning: str, default=None) -> Sym:
-    kwargs = {} if default is None else {"default": default}
-    return ctx.sym(name, ctx.integer(key, **kwargs), meaning)
+def _filters(ctx: Ctx) -> Sym:
+    return ctx.sym("f", ctx.integer("filters"), "filters (output channels)")
 
 
 # --- Conv1D/2D/3D ------------------------------------------------------------------------------
 
-_CONV_ARGS = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
-              "groups", "activation", "use_bias")
-
-
 @layer("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
-       args=_CONV_ARGS)
+       args=("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+             "groups", "activation", "use_bias"))
 def conv(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = channels_first(ctx)
     pad = padding(ctx, ("valid", "same", "causal") if n == 1 else ("valid", "same"))
     split_input(ctx, n, first)
     c = channels_symbol(ctx, first)
-    f = _positive(ctx, "filters", "f", "filters (output channels)")
+    f = _filters(ctx)
     ks = kernel_symbols(ctx, n)
     strides, dilation = _window_options(ctx, n)
     groups = ctx.integer("groups", 1)
@@ -201,7 +197,7 @@ def conv_transpose(ctx: Ctx) -> Spec:
     pad = padding(ctx)
     batch, spatial, _ = split_input(ctx, n, first)
     c = channels_symbol(ctx, first)
-    f = _positive(ctx, "filters", "f", "filters (output channels)")
+    f = _filters(ctx)
     ks = kernel_symbols(ctx, n)
     strides, dilation = _window_options(ctx, n)
     if ctx.keras_version < 3 and n == 2 and dilation[0] != dilation[1]:
@@ -268,7 +264,7 @@ def separable_conv(ctx: Ctx) -> Spec:
     pad = padding(ctx, ("valid", "same", "causal") if causal_ok else ("valid", "same"))
     split_input(ctx, n, first)
     c = channels_symbol(ctx, first)
-    f = _positive(ctx, "filters", "f", "filters (output channels)")
+    f = _filters(ctx)
     ks = kernel_symbols(ctx, n)
     d = _depth_multiplier(ctx)
     # Keras 3 lets strides and dilation both exceed 1 here; tf-keras does not.
@@ -299,7 +295,7 @@ def conv_lstm(ctx: Ctx) -> Spec:
         raise ctx.error("ConvLSTM needs every spatial size known (Keras refuses None there), "
                         f"got input shape {format_shape(ctx.input_shape)}")
     c = channels_symbol(ctx, first, frame)
-    f = _positive(ctx, "filters", "f", "filters (output channels)")
+    f = _filters(ctx)
     ks = kernel_symbols(ctx, n)
     strides, dilation = _window_options(ctx, n)
     gates = 4 * f  # i, f, c, o packed side by side, as in LSTM
@@ -341,10 +337,10 @@ def locally_connected(ctx: Ctx) -> Spec:
         raise ctx.error("LocallyConnected needs every spatial size known: each position has its "
                         f"own weights; got input shape {format_shape(ctx.input_shape)}")
     c = channels_symbol(ctx, first)
-    f = _positive(ctx, "filters", "f", "filters (output channels)")
+    f = _filters(ctx)
     ks = kernel_symbols(ctx, n)
     strides = ctx.ints("strides", n, 1)
-    lengths = [strided_length(ctx, size, k.value, s, pad, "kernel")
+    lengths = [strided_length(ctx, size, k.value, s, pad, "kernel window")
                for size, k, s in zip(spatial, ks, strides)]
     axes = ("length",) if n == 1 else ("rows", "columns")
     names = ("o",) if n == 1 else ("o_1", "o_2")
