@@ -11,7 +11,7 @@ import inspect
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 
 from keras_compare import assert_matches_keras, strip_build_config
@@ -206,6 +206,36 @@ def test_conv_chains_tf_keras(kind, data):
     model = random_chain(data, tf_keras, False, kind)
     assert_matches_keras(model)
     assert_shapes_match(model, keras3=False)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_output_shapes_with_unknown_sizes_keras3(data):
+    """Any spatial size may be None: the layer's own compute_output_shape is the oracle (no
+    model is built, so many configurations are cheap to try)."""
+    n = data.draw(st.integers(1, 3))
+    first = data.draw(st.booleans())
+    spatial = [data.draw(st.one_of(st.none(), st.integers(1, 9))) for _ in range(n)]
+    channels = data.draw(st.integers(1, 6))
+    shape = (None, channels, *spatial) if first else (None, *spatial, channels)
+    layer = random_layer(data, keras, n, shape, first, keras3=True)
+    config = json.loads(json.dumps(layer.get_config(), default=list))
+    try:
+        want = tuple(layer.compute_output_shape(shape))
+    except ValueError:
+        want = None
+    try:
+        got = count_layer(type(layer).__name__, config, [shape], where="test").output_shape
+    except ParamcountError:
+        # paramcount refuses: so must Keras, when it computes the shape or builds the weights.
+        if want is not None:
+            with pytest.raises(ValueError):
+                layer.build(shape)
+        event("both refuse")
+        return
+    assert want is not None, f"Keras refuses {type(layer).__name__} on {shape}, paramcount not"
+    assert got == want
+    event("same shape")
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
