@@ -402,3 +402,21 @@ def test_locally_connected_tf_keras(n, f, k, c, stride, size, implementation, sa
     model = tf_keras.Model(inp, L.Dense(2)(L.Flatten()(layer(inp))))
     assert_matches_keras(model)
     assert_shapes_match(model, keras3=False)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 3), st.integers(1, 2), st.integers(1, 4), st.integers(1, 3), st.booleans(),
+       st.sampled_from(["valid", "same", "causal"]))
+def test_tf_keras_conv_takes_extra_leading_axes_as_batch(n, extra, f, c, first, padding):
+    """tf-keras' Conv1D on (batch, a, steps, c) convolves each row; Keras 3 refuses the input."""
+    tf_keras.backend.clear_session()
+    padding = padding if n == 1 else "same"
+    shape = (*(3,) * extra, *((c, *(6,) * n) if first else (*(6,) * n, c)))
+    inp = tf_keras.Input(shape)
+    conv = getattr(tf_keras.layers, f"Conv{n}D")(
+        f, 2, padding=padding, data_format="channels_first" if first else "channels_last")
+    model = tf_keras.Model(inp, tf_keras.layers.Dense(2)(conv(inp)))
+    assert_matches_keras(model)
+    assert_shapes_match(model, keras3=False)
+    with pytest.raises(ParamcountError, match="rank"):
+        count_layer(f"Conv{n}D", conv.get_config(), [(None, *shape)], where="Keras 3")

@@ -126,14 +126,22 @@ def conv(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = channels_first(ctx)
     pad = padding(ctx, ("valid", "same", "causal") if n == 1 else ("valid", "same"))
-    split_input(ctx, n, first)
-    c = channels_symbol(ctx, first)
+    notes = []
+    # tf-keras takes extra leading axes as more batch axes (Conv1D on (batch, a, steps, c));
+    # fold them into one and put them back on the output. Keras 3 wants exactly n + 2 axes.
+    shape = ctx.input_shape
+    lead: tuple = ()
+    if ctx.keras_version < 3 and len(shape) > n + 2:
+        lead, shape = shape[:len(shape) - n - 2], shape[len(shape) - n - 2:]
+        notes.append(f"tf-keras treats the {len(lead) + 1} axes before the {n + 1} it convolves "
+                     "over as batch axes")
+    split_input(ctx, n, first, shape)
+    c = channels_symbol(ctx, first, shape)
     f = _filters(ctx)
     ks = kernel_symbols(ctx, n)
     strides, dilation = _window_options(ctx, n)
     groups = ctx.integer("groups", 1)
     g = None
-    notes = []
     if groups > 1:
         g = ctx.sym("g", groups, "groups (the input channels are split into g groups)")
         if c.value % groups:
@@ -157,8 +165,10 @@ def conv(ctx: Ctx) -> Spec:
     if pad == "causal":
         notes.append("padding='causal' pads the input on the left only; the output length is "
                      "the same as with padding='same'")
-    out = conv_output(ctx, n, [k.value for k in ks], f.value, pad, first, strides, dilation)
-    return Spec(weights, out, total(grouped(w) for w in weights), notes=notes)
+    out = conv_output(ctx, n, [k.value for k in ks], f.value, pad, first, strides, dilation,
+                      shape)
+    return Spec(weights, (*lead, *out), total(grouped(w) for w in weights), notes=notes)
+
 
 def _conv_lora(ctx: Ctx, weights: list[W], fan_in_shape, f: Sym) -> list[W]:
     """Keras 3 LoRA on a convolution: the kernel is frozen; ``lora_kernel_a`` has the kernel's
