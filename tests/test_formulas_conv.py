@@ -393,7 +393,7 @@ def test_locally_connected_tf_keras(n, f, k, c, stride, size, implementation, sa
     """tf-keras' LocallyConnected: one kernel and one bias per output position."""
     tf_keras.backend.clear_session()
     L = tf_keras.layers
-    padding = "same" if same and implementation == 2 else "valid"
+    padding = "same" if same and implementation != 1 else "valid"
     spatial = (size, size + 1)[:n]
     inp = tf_keras.Input((c, *spatial) if first else (*spatial, c))
     layer = getattr(L, f"LocallyConnected{n}D")(

@@ -340,8 +340,8 @@ def locally_connected(ctx: Ctx) -> Spec:
     first = channels_first(ctx)
     mode = ctx.choice("implementation", (1, 2, 3), 1)
     pad = padding(ctx)
-    if pad == "same" and mode != 2:
-        raise ctx.error(f"padding='same' needs implementation=2 (got {mode})")
+    if pad == "same" and mode == 1:
+        raise ctx.error("padding='same' needs implementation=2 or 3 (got 1)")
     batch, spatial, _ = split_input(ctx, n, first)
     if None in spatial:
         raise ctx.error("LocallyConnected needs every spatial size known: each position has its "
@@ -362,8 +362,15 @@ def locally_connected(ctx: Ctx) -> Spec:
         names = ("i",) if n == 1 else ("i_1", "i_2")
         ins = tuple(ctx.sym(name, v, f"input {axis}") for name, v, axis in zip(names, spatial, axes))
         kernel = (c, *ins, f, *outs) if first else (*ins, c, *outs, f)
-    else:  # sparse: one value per connected (output, input) pair
+    elif pad == "valid":  # sparse: one value per connected (output, input) pair
         kernel = (product((*outs, *ks, c, f)),)
+    else:  # with "same", windows at the border reach past the input and connect fewer inputs
+        pairs = 1
+        for size, k, s in zip(spatial, ks, strides):
+            pairs *= _connected_pairs(size, k.value, s)
+        p = ctx.sym("p", pairs, "connected (output position, input position) pairs, "
+                    "fewer at the borders with padding='same'")
+        kernel = (p * c * f,)
     weights = [W("kernel", kernel)]
     if ctx.flag("use_bias", True):
         weights.append(W("bias", (*outs, f)))
@@ -373,3 +380,11 @@ def locally_connected(ctx: Ctx) -> Spec:
                      "window, so it counts far more parameters than implementation=1")
     out = join_output(batch, tuple(lengths), f.value, first)
     return Spec(weights, out, total(_size(w.shape) for w in weights), notes=notes)
+
+
+def _connected_pairs(size: int, k: int, stride: int) -> int:
+    """Along one axis, with padding="same": how many input positions each output position's
+    window covers, summed (tf-keras' ``conv_connected_inputs``)."""
+    outputs = (size - 1) // stride + 1
+    left = k // 2
+    return sum(min(size, o * stride - left + k) - max(0, o * stride - left) for o in range(outputs))
