@@ -385,7 +385,7 @@ def test_time_distributed_convolution(f, k, c, first, tf2):
     assert_shapes_match(model, keras3=not tf2)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(1, 2), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 2),
        st.integers(5, 9), st.sampled_from([1, 2, 3]), st.booleans(), st.booleans(), st.booleans())
 def test_locally_connected_tf_keras(n, f, k, c, stride, size, implementation, same, first,
