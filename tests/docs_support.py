@@ -331,11 +331,16 @@ class BlockRunner:
 
     def _execute(self, example: CodeExample, module_globals: Globals, execute: Execute) -> Globals:
         recorder = PrintRecorder()
+        failure = None
         try:
             with fixed_terminal():
                 new_globals = execute(example, dict(module_globals), recorder)
         except Exception as error:  # pytest's own failures are BaseExceptions and pass through
-            pytest.fail(failure_message(example, error), pytrace=False)
+            failure = failure_message(example, error)
+        if failure is not None:
+            # Failed outside the except block, so no snippet traceback is chained to it: Python
+            # 3.11 cannot format the positions of pytest-examples' rewritten code (StopIteration).
+            pytest.fail(failure, pytrace=False)
         self.printed[key(example)] = (example.source, recorder.printed)
         return new_globals
 

@@ -203,6 +203,8 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
                               "formula for it (custom layers can be measured with --keras)")
     if not isinstance(config, dict):
         raise ParamcountError(f"{where}: layer config must be an object, got {type(config).__name__}")
+    if not input_shapes:
+        raise ParamcountError(f"{where}: is called with no input tensor")
     ctx = Ctx(class_name, config, input_shapes, where=where, keras_version=keras_version,
               named_inputs=named_inputs, call_options=call_options)
     spec = formula(ctx)
