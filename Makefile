@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 PYODIDE := docs/assets/pyodide/VERSION
 
-.PHONY: help serve build test test-fast update-examples bench lint clean setup chromium
+.PHONY: help serve build test update-examples bench lint clean setup chromium
 
 help:
 	@echo "make serve            set up, then serve the site at http://127.0.0.1:8000 (live reload)"
@@ -16,6 +16,7 @@ help:
 	@echo "make build            build the site into site/ (strict)"
 	@echo "make update-examples  rewrite the #> outputs in docs/ from a real run"
 	@echo "make bench            paramcount vs Keras speed and memory; huge models; page weight"
+	@echo "make lint             ruff over src, tests, scripts and hooks"
 
 setup: $(STAMP) $(PYODIDE)
 
@@ -51,7 +52,7 @@ test: $(STAMP) $(PYODIDE) chromium
 update-examples: $(STAMP)
 	$(PY) -m pytest tests/test_docs.py --update-examples -q
 
-bench: $(STAMP)
+bench: $(STAMP) $(PYODIDE)
 	$(PY) scripts/bench.py
 
 lint: $(STAMP)
