@@ -152,7 +152,7 @@ def test_keras3_frozen_attention_is_counted_as_keras_loads_it(freeze, class_name
     assert counted.trainable == sum(_size(w) for w in loaded.trainable_weights)
     assert counted.non_trainable == sum(_size(w) for w in loaded.non_trainable_weights) == 0
     assert counted.layers[1].trainable == layer.count_params()
-    assert any("after building" in note for note in counted.layers[1].notes)
+    assert any("stay trainable" in note for note in counted.layers[1].notes)
 
 
 def _size(w) -> int:

@@ -54,8 +54,9 @@ def _frozen_too_early(ctx: Ctx) -> bool:
 
 _EARLY_FREEZE_NOTE = ("trainable=False, but Keras 3 creates the projections when the layer is "
                       "built, after the flag was set, so they stay trainable: a model built or "
-                      "loaded from this config counts them as trainable in summary(); set "
-                      "trainable=False after building to freeze them")
+                      "loaded from this config counts them as trainable in summary(); to freeze "
+                      "them, set trainable=True then False on the built layer, or freeze its "
+                      "four projections (query_dense, key_dense, value_dense, output_dense)")
 
 
 def _check_key(ctx: Ctx, value, key) -> None:
