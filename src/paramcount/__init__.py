@@ -32,7 +32,10 @@ def count(source: dict | str | os.PathLike | object,
         input_shape: the input shape without the batch axis, for a model that declares none.
 
     Returns:
-        The totals (``.total``, ``.trainable``, ``.non_trainable``) and ``.layers``.
+        The totals (``.total``, ``.trainable``, ``.non_trainable``) and ``.layers``. A live model
+        is counted from its config, as Keras counts it after saving and loading: the one known
+        difference is a Keras 3 ``MultiHeadAttention`` frozen after it was built, which a reload
+        unfreezes (see the question page on freezing it).
 
     Raises:
         ParamcountError: the source is not a model config paramcount can count.
