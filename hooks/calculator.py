@@ -137,11 +137,26 @@ def expand_placeholders(markdown: str, src_uri: str) -> str:
     """Every placeholder outside code replaced; code is copied as it is."""
     out, last = [], 0
     for code in CODE.finditer(markdown):
-        out.append(PLACEHOLDER.sub(lambda m: _expand(m, src_uri), markdown[last:code.start()]))
+        out.append(_expand_text(markdown[last:code.start()], src_uri))
         out.append(code[0])
         last = code.end()
-    out.append(PLACEHOLDER.sub(lambda m: _expand(m, src_uri), markdown[last:]))
+    out.append(_expand_text(markdown[last:], src_uri))
     return "".join(out)
+
+
+UNFINISHED = re.compile(r"\{\{\s*(calculator|diagram|calculator_app)\(")
+
+
+def _expand_text(text: str, src_uri: str) -> str:
+    expanded = PLACEHOLDER.sub(lambda m: _expand(m, src_uri), text)
+    # A placeholder cut in two (by a line break, or a backtick inside it that opens inline code)
+    # would be published as raw text: make it a build warning instead.
+    rest = PLACEHOLDER.sub("", expanded)  # whole ones that could not be counted warned already
+    for left in UNFINISHED.finditer(rest):
+        line = rest[left.start():].split("\n", 1)[0]
+        log.warning(f"{src_uri}: unfinished placeholder {line!r}: keep it on one line, "
+                    "with no backticks inside")
+    return expanded
 
 
 def bundle() -> bytes:

@@ -296,6 +296,17 @@ def test_a_placeholder_that_cannot_be_counted_fails_the_strict_build(hook, place
     assert "page.md" in caplog.records[0].getMessage()
 
 
+@pytest.mark.parametrize("page", [
+    '{{ calculator("LSTM(2)", "(3, 1)", "an `LSTM`") }}',  # the backtick opens inline code
+    '{{ calculator("LSTM(2)",\n "(3, 1)") }}',             # cut by a line break
+])
+def test_a_placeholder_cut_in_two_fails_the_strict_build(hook, page, caplog):
+    with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.calculator"):
+        hook.expand_placeholders(page, "page.md")
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "unfinished placeholder" in caplog.records[0].getMessage()
+
+
 def test_the_bundle_holds_exactly_the_sources_in_src(hook):
     data = hook.bundle()
     assert data == hook.bundle()  # same sources, same bytes
