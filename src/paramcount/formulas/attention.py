@@ -96,19 +96,15 @@ def multi_head_attention(ctx: Ctx) -> Spec:
     use_bias = ctx.flag("use_bias", True)
     gate = ctx.keras_version >= 3 and ctx.flag("use_gate", False)
 
-    projections = [("query", f_q, d_k), ("key", f_k, d_k), ("value", f_v, d_v)]
+    projections = [("query", f_q, h, d_k), ("key", f_k, h, d_k), ("value", f_v, h, d_v)]
     if gate:
-        projections.append(("gate", f_q, d_v))
-    weights = []
-    for name, feats, width in projections:
-        weights.append(W(f"{name}/kernel", (feats, h, width)))
-        if use_bias:
-            weights.append(W(f"{name}/bias", (h, width)))
+        projections.append(("gate", f_q, h, d_v))
+    weights = _projection_weights(projections, use_bias)
     weights.append(W("attention_output/kernel", (h, d_v, *out_dims)))
     if use_bias:
         weights.append(W("attention_output/bias", tuple(out_dims)))
     o = product(out_dims)
-    formula = _projections([(h, w, f) for _, f, w in projections], use_bias) + h * d_v * o
+    formula = _projections([(h, w, f) for _, f, _, w in projections], use_bias) + h * d_v * o
     if use_bias:
         formula = formula + o
     notes = _alone_notes(ctx)
@@ -120,6 +116,16 @@ def multi_head_attention(ctx: Ctx) -> Spec:
         output = [output, _mha_scores(ctx, query, key or value, h.value)]
     return Spec(weights, output_shape=output, formula=formula,
                 notes=notes + [_EARLY_FREEZE_NOTE] * early, freezable=not early)
+
+
+def _projection_weights(projections, use_bias: bool) -> list[W]:
+    """Each (name, features, heads, width) projection: an einsum kernel and its bias per head."""
+    weights = []
+    for name, features, heads, width in projections:
+        weights.append(W(f"{name}/kernel", (features, heads, width)))
+        if use_bias:
+            weights.append(W(f"{name}/bias", (heads, width)))
+    return weights
 
 
 def _output_dims(ctx: Ctx, f_q: Sym) -> list[Sym]:
@@ -176,18 +182,14 @@ def grouped_query_attention(ctx: Ctx) -> Spec:
                         f"num_key_value_heads ({h_kv.value})")
     d = ctx.sym("d_h", ctx.integer("head_dim"), "size of each head (head_dim)")
     use_bias = ctx.flag("use_bias", True)
-    projections = [("query", f_q, h), ("key", f_k, h_kv), ("value", f_v, h_kv)]
+    projections = [("query", f_q, h, d), ("key", f_k, h_kv, d), ("value", f_v, h_kv, d)]
     if ctx.flag("use_gate", False):
-        projections.append(("gate", f_q, h))
-    weights = []
-    for name, feats, heads in projections:
-        weights.append(W(f"{name}/kernel", (feats, heads, d)))
-        if use_bias:
-            weights.append(W(f"{name}/bias", (heads, d)))
+        projections.append(("gate", f_q, h, d))
+    weights = _projection_weights(projections, use_bias)
     weights.append(W("attention_output/kernel", (h, d, f_q)))
     if use_bias:
         weights.append(W("attention_output/bias", (f_q,)))
-    formula = _projections([(heads, d, f) for _, f, heads in projections], use_bias) \
+    formula = _projections([(heads, d, f) for _, f, heads, _ in projections], use_bias) \
         + h * d * f_q + (f_q if use_bias else 0)
     output = tuple(query)
     if ctx.call_options.get("return_attention_scores"):
