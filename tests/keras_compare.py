@@ -18,7 +18,14 @@ from collections import Counter
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from hypothesis import HealthCheck, settings  # noqa: E402
+
 import paramcount  # noqa: E402
+
+# Building Keras models is slow: a few examples per property keep each file under a minute;
+# PARAMCOUNT_EXAMPLES=200 digs deeper.
+KERAS_SETTINGS = settings(max_examples=int(os.environ.get("PARAMCOUNT_EXAMPLES", "6")),
+                          deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def keras_facts(model) -> dict:

@@ -3,22 +3,19 @@ in real Keras (3 and tf-keras 2) must count exactly as paramcount counts them, i
 shapes of the attention scores when a later layer uses them."""
 
 import json
-import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import paramcount
-from keras_compare import assert_matches_keras
+from keras_compare import KERAS_SETTINGS, assert_matches_keras
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
 
-# A few examples per run keep the file under a minute; PARAMCOUNT_EXAMPLES=200 digs deeper.
-SETTINGS = settings(max_examples=int(os.environ.get("PARAMCOUNT_EXAMPLES", "6")), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = KERAS_SETTINGS
 small = st.integers(1, 6)
 output_shape = st.one_of(st.none(), small, st.tuples(small, small))
 # How the layer is called: mha(q, v), mha(q, v, k), mha(q, v, key=k), mha(query=q, value=v).

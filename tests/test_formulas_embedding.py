@@ -1,23 +1,20 @@
 """Embedding, ReversibleEmbedding and EinsumDense: random configs built in real Keras (3 and
 tf-keras 2) must count exactly as paramcount counts them, output shapes included."""
 
-import os
 import warnings
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import paramcount
-from keras_compare import assert_matches_keras
+from keras_compare import KERAS_SETTINGS, assert_matches_keras
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
 
-# A few examples per run keep the file under a minute; PARAMCOUNT_EXAMPLES=200 digs deeper.
-SETTINGS = settings(max_examples=int(os.environ.get("PARAMCOUNT_EXAMPLES", "6")), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = KERAS_SETTINGS
 vocabulary = st.integers(1, 50)
 width = st.integers(1, 12)
 length = st.one_of(st.none(), st.integers(1, 8))

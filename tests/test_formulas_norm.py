@@ -8,19 +8,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import paramcount
-from keras_compare import assert_matches_keras
+from keras_compare import KERAS_SETTINGS, assert_matches_keras
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
 
-# A few examples per run keep the file under a minute; PARAMCOUNT_EXAMPLES=200 digs deeper.
-SETTINGS = settings(max_examples=int(os.environ.get("PARAMCOUNT_EXAMPLES", "6")), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = KERAS_SETTINGS
 # A sample shape without the batch axis: rank 1 to 3, small sizes.
 sample_shape = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
 
@@ -143,7 +141,7 @@ _LEGACY_SPECTRAL = """
 import sys
 sys.path.insert(0, {tests!r})
 import tf_keras
-from keras_compare import assert_matches_keras
+from keras_compare import KERAS_SETTINGS, assert_matches_keras
 for units, use_bias in [(5, True), (2, False)]:
     x = tf_keras.Input((4, 3))
     layer = tf_keras.layers.SpectralNormalization(tf_keras.layers.Dense(units, use_bias=use_bias))

@@ -2,17 +2,16 @@
 Keras (3 and tf-keras 2) must count exactly as paramcount counts them."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from keras_compare import assert_matches_keras
+from keras_compare import KERAS_SETTINGS, assert_matches_keras
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
 
-SETTINGS = settings(max_examples=6, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = KERAS_SETTINGS
 units = st.integers(1, 40)
 features = st.integers(1, 30)
 steps = st.one_of(st.none(), st.integers(1, 12))
