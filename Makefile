@@ -15,7 +15,7 @@ help:
 	@echo "make test             set up, then run every test (docs snippets, numbers, engine, site, browser)"
 	@echo "make build            build the site into site/ (strict)"
 	@echo "make update-examples  rewrite the #> outputs in docs/ from a real run"
-	@echo "make bench            paramcount vs Keras speed and memory; huge models; page weight"
+	@echo "make bench            paramcount vs Keras speed and memory; huge models; page weight; calculator speed"
 	@echo "make lint             ruff over src, tests, scripts and hooks"
 
 setup: $(STAMP) $(PYODIDE)

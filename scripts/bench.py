@@ -6,6 +6,8 @@
 2. Models far too large for any machine, counted exactly from their configs in well under a
    second, with (almost) nothing allocated: the weights are never made, only their shapes.
 3. The site's page weight, if ``scripts/page_weight.py`` is there.
+4. The calculator: time to a shared link's own total (cold, warm), typing latency, bytes
+   (``scripts/calculator_bench.py``).
 
 Not part of ``make test``: timings depend on the machine.
 """
@@ -156,10 +158,18 @@ def page_weight() -> None:
     page_weight.main()
 
 
+def calculator() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import calculator_bench
+
+    calculator_bench.main()
+
+
 def main() -> None:
     compare_with_keras()
     huge()
     page_weight()
+    calculator()
 
 
 if __name__ == "__main__":
