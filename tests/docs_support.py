@@ -20,7 +20,9 @@ lines interleaves their outputs in a way it cannot write back. Use one `print` p
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import dataclasses
 import importlib
 import inspect
 import os
@@ -35,7 +37,7 @@ from typing import Any
 import pytest
 from pytest_examples import CodeExample, find_examples
 from pytest_examples.config import ExamplesConfig
-from pytest_examples.run_code import InsertPrintStatements, run_code
+from pytest_examples.run_code import InsertPrintStatements, find_print_location, run_code
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -238,6 +240,67 @@ def _scratch_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="docs-examples-"))
 
 
+# --- Orphan output: `#>` lines (or a triple-quoted output block) that no print wrote. ---
+# pytest-examples replaces only the output right under a print that ran, so output under any other
+# statement (`x = 7` then `#> 424242`) would stay on the page unchecked.
+
+ORPHAN_MARK = "#<orphan output>"  # a comment, so the marked block still parses
+
+
+def output_blocks(source: str) -> list[tuple[int, int]]:
+    """(first, last) 0-based line indexes of each output in a block: a run of `#>` lines, or a
+    bare triple-quoted string (one that is not a docstring)."""
+    lines = source.splitlines()
+    blocks, start = [], None
+    for index, line in enumerate([*lines, ""]):
+        if OUTPUT.match(line) and index < len(lines):
+            start = index if start is None else start
+        elif start is not None:
+            blocks.append((start, index - 1))
+            start = None
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", [])
+        for position, statement in enumerate(body if isinstance(body, list) else []):
+            is_docstring = position == 0 and isinstance(node, (ast.FunctionDef, ast.ClassDef))
+            if (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+                    and isinstance(statement.value.value, str) and not is_docstring
+                    and lines[statement.lineno - 1].strip() in ('"""', "'''")):
+                blocks.append((statement.lineno - 1, statement.end_lineno - 1))
+    return sorted(blocks)
+
+
+def orphan_outputs(example: CodeExample, printed: InsertPrintStatements) -> list[int]:
+    """0-based indexes of the output lines in a block that sit under no print that ran."""
+    after_print = {find_print_location(example, s.line_no)[0] for s in printed.print_statements()}
+    return [
+        index
+        for first, last in output_blocks(example.source)
+        if first not in after_print  # line `first` (0-based) follows the print's last line
+        for index in range(first, last + 1)
+    ]
+
+
+def orphan_messages(example: CodeExample, printed: InsertPrintStatements) -> list[str]:
+    lines = example.source.splitlines()
+    return [
+        f"{rel(example.path)}:{example.start_line + index + 1}: output {lines[index].strip()!r} "
+        "is under a statement that printed nothing"
+        for index in orphan_outputs(example, printed)
+    ]
+
+
+def expected_source(example: CodeExample, printed: InsertPrintStatements) -> str:
+    """The block as a real run writes it: each print's output under it, orphan output removed."""
+    lines = example.source.splitlines()
+    for index in orphan_outputs(example, printed):
+        lines[index] = ORPHAN_MARK
+    marked = dataclasses.replace(example, source="\n".join(lines) + "\n")
+    rewritten = printed.updated_print_statements(marked) or marked.source
+    return "".join(
+        line for line in rewritten.splitlines(keepends=True) if line.strip() != ORPHAN_MARK
+    )
+
+
 def run_with_print_mock(
     example: CodeExample, module_globals: Globals, recorder: PrintRecorder | None = None
 ) -> tuple[InsertPrintStatements, Globals]:
@@ -371,6 +434,33 @@ def page_outputs(page: Path) -> tuple[list[CodeExample], list[str]]:
         ran.append(example)
         printed.extend(lines)
     return ran, printed
+
+
+# --- Prose: a page's lines outside code fences, with pymdownx.snippets includes read in place. ---
+
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+SNIPPET_INCLUDE = re.compile(r'^\s*-+8<-+\s*"([^"]+)"')  # pymdownx.snippets: --8<-- "FILE.md"
+
+
+def prose_lines(lines: list[str], first_line: int, where: Path) -> Iterator[tuple[str, str]]:
+    """(file:LINE, text) for each line outside code fences; an included file's lines are named
+    after that file."""
+    fence = None
+    for number, line in enumerate(lines, start=first_line):
+        opening = FENCE.match(line)
+        if fence is None and opening:
+            fence = opening.group(1)
+            continue
+        if fence is not None:
+            if line.strip().startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
+                fence = None
+            continue
+        include = SNIPPET_INCLUDE.match(line)
+        if include:  # the included file is prose of this page too
+            included = next(p for p in (ROOT / include[1], DOCS / include[1]) if p.exists())
+            yield from prose_lines(included.read_text(encoding="utf-8").splitlines(), 1, included)
+            continue
+        yield f"{rel(where)}:{number}", line
 
 
 def rel(path: Path) -> str:

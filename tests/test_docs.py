@@ -24,7 +24,9 @@ from docs_support import (
     doctest_examples,
     example_id,
     examples_on,
+    expected_source,
     is_doctest,
+    orphan_messages,
     predecessors,
     run_quietly,
     run_with_print_mock,
@@ -45,31 +47,30 @@ def test_docs_example(example: CodeExample, eval_example: EvalExample) -> None:
 
 
 def checked_by(eval_example: EvalExample, *, may_update: bool = True):
-    """Run a block through pytest-examples: compare its prints with the `#>` lines, or (under
-    --update-examples, for the page's own blocks) rewrite them."""
+    """Run a block with pytest-examples' print mock and compare its prints with the `#>` lines,
+    or (under --update-examples, for the page's own blocks) rewrite them.
+
+    Output under a statement that printed nothing fails too, naming its page line (pytest-examples
+    leaves such lines alone); an update removes it.
+    """
 
     def execute(example: CodeExample, module_globals: dict, recorder: PrintRecorder) -> dict:
-        if is_doctest(example):
-            return run_doctest(example, module_globals, recorder)
-        eval_example.config = EXAMPLES_CONFIG
-        eval_example.include_print = recorder
-        if may_update and eval_example.update_examples:
-            return eval_example.run_print_update(example, module_globals=module_globals)
-        return eval_example.run_print_check(example, module_globals=module_globals)
-
-    def run_doctest(example: CodeExample, module_globals: dict, recorder: PrintRecorder) -> dict:
-        """pytest-examples' check for a `>>>` block; an update goes through its file rewriter."""
         printed, new_globals = run_with_print_mock(example, module_globals, recorder)
-        new_source = printed.updated_print_statements(example)
-        if new_source is None:
-            return new_globals
         if may_update and eval_example.update_examples:
-            eval_example.to_update.append(
-                dataclasses.replace(example, source=with_prompts(example, new_source))
-            )
+            new_source = expected_source(example, printed)
+            if new_source != example.source:
+                if is_doctest(example):
+                    new_source = with_prompts(example, new_source)
+                eval_example.to_update.append(dataclasses.replace(example, source=new_source))
             return new_globals
-        diff = code_diff(example, new_source, EXAMPLES_CONFIG)
-        pytest.fail(f"Print output changed code:\n{textwrap.indent(diff, '  ')}", pytrace=False)
+        orphans = orphan_messages(example, printed)
+        if orphans:
+            pytest.fail("\n".join(orphans), pytrace=False)
+        new_source = printed.updated_print_statements(example)
+        if new_source is not None:
+            diff = code_diff(example, new_source, EXAMPLES_CONFIG)
+            pytest.fail(f"Print output changed code:\n{textwrap.indent(diff, '  ')}", pytrace=False)
+        return new_globals
 
     return execute
 
@@ -185,3 +186,62 @@ def test_a_wrong_docstring_output_fails_and_update_rewrites_it(
     )
     _modify_files([rewritten])  # what --update-examples does at the end of the session
     assert module.read_text() == DOCSTRING_MODULE.replace("#> 41", "#> 42")
+
+
+# --- Output that nothing printed: a `#>` line or an output block under a silent statement. ---
+
+ORPHANS = '''\
+# A page
+
+```py
+units = 7
+#> 424242
+for n in range(2):
+    print(n)
+    #> 0
+    #> 1
+total = units * 2
+"""
+14
+"""
+print(total)
+#> 14
+```
+'''
+
+
+@pytest.mark.keras
+def test_output_under_a_silent_statement_fails_naming_page_and_line(
+    tmp_path: Path, eval_example: EvalExample
+) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(ORPHANS)
+    with pytest.raises(pytest.fail.Exception) as failure:
+        RUNNER.run(examples_on(page)[0], checked_by(eval_example, may_update=False))
+    assert str(failure.value).splitlines() == [
+        f"{page}:5: output '#> 424242' is under a statement that printed nothing",
+        f"{page}:11: output '\"\"\"' is under a statement that printed nothing",
+        f"{page}:12: output '14' is under a statement that printed nothing",
+        f"{page}:13: output '\"\"\"' is under a statement that printed nothing",
+    ]
+
+
+@pytest.mark.keras
+def test_update_removes_output_that_nothing_printed(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(ORPHANS)
+    example = examples_on(page)[0]
+    printed, _ = run_with_print_mock(example, {})
+    assert expected_source(example, printed) == (
+        "units = 7\nfor n in range(2):\n    print(n)\n    #> 0\n    #> 1\n"
+        "total = units * 2\nprint(total)\n#> 14\n"
+    )
+
+
+@pytest.mark.keras
+def test_an_orphan_in_a_docstring_example_fails(tmp_path: Path, eval_example: EvalExample) -> None:
+    module = tmp_path / "module.py"
+    module.write_text('"""A module.\n\n>>> answer = 42\n#> 42\n>>> print(answer)\n#> 42\n"""\n')
+    (example,) = doctest_examples(module)
+    with pytest.raises(pytest.fail.Exception, match=rf"^{module}:4: output '#> 42' is under"):
+        RUNNER.run(example, checked_by(eval_example, may_update=False))
