@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from docs_support import DOCS, ROOT, page_outputs, rel
+from docs_support import DOCS, page_outputs, prose_lines, rel
 
 # 291,840 · 291 840 (plain, no-break or thin space) · 291{,}840 and 291\,840 in TeX · 291840 · 1.92
 GROUP_SEPARATOR = r"(?:,|\{,\}|\\,|[ \u00a0\u2009\u202f])"
@@ -35,7 +35,6 @@ NUMBER = re.compile(rf"(?<![\w.])(\d{{1,3}}(?:{GROUP_SEPARATOR}\d{{3}})+(?!\d)|\
 # Generations of a product are names, not quantities.
 PRODUCT_NAMES = re.compile(r"\b(?:Keras [123](?:\.0)?|TensorFlow [12]|Python 3)\b")
 
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 NOT_PROSE = [
     re.compile(r"\{\{.*?\}\}"),  # {{ versions.keras }} placeholders
     re.compile(r"<!--.*?-->"),  # HTML comments
@@ -71,31 +70,14 @@ def split_front_matter(text: str) -> tuple[dict, list[str], int]:
     return {}, lines, 1
 
 
-SNIPPET_INCLUDE = re.compile(r'^\s*-+8<-+\s*"([^"]+)"')  # pymdownx.snippets: --8<-- "FILE.md"
-
-
 def prose_numbers(lines: list[str], first_line: int, where: Path) -> list[tuple[str, str, str]]:
     """(file:line, number as written, normalised) for every number quoted outside code fences."""
     found = []
-    fence = None
-    for number, line in enumerate(lines, start=first_line):
-        opening = FENCE.match(line)
-        if fence is None and opening:
-            fence = opening.group(1)
-            continue
-        if fence is not None:
-            if line.strip().startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
-                fence = None
-            continue
-        include = SNIPPET_INCLUDE.match(line)
-        if include:  # the included file is prose of this page too
-            included = next(p for p in (ROOT / include[1], DOCS / include[1]) if p.exists())
-            found += prose_numbers(included.read_text(encoding="utf-8").splitlines(), 1, included)
-            continue
+    for place, line in prose_lines(lines, first_line, where):
         text = html.unescape(line)
         for pattern in NOT_PROSE:
             text = pattern.sub(" ", text)
-        found += [(f"{rel(where)}:{number}", m[1], normalise(m[1])) for m in NUMBER.finditer(text)]
+        found += [(place, m[1], normalise(m[1])) for m in NUMBER.finditer(text)]
     return found
 
 
