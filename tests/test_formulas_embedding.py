@@ -1,7 +1,6 @@
 """Embedding, ReversibleEmbedding and EinsumDense: random configs built in real Keras (3 and
 tf-keras 2) must count exactly as paramcount counts them, output shapes included."""
 
-import warnings
 
 import pytest
 from hypothesis import given
@@ -175,23 +174,3 @@ def test_embedding_explained():
     for shape in [(10,), (None,), (3, 7)]:
         counted = paramcount.explain_layer("Embedding(1000, 64)", input_shape=shape)
         assert (counted.formula, counted.params) == ("v·e", layer.count_params())
-
-
-@pytest.mark.parametrize("make, shape", [
-    (lambda: keras.layers.Embedding(10, 4), (3,)),
-    (lambda: keras.layers.EinsumDense("abc,cd->abd", (None, 4)), (3, 5)),
-])
-def test_quantized_layers_are_refused(make, shape):
-    """model.quantize("int8") swaps the float weights for int8 ones plus scales: another count,
-    which paramcount does not model, so it refuses rather than print the float count."""
-    keras.backend.clear_session()
-    inp = keras.Input(shape)
-    model = keras.Model(inp, make()(inp))
-    before = model.count_params()
-    assert paramcount.count(model).total == before
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.quantize("int8")
-    assert model.count_params() != before
-    with pytest.raises(paramcount.ParamcountError, match="quantized"):
-        paramcount.count(model)

@@ -207,6 +207,10 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
         raise ParamcountError(f"{where}: is called with no input tensor")
     ctx = Ctx(class_name, config, input_shapes, where=where, keras_version=keras_version,
               named_inputs=named_inputs, call_options=call_options)
+    from .quantized import QUANTIZED_CLASSES, refuse_quantized
+
+    if class_name not in QUANTIZED_CLASSES:
+        refuse_quantized(ctx)
     spec = formula(ctx)
     frozen = config.get("trainable", True) is False and spec.freezable
     weights = [Weight(w.path, tuple(as_expr(d).value for d in w.shape), w.trainable and not frozen,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import Ctx, Spec, W, layer
+from .quantized import float8_extras, int4_kernel, quantization
 
 
 def with_lora(ctx: Ctx, weights: list[W], fan_in, fan_out) -> list[W]:
@@ -21,7 +22,16 @@ def dense(ctx: Ctx) -> Spec:
     ctx.rank(2, 99)
     m = ctx.sym("m", ctx.last_dim(), "input features (last axis of the input)")
     n = ctx.sym("n", ctx.integer("units"), "units (output features)")
-    weights = [W("kernel", (m, n))]
+    q = quantization(ctx)
+    if q is None or q.mode == "float8":
+        weights = [W("kernel", (m, n))]
+    elif q.mode == "int8":
+        weights = [W("kernel", (m, n), trainable=False), W("kernel_scale", (n,), trainable=False)]
+    else:
+        weights = int4_kernel(ctx, q, m, n)
     if ctx.flag("use_bias", True):
         weights.append(W("bias", (n,)))
-    return Spec(with_lora(ctx, weights, m, n), output_shape=(*ctx.input_shape[:-1], n.value))
+    weights = with_lora(ctx, weights, m, n)
+    if q is not None and q.mode == "float8":
+        weights += float8_extras(ctx, q)
+    return Spec(weights, output_shape=(*ctx.input_shape[:-1], n.value))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..expr import Sym, product, total
 from .base import Ctx, Spec, W, format_shape, layer
+from .quantized import einsum_int8_scale, einsum_rows, float8_extras, int4_kernel, quantization
 
 # The three forms Keras accepts, tried in its order: no ellipsis, ellipsis on the left, on the
 # right ("..." is first replaced by "0"). Like Keras, a match need only cover the start.
@@ -137,16 +138,6 @@ def letter_symbols(ctx: Ctx, dims: list[tuple[str, int | None]], where: str,
     return tuple(shape)
 
 
-def refuse_quantized(ctx: Ctx) -> None:
-    """Quantized layers (``model.quantize("int8")``) store other weights (int8 kernels and their
-    scales); paramcount has no formula for those, so it says so instead of guessing."""
-    dtype = ctx.option("dtype", None)
-    if isinstance(dtype, dict) and "Quantized" in str(dtype.get("class_name", "")):
-        mode = (dtype.get("config") or {}).get("mode", "quantized")
-        raise ctx.error(f"the layer is quantized ({mode}); paramcount counts float layers only "
-                        "(measure quantized models with --keras)")
-
-
 def lora_factors(ctx: Ctx, kernel_shape: tuple, reserved: set[str]) -> list[W]:
     """LoRA splits the kernel on its last axis: a = kernel[:-1] × r, b = r × kernel[-1]."""
     name = "r" if "r" not in reserved else "r_lora"
@@ -156,18 +147,39 @@ def lora_factors(ctx: Ctx, kernel_shape: tuple, reserved: set[str]) -> list[W]:
 
 @layer("EinsumDense", args=("equation", "output_shape", "activation", "bias_axes"))
 def einsum_dense(ctx: Ctx) -> Spec:
-    refuse_quantized(ctx)
+    q = quantization(ctx)
     ctx.rank(1, 99)
-    found = analyze_einsum(ctx, ctx.option("equation"), ctx.option("bias_axes", None),
+    equation = ctx.option("equation")
+    found = analyze_einsum(ctx, equation, ctx.option("bias_axes", None),
                            ctx.input_shape, ctx.option("output_shape"))
     symbols: dict[str, Sym] = {}
     kernel = letter_symbols(ctx, found.kernel, "kernel", symbols)
-    weights = [W("kernel", kernel)]
+    weights = [W("kernel", kernel)] if q is None or q.mode == "float8" else \
+        _quantized_kernel(ctx, q, equation, kernel, set(symbols))
     if found.bias is not None:
         weights.append(W("bias", letter_symbols(ctx, found.bias, "bias", symbols)))
     if ctx.option("lora_rank", None):
-        weights = [W("kernel", kernel, trainable=False), *weights[1:],
+        weights = [W("kernel", weights[0].shape, trainable=False), *weights[1:],
                    *lora_factors(ctx, kernel, set(symbols))]
+    if q is not None and q.mode == "float8":
+        weights += float8_extras(ctx, q)
     output = found.output if ctx.keras_version >= 3 else found.actual_output
     sizes = [product(d for d in w.shape if not isinstance(d, int)) for w in weights]
     return Spec(weights, output_shape=tuple(output), formula=total(sizes))
+
+
+def _quantized_kernel(ctx: Ctx, q, equation: str, kernel: tuple, letters: set[str]) -> list[W]:
+    """The int8 or int4 kernel and its scales (see :mod:`.quantized`)."""
+    if "..." in equation:
+        raise ctx.error(f"Keras 3.15 cannot build a {q.mode} EinsumDense whose equation has "
+                        "'...' (its quantization analysis fails), so there is no count to give")
+    if q.mode == "int8":
+        try:
+            scale = einsum_int8_scale(equation, kernel)
+        except IndexError:
+            raise ctx.error(f"Keras 3.15 cannot lay out the int8 scale of equation "
+                            f"{equation!r}") from None
+        return [W("kernel", kernel, trainable=False), W("kernel_scale", scale, trainable=False)]
+    rows, columns = einsum_rows(equation, kernel)
+    names = tuple(n if n not in letters else f"{n}_q" for n in ("p", "g"))
+    return int4_kernel(ctx, q, product(rows), product(columns), names=names)

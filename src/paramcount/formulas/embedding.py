@@ -12,30 +12,60 @@ vectors of size e to v logits); with ``tie_weights=False`` it keeps a second tab
 from __future__ import annotations
 
 from .base import Ctx, Spec, W, layer
-from .einsum import refuse_quantized
+from .quantized import Quantization, groups, packed, quantization
 
 
 @layer("Embedding", "ReversibleEmbedding", args=("input_dim", "output_dim"))
 def embedding(ctx: Ctx) -> Spec:
-    refuse_quantized(ctx)
+    q = quantization(ctx, modes=("int8", "int4"))
     v = ctx.sym("v", ctx.integer("input_dim"), "vocabulary size (input_dim)")
     e = ctx.sym("e", ctx.integer("output_dim"), "embedding size (output_dim)")
     ctx.flag("mask_zero", False)
-    weights = [W("embeddings", (v, e))]
+    weights = [W("embeddings", (v, e))] if q is None else _quantized_table(ctx, q, v, e)
     notes = []
     if ctx.option("input_length", None) is not None:
         notes.append("input_length only fixes the sequence length; it does not change the count")
     if ctx.option("lora_rank", None):
         r = ctx.sym("r", ctx.integer("lora_rank"), "LoRA rank")
-        weights = [W("embeddings", (v, e), trainable=False),
+        weights = [W("embeddings", weights[0].shape, trainable=False), *weights[1:],
                    W("lora_embeddings_a", (v, r)), W("lora_embeddings_b", (r, e))]
         notes.append("lora_rank: the table is frozen, only the two low-rank factors train")
     output = (*ctx.input_shape, e.value)
     if ctx.class_name == "ReversibleEmbedding":
         if not ctx.flag("tie_weights", True):
-            weights.append(W("reverse_embeddings", (e, v)))
+            weights += [W("reverse_embeddings", (e, v))] if q is None else \
+                _quantized_reverse(ctx, q, v, e)
             notes.append("tie_weights=False: a separate e×v table for the reverse projection")
         if ctx.call_options.get("reverse"):
             ctx.rank(2, 99)
             output = (*ctx.input_shape[:-1], v.value)
     return Spec(weights, output_shape=output, notes=notes)
+
+
+def _quantized_table(ctx: Ctx, q: Quantization, v, e) -> list[W]:
+    """int8: the table as int8 with one scale per word; int4: packed along e, scales per word
+    and per group of b features (see :mod:`.quantized`)."""
+    if q.mode == "int8":
+        return [W("embeddings", (v, e), trainable=False),
+                W("embeddings_scale", (v,), trainable=False)]
+    weights = [W("embeddings", (v, packed(ctx, e, "p")), trainable=False)]
+    if q.block_size is None:
+        return weights + [W("embeddings_scale", (v,), trainable=False)]
+    g = groups(ctx, e, q.block_size, "g")
+    return weights + [W("embeddings_scale", (v, g), trainable=False),
+                      W("embeddings_zero", (v, g), trainable=False),
+                      W("g_idx", (e,), trainable=False)]
+
+
+def _quantized_reverse(ctx: Ctx, q: Quantization, v, e) -> list[W]:
+    """The untied reverse table, quantized along e like the forward one."""
+    if q.mode == "int8":
+        return [W("reverse_embeddings", (e, v), trainable=False),
+                W("reverse_embeddings_scale", (v,), trainable=False)]
+    p = next(s for s in ctx.symbols if s.name == "p")
+    weights = [W("reverse_embeddings", (p, v), trainable=False)]
+    if q.block_size is None:
+        return weights + [W("reverse_embeddings_scale", (v,), trainable=False)]
+    g = next(s for s in ctx.symbols if s.name == "g")
+    return weights + [W("reverse_embeddings_scale", (g, v), trainable=False),
+                      W("reverse_embeddings_zero", (g, v), trainable=False)]
