@@ -7,16 +7,23 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 PYODIDE := docs/assets/pyodide/VERSION
+# Which builder `make build` and `make serve` use: `make build BUILDER=zensical` builds the same
+# site with Zensical. MkDocs stays the default until Zensical leaves beta.
+BUILDER ?= mkdocs
+BUILD_mkdocs   := $(PY) -m mkdocs build --strict
+BUILD_zensical := $(VENV)/bin/zensical build --strict
+SERVE_mkdocs   := $(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+SERVE_zensical := $(VENV)/bin/zensical serve --dev-addr 127.0.0.1:8000
 
-.PHONY: help serve build test update-examples bench lint clean setup chromium
+.PHONY: help serve build test update-examples bench lint clean setup chromium generate
 
 help:
 	@echo "make serve            set up, then serve the site at http://127.0.0.1:8000 (live reload)"
 	@echo "make test             set up, then run every test (docs snippets, numbers, engine, site, browser)"
-	@echo "make build            build the site into site/ (strict)"
+	@echo "make build            build the site into site/ (strict; BUILDER=zensical for Zensical)"
 	@echo "make update-examples  rewrite the #> outputs in docs/ from a real run"
 	@echo "make bench            paramcount vs Keras speed and memory; huge models; page weight; calculator speed"
-	@echo "make lint             ruff over src, tests, scripts and hooks"
+	@echo "make lint             ruff over src, tests and scripts"
 
 setup: $(STAMP) $(PYODIDE)
 
@@ -39,24 +46,28 @@ $(PYODIDE): scripts/vendor_pyodide.py
 	$(PYTHON) scripts/vendor_pyodide.py
 	@touch $@
 
-serve: $(STAMP) $(PYODIDE)
-	$(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+# Files the site is built from that are computed: the calculator's bundle, the footer's versions.
+generate: $(STAMP)
+	$(PY) -m paramcount_site.generate
 
-build: $(STAMP) $(PYODIDE)
-	$(PY) -m mkdocs build --strict
+serve: $(STAMP) $(PYODIDE) generate
+	$(SERVE_$(BUILDER))
+
+build: $(STAMP) $(PYODIDE) generate
+	$(BUILD_$(BUILDER))
 
 test: $(STAMP) $(PYODIDE) chromium
-	$(PY) -m ruff check src tests scripts hooks
+	$(PY) -m ruff check src tests scripts
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 update-examples: $(STAMP)
 	$(PY) -m pytest tests/test_docs.py --update-examples -q
 
-bench: $(STAMP) $(PYODIDE)
+bench: $(STAMP) $(PYODIDE) generate
 	$(PY) scripts/bench.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests scripts hooks
+	$(PY) -m ruff check src tests scripts
 
 clean:
 	rm -rf site .pytest_cache build

@@ -1,6 +1,6 @@
 """What a page with math costs the reader, next to the same text on a plain mkdocs-material site.
 
-Builds this site, and a plain Material site from the same Markdown (same nav, no hooks, no extra
+Builds this site, and a plain Material site from the same Markdown (same nav, no extra
 CSS/JS, no Markdown extensions, system fonts), serves each on 127.0.0.1 and loads the page in
 Chromium, adding up the bytes of every response (HTML, CSS, JS, fonts, images), uncompressed, as a
 local server sends them. The search index that both load afterwards is data, shown but not counted.

@@ -1,5 +1,5 @@
 """The weight diagrams (paramcount.diagram), and the calculator's Python side: what paramcount.web
-hands the page, and what hooks/calculator.py puts into pages and bundles for the browser.
+hands the page, and what paramcount_site.placeholders puts into pages and the bundle the browser runs.
 
 The calculator in a real browser is tested in tests/browser/test_calculator.py.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import logging
 import re
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 import paramcount
 from paramcount import web
 from paramcount.diagram import GATES, svg
+from paramcount_site import generate, placeholders
 
 ROOT = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -189,19 +189,6 @@ def test_formula_is_mathml_with_the_numbers_put_in_and_no_tex_left():
     assert "<mi>u</mi>" in mathml and "<mn>1,000</mn>" in mathml
 
 
-def test_a_formula_latex2mathml_cannot_draw_is_shown_as_text_not_tex(monkeypatch):
-    import latex2mathml.converter
-
-    def cannot(*args, **kwargs):
-        raise ValueError("cannot draw this")
-
-    monkeypatch.setattr(latex2mathml.converter, "convert", cannot)
-    answer = web.result("LSTM(10)", "(None, 1)")
-    assert answer["formula_mathml"] is None
-    text = '<p class="pc-formula-text">4·u·(m + u + 1) = 4·10·(1 + 10 + 1) = 480</p>'
-    assert text in web.results_html(answer)
-
-
 @pytest.mark.parametrize(("code", "shape", "field", "message"), [
     ("LTSM(3)", "(None, 3)", "layer", "unknown layer 'LTSM' (did you mean LSTM?)"),
     ("LSTM(-3)", "(None, 3)", "layer", "'units' must be a positive integer, got -3"),
@@ -241,19 +228,15 @@ def test_a_bug_in_paramcount_is_reported_never_turned_into_a_number(monkeypatch)
     assert "ZeroDivisionError" in answer["error"] and web.results_html(answer) == ""
 
 
-# --- hooks/calculator.py: placeholders in pages, and the bundle the browser runs ---------------
+# --- paramcount_site.placeholders: placeholders in pages; the bundle the browser runs -----------
 
-@pytest.fixture(scope="module")
-def hook():
-    spec = importlib.util.spec_from_file_location("calculator_hook", ROOT / "hooks" / "calculator.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def expand(text: str, src_uri: str) -> str:
+    return placeholders.expand(text, placeholders.Page(src_uri))
 
 
-def test_calculator_placeholder_becomes_an_encoded_relative_link(hook):
-    text = hook.expand_placeholders('See {{ calculator("Dense(3, activation=\'relu\')", "(None, 1)") }}.',
-                                    "questions/some-question.md")
+def test_calculator_placeholder_becomes_an_encoded_relative_link():
+    text = expand('See {{ calculator("Dense(3, activation=\'relu\')", "(None, 1)") }}.',
+                  "questions/some-question.md")
     match = re.fullmatch(r"See \[(.*)\]\((.*)\)\.", text)
     assert match, text
     assert match[1] == "Open `Dense(3, activation='relu')` on `(None, 1)` in the calculator"
@@ -261,67 +244,84 @@ def test_calculator_placeholder_becomes_an_encoded_relative_link(hook):
     assert url.path == "../calculator.md"
     assert not re.search(r"[\s()',]", url.query)  # nothing Markdown or a chat client could cut at
     assert parse_qs(url.query) == {"layer": ["Dense(3, activation='relu')"], "input_shape": ["(None, 1)"]}
-    top = hook.expand_placeholders('{{ calculator("LSTM(10)", "(None, 1)") }}', "index.md")
+    top = expand('{{ calculator("LSTM(10)", "(None, 1)") }}', "index.md")
     assert "](calculator.md?layer=LSTM%2810%29&input_shape=%28None%2C%201%29)" in top
 
 
-def test_calculator_placeholder_may_name_its_link(hook):
-    text = hook.expand_placeholders('{{ calculator("GRU(8)", "(None, 3)", "a GRU") }}', "formulas/gru.md")
+def test_calculator_placeholder_may_name_its_link():
+    text = expand('{{ calculator("GRU(8)", "(None, 3)", "a GRU") }}', "formulas/gru.md")
     assert text == "[a GRU](../calculator.md?layer=GRU%288%29&input_shape=%28None%2C%203%29)"
 
 
-def test_diagram_placeholder_becomes_the_inline_svg_as_its_own_block(hook):
-    text = hook.expand_placeholders('Before\n{{ diagram("LSTM(20)", "(20, 1)") }}\nAfter', "formulas/lstm.md")
+def test_diagram_placeholder_becomes_the_inline_svg_as_its_own_block():
+    text = expand('Before\n{{ diagram("LSTM(20)", "(20, 1)") }}\nAfter', "formulas/lstm.md")
     picture = svg(paramcount.explain_layer("LSTM(20)", "(20, 1)"))
     assert text == f'Before\n\n\n<div class="pc-diagram-box">{picture}</div>\n\n\nAfter'
 
 
-def test_placeholders_inside_code_are_shown_as_written(hook):
+def test_placeholders_inside_code_are_shown_as_written():
     page = ('Write `{{ diagram("LSTM(20)", "(20, 1)") }}` on a line.\n\n'
             '```md\n{{ calculator("LSTM(10)", "(None, 1)") }}\n```\n')
-    assert hook.expand_placeholders(page, "contributing.md") == page
+    assert expand(page, "contributing.md") == page
 
 
-@pytest.mark.parametrize("placeholder", [
-    '{{ diagram("LTSM(20)", "(20, 1)") }}',
-    '{{ calculator("LSTM(10)", "(-1, 1)") }}',
-    '{{ calculator("LSTM(10)") }}',
-    '{{ diagram(LSTM(20), (20, 1)) }}',
-    '{{ diagram("LSTM(20)", "(20, 1)", "a caption") }}',
+@pytest.mark.parametrize(("placeholder", "reason"), [
+    ('{{ diagram("LTSM(20)", "(20, 1)") }}', "unknown layer 'LTSM'"),
+    ('{{ calculator("LSTM(10)", "(-1, 1)") }}', "input shape sizes must be positive"),
+    ('{{ calculator("LSTM(10)") }}', "expected the arguments layer, input_shape, text"),
+    ('{{ diagram(LSTM(20), (20, 1)) }}', "must be Python string literals"),
+    ('{{ diagram("LSTM(20)", "(20, 1)", "a caption") }}', "expected the arguments layer, input_shape"),
+    ('{{ diagramm("LSTM(20)", "(20, 1)") }}', "unknown placeholder"),
 ])
-def test_a_placeholder_that_cannot_be_counted_fails_the_strict_build(hook, placeholder, caplog):
-    with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.calculator"):
-        assert hook.expand_placeholders(placeholder, "page.md") == placeholder
-    assert [r.levelname for r in caplog.records] == ["WARNING"]  # mkdocs --strict turns it into a failure
-    assert "page.md" in caplog.records[0].getMessage()
+def test_a_placeholder_that_cannot_be_expanded_stops_the_build(placeholder, reason):
+    with pytest.raises(placeholders.PlaceholderError) as error:
+        expand(f"Text {placeholder} text", "page.md")
+    assert str(error.value).startswith(f"page.md: cannot expand {placeholder}: ")
+    assert reason in str(error.value)
 
 
 @pytest.mark.parametrize("page", [
     '{{ calculator("LSTM(2)", "(3, 1)", "an `LSTM`") }}',  # the backtick opens inline code
     '{{ calculator("LSTM(2)",\n "(3, 1)") }}',             # cut by a line break
 ])
-def test_a_placeholder_cut_in_two_fails_the_strict_build(hook, page, caplog):
-    with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.calculator"):
-        hook.expand_placeholders(page, "page.md")
-    assert [r.levelname for r in caplog.records] == ["WARNING"]
-    assert "unfinished placeholder" in caplog.records[0].getMessage()
+def test_a_placeholder_cut_in_two_stops_the_build(page):
+    with pytest.raises(placeholders.PlaceholderError, match="unfinished placeholder"):
+        expand(page, "page.md")
 
 
-def test_the_bundle_holds_exactly_the_sources_in_src(hook):
-    data = hook.bundle()
-    assert data == hook.bundle()  # same sources, same bytes
+def test_a_new_placeholder_is_one_function(monkeypatch):
+    monkeypatch.setitem(placeholders.PLACEHOLDERS, "shout", lambda page, word: word.upper())
+    assert expand('I say {{ shout("hi") }} on {{ shout("x") }}.', "a/b.md") == "I say HI on X."
+
+
+def test_placeholders_are_expanded_by_the_sites_markdown():
+    from test_site import site_markdown
+
+    html = site_markdown().convert('{{ diagram("LSTM(2)", "(None, 1)") }}\n\nKeras {{ versions.keras }}')
+    assert html.startswith('<div class="pc-diagram-box"><svg') and "{{" not in html
+
+
+@pytest.mark.parametrize(("src_uri", "expected"), [
+    ("index.md", "assets/x.js"), ("calculator.md", "../assets/x.js"),
+    ("formulas/lstm.md", "../../assets/x.js"), ("formulas/index.md", "../assets/x.js"),
+])
+def test_raw_html_urls_are_relative_to_the_built_page(src_uri, expected):
+    assert placeholders.Page(src_uri).url("assets/x.js") == expected
+
+
+def test_the_bundle_holds_exactly_the_sources_in_src():
+    data = generate.bundle()
+    assert data == generate.bundle()  # same sources, same bytes
     archive = zipfile.ZipFile(io.BytesIO(data))
     sources = {p.relative_to(ROOT / "src").as_posix(): p.read_bytes()
                for p in (ROOT / "src" / "paramcount").rglob("*.py")}
-    bundled = {name: archive.read(name) for name in archive.namelist() if name.startswith("paramcount/")}
-    assert bundled == sources
-    others = {name.split("/")[0] for name in archive.namelist()} - {"paramcount"}
-    assert {"latex2mathml"} < others and all(n.startswith("latex2mathml") for n in others)
+    assert {name: archive.read(name) for name in archive.namelist()} == sources
 
 
-def test_the_bundle_alone_runs_the_calculator(hook, tmp_path):
+def test_the_bundle_alone_runs_the_calculator(tmp_path):
     # What Pyodide does in the page: unpack the zip, put it first on sys.path, import paramcount.web.
-    zipfile.ZipFile(io.BytesIO(hook.bundle())).extractall(tmp_path)
+    # Run isolated (-I), so nothing installed here (math_core) can help it.
+    zipfile.ZipFile(io.BytesIO(generate.bundle())).extractall(tmp_path)
     code = ("import sys, json; sys.path.insert(0, sys.argv[1]); import paramcount.web as w; "
             "assert w.__file__.startswith(sys.argv[1]); "
             "print(w.calculate('Bidirectional(LSTM(128))', '(28, 28)'))")
@@ -329,7 +329,7 @@ def test_the_bundle_alone_runs_the_calculator(hook, tmp_path):
                           text=True, check=True)
     answer = json.loads(done.stdout)
     assert answer["total"] == paramcount.explain_layer("Bidirectional(LSTM(128))", "(28, 28)").params
-    assert answer["formula_mathml"].startswith("<math")  # latex2mathml came along, with its metadata
+    assert answer["formula_mathml"].startswith("<math")  # drawn from the formula, in pure Python
 
 
 # --- scripts/vendor_pyodide.py: the runtime the page loads is the pinned one -------------------

@@ -7,7 +7,7 @@ and inline code. A number is *known* on a page when one of its executed snippets
 
     ---
     constants:
-      4: "an LSTM has four gate blocks"      # a number that is not a count, and why it is there
+      "4": "an LSTM has four gate blocks"    # a number that is not a count, and why it is there
     numbers_from: [questions/lstm-48-vs-32.md]  # also trust what these pages' snippets printed
     ---
 
@@ -99,7 +99,11 @@ def numbers_in_code(source: str) -> set[str]:
 def audit(page: Path) -> list[str]:
     """One message per number the page quotes but did not print; empty when the page is honest."""
     meta, lines, first_line = split_front_matter(page.read_text(encoding="utf-8"))
-    constants = {normalise(str(k)): why for k, why in (meta.get("constants") or {}).items()}
+    # Keys in quotes: Zensical refuses front matter whose keys are not strings.
+    unquoted = [k for k in (meta.get("constants") or {}) if not isinstance(k, str)]
+    if unquoted:
+        return [f"{rel(page)}: constants {unquoted} must be quoted in the front matter (\"4\": ...)"]
+    constants = {normalise(k): why for k, why in (meta.get("constants") or {}).items()}
     known = known_numbers(page) | set(constants)
     for other in meta.get("numbers_from") or []:
         known |= known_numbers((DOCS / other).resolve())
@@ -177,7 +181,7 @@ def test_comments_in_code_are_not_known_numbers() -> None:
 
 @pytest.mark.keras
 def test_constants_must_be_declared_and_used(tmp_path: Path) -> None:
-    declared = '---\nconstants:\n  4: "gates"\n  7: "never used"\n---\n'
+    declared = '---\nconstants:\n  "4": "gates"\n  "7": "never used"\n---\n'
     page = write_page(tmp_path, f"{declared}{PRINTS_1234}\n$4 u$ is 1,234.\n")
     assert audit(page) == [
         f"{page}: constant 7 (never used) is declared in the front matter but never quoted"
@@ -198,3 +202,8 @@ $h_{t-1}$ and 10
 """
     quoted = prose_numbers(text.splitlines(), 1, Path("page.md"))
     assert [(where, value) for where, _, value in quoted] == [("page.md:9", "1"), ("page.md:9", "10")]
+
+
+def test_constants_must_have_quoted_keys(tmp_path: Path) -> None:
+    page = write_page(tmp_path, '---\nconstants:\n  4: "gates"\n---\n\n$4 u$ gates.\n')
+    assert audit(page) == [f'{page}: constants [4] must be quoted in the front matter ("4": ...)']

@@ -11,10 +11,15 @@ import re
 from html.parser import HTMLParser
 from importlib.metadata import version
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+
+from paramcount.mathml import TexError, tex
+from paramcount_site import placeholders
+from paramcount_site.mathml import math_elements
+from paramcount_site.versions import PINNED, verified_versions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,8 +33,6 @@ def load(path: Path) -> ModuleType:
 
 
 anchors = load(ROOT / "scripts" / "anchors.py")
-versions_hook = load(ROOT / "hooks" / "versions.py")
-mathml_hook = load(ROOT / "hooks" / "mathml.py")
 
 SITE_ORIGIN = "https://keras-parameter-counts.github.io"
 # Attributes whose URL a browser fetches by itself (as opposed to <a href>, which a reader clicks).
@@ -281,7 +284,7 @@ def test_a_renamed_heading_keeps_its_old_anchor(tmp_path: Path):
 # --- Math --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tex", [
+@pytest.mark.parametrize("source", [
     r"4 \cdot u \cdot (m + u + 1)",
     r"\frac{a}{b}",
     r"\text{params} = 4 \times u",
@@ -289,30 +292,47 @@ def test_a_renamed_heading_keeps_its_old_anchor(tmp_path: Path):
     r"\underbrace{4}_{\text{gates}} \cdot u",
     r"W_{\text{kernel}} \in \mathbb{R}^{m \times 4u}",
     r"h_t^{(1)}",
+    r"\sum_i s_i \tanh(q_i + k_i)",
     r"\begin{aligned} a &= b \\ c &= d \end{aligned}",
 ])
-def test_tex_becomes_mathml(tex):
+def test_tex_becomes_mathml(source):
     for display in (False, True):
-        mathml = mathml_hook.tex_to_mathml(tex, display)
+        mathml = tex(source, display)
         assert mathml.startswith("<math") and "\\" not in mathml
         assert not re.search(r"<m[io]>(&|&amp;)</m[io]>", mathml)  # a stray column separator
+        assert [e.tag for e in math_elements(source, display)] == ["math"] * (len(
+            math_elements(source, display)))
 
 
-def test_thousands_separator_stays_one_number():
-    assert "<mn>1,234,567</mn>" in mathml_hook.tex_to_mathml(r"1{,}234{,}567", display=False)
+def test_aligned_rows_become_a_table_with_one_row_per_line():
+    (math,) = math_elements(r"\begin{aligned} a &= b + c \\ d &= e \\ f &= g \end{aligned}", True)
+    rows = math.findall("mtable/mtr")
+    assert len(rows) == 3 and all(len(row.findall("mtd")) == 2 for row in rows)
+    assert ["".join(row.itertext()) for row in rows] == ["a=b+c", "d=e", "f=g"]
+
+
+def test_escaped_text_and_grouped_digits_need_no_repair():
+    assert "<mtext>recurrent_kernel</mtext>" in tex(r"\text{recurrent\_kernel}")
+    digits = tex(r"1{,}234{,}567")
+    assert re.sub("<[^>]+>", "", digits) == "1,234,567"
 
 
 def test_long_inline_math_can_wrap_after_top_level_relations_and_sums():
-    mathml = mathml_hook.tex_to_mathml(r"4 \cdot u \cdot (m + u + 1) = 4 \cdot 2 \cdot 6 = 48", False)
-    pieces = mathml.split("<wbr>")
-    assert len(pieces) == 3 and all(p.startswith("<math") and p.endswith("</math>") for p in pieces)
-    assert "(" in pieces[0] and ")" in pieces[0]  # no break inside the parentheses
-    assert "<wbr>" not in mathml_hook.tex_to_mathml(r"a = b", display=True)
+    pieces = math_elements(r"4 \cdot u \cdot (m + u + 1) = 4 \cdot 2 \cdot 6 = 48", display=False)
+    texts = ["".join(p.itertext()) for p in pieces]
+    assert texts == ["4⋅u⋅(m+u+1)=", "4⋅2⋅6=", "48"]  # no break inside the parentheses
+    assert len(math_elements(r"a = b", display=True)) == 1
 
 
-def test_tex_that_cannot_be_drawn_is_an_error_not_raw_text():
-    with pytest.raises(mathml_hook.TexError):
-        mathml_hook.tex_to_mathml(r"\notacommand{x}", display=True)
+@pytest.mark.parametrize("source", [r"\notacommand{x}", r"\frac{a}", r"a & b"])
+def test_tex_that_cannot_be_drawn_is_an_error_not_raw_text(source):
+    with pytest.raises(TexError):
+        tex(source, display=True)
+
+
+def test_a_page_with_tex_that_cannot_be_drawn_stops_the_build():
+    with pytest.raises(ValueError, match=r"cannot draw the TeX '\\\\notacommand'"):
+        site_markdown().convert(r"Some $\notacommand$ here.")
 
 
 def test_math_on_the_site_is_mathml(pages, built_site: Path):
@@ -332,16 +352,16 @@ def test_math_on_the_site_is_mathml(pages, built_site: Path):
 
 
 def pinned_versions() -> dict[str, str]:
-    return versions_hook.verified_versions(ROOT / "requirements" / "constraints.txt")
+    return verified_versions(ROOT / "requirements" / "constraints.txt")
 
 
 def test_pinned_versions_are_the_installed_ones():
-    installed = {key: version(dist) for key, dist in versions_hook.PINNED.items()}
+    installed = {key: version(dist) for key, dist in PINNED.items()}
     assert pinned_versions() == installed
 
 
 def test_every_page_shows_the_verified_versions(pages, built_site: Path):
-    v = {key: version(dist) for key, dist in versions_hook.PINNED.items()}  # what really ran
+    v = {key: version(dist) for key, dist in PINNED.items()}  # what really ran
     line = (f"Numbers verified with TensorFlow {v['tensorflow']}, Keras {v['keras']}, "
             f"tf-keras {v['tf_keras']}.")
     without = [rel(path, built_site) for path, page in pages.items()
@@ -354,21 +374,21 @@ def test_no_version_placeholder_is_left_in_prose(pages, built_site: Path):
     assert not left
 
 
-def fake_page(src_uri="page.md", edit_url=None):
-    return SimpleNamespace(file=SimpleNamespace(src_uri=src_uri), edit_url=edit_url)
+def test_version_placeholders_are_replaced_and_unknown_ones_stop_the_build():
+    page = placeholders.Page("page.md")
+    text = "Keras {{ versions.keras }} with {{versions.tf_keras}}"
+    v = pinned_versions()
+    assert placeholders.expand(text, page) == f"Keras {v['keras']} with {v['tf_keras']}"
+    with pytest.raises(placeholders.PlaceholderError, match=r"page.md: unknown placeholder.*versions.torch"):
+        placeholders.expand("{{ versions.torch }}", page)
 
 
-def test_version_placeholders_are_replaced_and_unknown_ones_warned(caplog):
-    config = SimpleNamespace(extra={"versions": pinned_versions()}, docs_dir="docs")
-    text = "Keras {{ versions.keras }} with {{versions.tf_keras}}; {{ versions.torch }}"
-    replaced = versions_hook.on_page_markdown(text, fake_page(), config, None)
-    assert replaced.startswith(f"Keras {pinned_versions()['keras']} with {pinned_versions()['tf_keras']};")
-    assert "{{ versions.torch }}" in replaced
-    assert "versions.torch" in caplog.text
-
-
-def test_a_page_that_includes_a_file_is_edited_at_that_file():
-    config = SimpleNamespace(extra={"versions": {}}, docs_dir="/x/docs")
-    page = fake_page("contributing.md", "https://github.com/o/r/edit/main/docs/contributing.md")
-    versions_hook.on_page_markdown('--8<-- "CONTRIBUTING.md"\n', page, config, None)
-    assert page.edit_url == "https://github.com/o/r/edit/main/CONTRIBUTING.md"
+def test_a_page_that_includes_a_file_is_edited_at_that_file(pages, built_site: Path):
+    edit = {tag_attrs.get("href") for tag, tag_attrs in pages[built_site / "contributing" / "index.html"]
+            .elements if tag == "a" and tag_attrs.get("rel") == "edit"}
+    assert edit == {"https://github.com/keras-parameter-counts/keras-parameter-counts/edit/main/"
+                    "CONTRIBUTING.md"}
+    lstm = {a.get("href") for tag, a in pages[built_site / "formulas" / "lstm" / "index.html"].elements
+            if tag == "a" and a.get("rel") == "edit"}
+    assert lstm == {"https://github.com/keras-parameter-counts/keras-parameter-counts/edit/main/"
+                    "docs/formulas/lstm.md"}

@@ -24,6 +24,7 @@ from .diagram import shape_label, subscripts, svg
 from .errors import ParamcountError
 from .formulas.base import format_shape
 from .layercode import parse_layer
+from .mathml import formula as formula_mathml
 from .result import LayerCount
 
 __all__ = ["calculate", "result", "results_html"]
@@ -63,7 +64,7 @@ def _answer(layer: LayerCount, layer_code: str, input_shape: str) -> dict:
         "output_shape": format_shape(layer.output_shape) if layer.output_shape is not None else None,
         "formula_text": layer.formula,
         "substituted_text": layer.expr.text(substitute=True),
-        "formula_mathml": _mathml(layer),
+        "formula_mathml": formula_mathml(layer.expr, layer.params),
         "diagram_svg": svg(layer),
     }
 
@@ -95,30 +96,6 @@ def _count(layer_code: str, input_shape: str) -> LayerCount:
         raise _FieldError(e, "input_shape" if _ABOUT_THE_SHAPE.search(str(e)) else "layer") from None
 
 
-# 4{,}000 is TeX's way of writing a thousands comma; latex2mathml makes it an operator with
-# spacing, so join the digits back into one number.
-_GROUPED_DIGITS = re.compile(r"<mn>(\d[\d,]*)</mn><mrow><mo>&#x0002C;</mo></mrow><mn>(\d+)</mn>")
-
-
-def _mathml(layer: LayerCount) -> str | None:
-    """The formula, then its numbers substituted, then the count, as MathML: one ``<math>`` per
-    step, so a narrow screen wraps between steps (None without latex2mathml)."""
-    try:
-        from latex2mathml.converter import convert
-    except ImportError:
-        return None
-    expr = layer.expr
-    steps = [expr.latex(), expr.latex(substitute=True), f"{layer.params:,}".replace(",", "{,}")]
-    shown = [s for i, s in enumerate(steps) if i == 0 or s != steps[i - 1]]
-    try:
-        mathml = " ".join(convert(("= " if i else "") + step) for i, step in enumerate(shown))
-    except Exception:  # latex2mathml cannot draw it: the page shows the formula as text instead
-        return None
-    while _GROUPED_DIGITS.search(mathml):
-        mathml = _GROUPED_DIGITS.sub(r"<mn>\1,\2</mn>", mathml)
-    return mathml
-
-
 def results_html(answer: dict) -> str:
     """The results panel for one :func:`result`: totals, formula, weights, diagram, derivation."""
     if not answer["ok"]:
@@ -127,9 +104,7 @@ def results_html(answer: dict) -> str:
         f'<div><dt>{label}</dt><dd data-result="{key}">{answer[key]:,}</dd></div>'
         for key, label in (("total", "Total params"), ("trainable", "Trainable"),
                            ("non_trainable", "Non-trainable")))
-    formula = answer["formula_mathml"] or (
-        f'<p class="pc-formula-text">{escape(answer["formula_text"])} = '
-        f'{escape(answer["substituted_text"])} = {answer["total"]:,}</p>')
+    formula = answer["formula_mathml"]
     symbols = "".join(
         f"<tr><td><var>{subscripts(s['name'])}</var></td><td>{s['value']:,}</td>"
         f"<td>{escape(s['meaning'])}</td></tr>" for s in answer["symbols"])

@@ -1,0 +1,239 @@
+"""Placeholders any page can use, expanded at build time (a Python-Markdown extension).
+
+In a page's Markdown, outside code:
+
+    {{ calculator("LSTM(10)", "(None, 1)") }}
+        A link to the calculator opened on that layer and input shape (one sample, no batch axis):
+        "Open `LSTM(10)` on `(None, 1)` in the calculator". It may sit inside a sentence. A third
+        string, if given, is the link's text: {{ calculator("GRU(8)", "(None, 3)", "a GRU") }}.
+    {{ diagram("LSTM(20)", "(20, 1)") }}
+        The layer's weights drawn as blocks (paramcount.diagram.svg), inline, light and dark mode.
+    {{ calculator_app("LSTM(10)", "(None, 1)") }}
+        The calculator itself, opened on that example (used once, by docs/calculator.md).
+    {{ versions.keras }}, {{ versions.tf_keras }}, {{ versions.tensorflow }}
+        The versions pinned in requirements/constraints.txt.
+
+Arguments are Python string literals. A placeholder that cannot be expanded (a layer paramcount
+cannot count, wrong arguments, an unknown name, one cut in two by a line break or a backtick) stops
+the build with a one-line reason: it is never published as raw text. Placeholders inside code
+(fenced blocks or `inline code`) are left alone, so pages can show them.
+
+To add a placeholder, write one function at the end of this file and decorate it with
+@placeholder: its name is the placeholder's name, its first parameter the Page being built, the
+others the placeholder's arguments. Return Markdown (HTML for a block: wrap it in blank lines, see
+`block`); raise ValueError or a ParamcountError to stop the build.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import inspect
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from markdown import Extension, Markdown
+from markdown.preprocessors import Preprocessor
+
+import paramcount
+from paramcount import web
+from paramcount.diagram import svg
+
+from . import generate
+from .versions import verified_versions
+
+PLACEHOLDERS: dict[str, Callable[..., str]] = {}
+
+CALL = re.compile(r"\{\{\s*(\w+)\((.*?)\)\s*\}\}")
+VERSION = re.compile(r"\{\{\s*versions\.(\w+)\s*\}\}")
+OPENING = re.compile(r"\{\{")
+# Fenced code blocks and inline code spans: their text is shown as written.
+CODE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$|(`+)[^`\n].*?\2", re.M | re.S)
+
+
+class PlaceholderError(ValueError):
+    """A placeholder that cannot be expanded; the build stops with its message."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """The page being built, as a placeholder needs it."""
+
+    src_uri: str  # its Markdown file, relative to docs/: "formulas/lstm.md"
+
+    def link(self, markdown_file: str) -> str:
+        """A Markdown link target from this page to another page's file (the builder turns it
+        into that page's URL)."""
+        return posixpath.relpath(markdown_file, posixpath.dirname(self.src_uri) or ".")
+
+    def url(self, site_path: str) -> str:
+        """A relative URL from this page's HTML to a file of the built site, for raw HTML
+        (which the builders do not rewrite): "assets/x.js" from formulas/lstm.md is
+        "../../assets/x.js" (pages are built as folders: formulas/lstm/index.html)."""
+        stem = posixpath.splitext(self.src_uri)[0]
+        folder = posixpath.dirname(stem) if posixpath.basename(stem) == "index" else stem
+        return posixpath.relpath(site_path, folder or ".")
+
+
+def placeholder(function: Callable[..., str]) -> Callable[..., str]:
+    """Register `function` as the placeholder {{ function_name(...) }}."""
+    PLACEHOLDERS[function.__name__] = function
+    return function
+
+
+def block(html_text: str) -> str:
+    """HTML that stands as a block of its own, wherever the placeholder was written."""
+    return f"\n\n{html_text}\n\n"
+
+
+# --- Expanding ---------------------------------------------------------------------------------
+
+
+def expand(markdown: str, page: Page) -> str:
+    """Every placeholder outside code replaced; code is copied as it is."""
+    out, last = [], 0
+    for code in CODE.finditer(markdown):
+        out += [_expand_text(markdown[last:code.start()], page), code[0]]
+        last = code.end()
+    out.append(_expand_text(markdown[last:], page))
+    return "".join(out)
+
+
+def _expand_text(text: str, page: Page) -> str:
+    versions = verified_versions()
+
+    def version(match: re.Match) -> str:
+        if match[1] not in versions:
+            known = ", ".join(f"versions.{k}" for k in versions)
+            raise PlaceholderError(f"{page.src_uri}: unknown placeholder {match[0]} (known: {known})")
+        return versions[match[1]]
+
+    expanded = CALL.sub(lambda m: _call(m, page), VERSION.sub(version, text))
+    left = OPENING.search(expanded)
+    if left:
+        line = expanded[left.start():].split("\n", 1)[0]
+        raise PlaceholderError(f"{page.src_uri}: unfinished placeholder {line!r}: keep it on one "
+                               "line, with no backticks inside")
+    return expanded
+
+
+def _call(match: re.Match, page: Page) -> str:
+    name, arguments = match[1], match[2]
+    function = PLACEHOLDERS.get(name)
+    try:
+        if function is None:
+            raise ValueError(f"unknown placeholder (known: {', '.join(sorted(PLACEHOLDERS))})")
+        try:
+            args = ast.literal_eval(f"({arguments},)") if arguments.strip() else ()
+        except (ValueError, SyntaxError):
+            raise ValueError("the arguments must be Python string literals") from None
+        if not all(isinstance(a, str) for a in args):
+            raise ValueError("the arguments must be strings")
+        try:
+            inspect.signature(function).bind(page, *args)
+        except TypeError:
+            wanted = list(inspect.signature(function).parameters)[1:]
+            raise ValueError(f"expected the arguments {', '.join(wanted)}") from None
+        return function(page, *args)
+    except (ValueError, paramcount.ParamcountError) as error:
+        raise PlaceholderError(f"{page.src_uri}: cannot expand {match[0]}: {error}") from None
+
+
+# --- The extension -----------------------------------------------------------------------------
+
+
+def current_page(md: Markdown) -> Page:
+    """The page this Markdown instance is converting, as each builder tells it."""
+    relpath = md.treeprocessors["relpath"] if "relpath" in md.treeprocessors else None
+    if relpath is not None and hasattr(relpath, "file"):  # MkDocs: its link-rewriting step
+        return Page(relpath.file.src_uri)
+    for processor in md.preprocessors:  # Zensical: its rendering context
+        path = getattr(getattr(processor, "page", None), "path", None)
+        if path:
+            return Page(path)
+    return Page("index.md")  # a bare Markdown converter (the tests): the site's root
+
+
+class _Expand(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        return expand("\n".join(lines), current_page(self.md)).split("\n")
+
+
+class PlaceholderExtension(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:
+        # After pymdownx.snippets (32) includes other files, before code blocks are set aside (25).
+        md.preprocessors.register(_Expand(md), "paramcount_placeholders", 31)
+
+
+def makeExtension(**kwargs) -> PlaceholderExtension:
+    return PlaceholderExtension(**kwargs)
+
+
+# --- The placeholders --------------------------------------------------------------------------
+
+CALCULATOR_PAGE = "calculator.md"
+
+
+def calculator_query(layer: str, input_shape: str) -> str:
+    """The calculator's URL query for a case, everything but letters and digits escaped, so that
+    neither Markdown nor a chat client cuts the link short at a parenthesis or a space."""
+    return f"layer={quote(layer, safe='')}&input_shape={quote(input_shape, safe='')}"
+
+
+@placeholder
+def calculator(page: Page, layer: str, input_shape: str, text: str = "") -> str:
+    paramcount.explain_layer(layer, input_shape)  # a link to a case the calculator rejects is a bug
+    text = text or f"Open `{layer}` on `{input_shape}` in the calculator"
+    return f"[{text}]({page.link(CALCULATOR_PAGE)}?{calculator_query(layer, input_shape)})"
+
+
+@placeholder
+def diagram(page: Page, layer: str, input_shape: str) -> str:
+    picture = svg(paramcount.explain_layer(layer, input_shape))
+    return block(f'<div class="pc-diagram-box">{picture}</div>')
+
+
+@placeholder
+def calculator_app(page: Page, layer: str, input_shape: str) -> str:
+    """The calculator's form, opened on an example computed now, by the same code the browser runs.
+
+    The results stay hidden until Python has started in the page and recomputed them for what the
+    fields hold (the URL may ask for another case), so no stale number is ever shown; having them
+    in place from the start keeps the page from jumping when they appear. The stylesheet and the
+    script come with the form, so only this page loads them.
+    """
+    generate.check_bundle()
+    problem = generate.pyodide_problem()
+    if problem:
+        raise ValueError(problem)
+    answer = web.result(layer, input_shape)
+    if not answer["ok"]:
+        raise paramcount.ParamcountError(answer["error"])
+
+    def field(name: str, label: str, hint: str, value: str) -> str:
+        ident = "pc-" + name.replace("_", "-")
+        return (f'<div class="pc-field"><label for="{ident}">{label}</label>'
+                f'<input id="{ident}" name="{name}" type="text" value="{html.escape(value)}" '
+                f'spellcheck="false" autocapitalize="off" autocomplete="off" autocorrect="off" '
+                f'aria-describedby="{ident}-hint {ident}-error">'
+                f'<p class="pc-hint" id="{ident}-hint">{hint}</p>'
+                f'<p class="pc-error" id="{ident}-error" data-error-for="{name}"></p></div>')
+
+    form = (field("layer", "Layer", "Keras code, e.g. <code>Bidirectional(LSTM(128))</code>", layer)
+            + field("input_shape", "Input shape", "one sample, without the batch axis; "
+                    "<code>None</code> for a length that varies", input_shape))
+    assets = (f'<link rel="stylesheet" href="{page.url(generate.CALCULATOR_CSS)}">'
+              f'<script type="module" src="{page.url(generate.CALCULATOR_JS)}"></script>')
+    return block(
+        f'<div class="pc-calc" data-state="loading">{assets}'
+        f'<form class="pc-form" novalidate>{form}</form>'
+        f'<p class="pc-status" role="status">Starting Python in your browser…</p>'
+        f"<noscript><p>The calculator runs Python in your browser, which needs JavaScript. "
+        f"The command line gives the same answers: <code>paramcount explain</code>.</p>"
+        f"</noscript>"
+        f'<p class="pc-announce" role="status"></p>'  # what a screen reader hears per edit
+        f'<div class="pc-results">{web.results_html(answer)}</div>'
+        f"</div>")
