@@ -36,3 +36,13 @@ def test_sums_and_products_flatten():
     assert ((a + b) + 1).text() == "a + b + 1"
     assert (2 * (a * b)).text() == "2·a·b"
     assert ((a + b) * (a + 1)).text() == "(a + b)·(a + 1)"
+
+
+def test_tex_writes_products_as_the_pages_do() -> None:
+    u, m = Sym("u", 10, "units"), Sym("m", 1, "input features")
+    k1, k2, c, f, g = (Sym(n, 3) for n in ("k_1", "k_2", "c", "f", "g"))
+    assert (4 * u * (m + u + 1)).tex() == "4u(m + u + 1)"
+    assert (2 * (4 * u * (m + u))).tex() == r"2 \cdot 4u(m + u)"
+    assert (k1 * k2 * c * f + f).tex() == "k_1 k_2 cf + f"
+    assert ((k1 * k2 * c * f) // g + f).tex() == r"\frac{k_1 k_2 cf}{g} + f"
+    assert (u * 4).tex() == r"u \cdot 4"

@@ -9,6 +9,8 @@ cost nothing), written as text, written as LaTeX, and written with the numbers s
 >>> f = 4 * u * (m + u + 1)
 >>> print(f.text(), "=", f.text(substitute=True), "=", f.value)
 #> 4·u·(m + u + 1) = 4·10·(1 + 10 + 1) = 480
+>>> print(f.tex())
+#> 4u(m + u + 1)
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ class Expr:
     def latex(self, substitute: bool = False) -> str:
         r"""LaTeX: ``4 \cdot u \cdot (m + u + 1)``."""
         return self._render(substitute, latex=True)
+
+    def tex(self) -> str:
+        r"""TeX as the site's pages write a formula, products by juxtaposition: ``4u(m + u + 1)``,
+        ``k_1 k_2 c f + f``, ``h d_k (f_q + 1)``. Pages show it through ``{{ formula(...) }}``."""
+        return self._tex()
+
+    def _tex(self) -> str:
+        return self._render(False, latex=True)
 
     def _render(self, substitute: bool, latex: bool) -> str:
         raise NotImplementedError
@@ -93,6 +103,12 @@ class Sym(Expr):
             return self.latex_name or _latex_symbol(self.name)
         return self.name
 
+    def _tex(self) -> str:
+        if self.latex_name:
+            return self.latex_name
+        base, _, sub = self.name.partition("_")
+        return _latex_symbol(base) + (f"_{sub}" if len(sub) == 1 else f"_{{{sub}}}" if sub else "")
+
 
 @dataclass(frozen=True, eq=False)
 class Num(Expr):
@@ -125,6 +141,9 @@ class Sum(Expr):
         parts = [_flatten(t, Sum) for t in self.terms]
         return " + ".join(p._render(substitute, latex) for p in _chain(parts))
 
+    def _tex(self) -> str:
+        return " + ".join(t._tex() for t in _flatten(self, Sum))
+
     def __add__(self, other: Expr | int) -> Expr:
         return Sum((*self.terms, as_expr(other)))
 
@@ -151,6 +170,17 @@ class Product(Expr):
                 s = f"\\left({s}\\right)" if latex else f"({s})"
             out.append(s)
         return sep.join(out)
+
+    def _tex(self) -> str:
+        out, previous = "", None
+        for f in _flatten(self, Product):
+            s = f._tex()
+            if f.precedence < _PRODUCT:
+                s = f"({s})"
+            if previous is not None:
+                out += _juxtaposed(previous, f)
+            out, previous = out + s, f
+        return out
 
     def __mul__(self, other: Expr | int) -> Expr:
         return Product((*self.factors, as_expr(other)))
@@ -180,6 +210,22 @@ class Quotient(Expr):
             return f"\\frac{{{n}}}{{{d}}}"
         wrap = lambda e, s: f"({s})" if e.precedence < _ATOM else s  # noqa: E731
         return f"{wrap(self.numerator, n)}/{wrap(self.denominator, d)}"
+
+    def _tex(self) -> str:
+        return f"\\frac{{{self.numerator._tex()}}}{{{self.denominator._tex()}}}"
+
+
+def _juxtaposed(left: Expr, right: Expr) -> str:
+    """What goes between two factors: nothing after a number (4u) or before a parenthesis (u(m + 1)),
+    nothing between two one-letter symbols (mn), a space otherwise (k_1 k_2); a number on the right
+    keeps its dot (4 \\cdot 2)."""
+    if isinstance(right, Num):
+        return " \\cdot "
+    if isinstance(left, Num) or right.precedence < _PRODUCT:
+        return ""
+    if isinstance(left, Sym) and isinstance(right, Sym) and len(left.name) == len(right.name) == 1:
+        return ""
+    return " "
 
 
 def _flatten(e: Expr, kind: type) -> list[Expr]:

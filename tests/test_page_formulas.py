@@ -1,0 +1,284 @@
+"""The count formulas a page types in TeX are paramcount's, and its symbol table names its symbols.
+
+A page lists the layers whose formulas it states, in its front matter:
+
+    ---
+    formulas:             # paramcount derives these; tests/test_formulas_* check them against Keras
+      - LSTM(10) on (None, 1)
+      - Bidirectional(LSTM(10)) on (None, 1)
+    other_formulas:       # typed formulas paramcount has no layer for, each with its evidence
+      "4u(m + u + 2)": "CuDNNLSTM: the tf-keras block under it prints 520 = 4·10·13"
+    ---
+
+Then every formula on the page (math with a `+` or `-`) written only in those layers' symbols
+(u, m, ...) must be one of their quantities: a layer's count (`4u(m + u + 1)`) or a sum of
+neighbouring weights of one sublayer (`h\\,d_k\\,(f_k + 1)`); every weight shape (`(m, 4u)`)
+must be a weight's shape. A lone product (`u^2`, `k_1 k_2`, `2u`) names a block of a weight and
+is not checked. Compared as polynomials, at many random values, so `n(m + 1)` is `mn + n`.
+Equations whose symbolic sides check each other (`mn + n = n(m + 1)`) are checked in
+test_arithmetic instead.
+The page's symbol table has a row for each of the layers' symbols, and the row's meaning holds
+the key words of paramcount's ("units", "input features", "kernel height", ...).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+import yaml
+
+import paramcount
+from docs_support import DOCS, rel
+from page_math import (
+    MATH,
+    NOT_ARITHMETIC,
+    Node,
+    NotArithmetic,
+    math_tokens,
+    page_lines,
+    parse,
+    parse_tex,
+    same_polynomial,
+)
+
+FORMULA_PAGES = sorted((DOCS / "formulas").glob("*.md"))
+PAGES = sorted(DOCS.rglob("*.md"))
+
+
+def front_matter(page: Path) -> dict:
+    text = page.read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        return {}
+    return yaml.safe_load(text[4 : text.index("\n---", 3)]) or {}
+
+
+def engine_tex(text: str) -> str:
+    """A shape entry or formula as paramcount writes it in text (`4·u`) as TeX."""
+    return text.replace("·", r" \cdot ")
+
+
+@dataclass(frozen=True)
+class Quantities:
+    """What a page's declared layers let it write: expressions, and their symbols."""
+
+    known: tuple[tuple[str, Node], ...]  # (what it is, expression)
+    symbols: frozenset[str]
+    meanings: tuple[tuple[str, str], ...]  # (symbol, paramcount's meaning)
+
+    def match(self, node: Node) -> str | None:
+        return next((name for name, known in self.known if same_polynomial(node, known)), None)
+
+
+@cache
+def quantities(page: Path) -> Quantities:
+    meta = front_matter(page)
+    known, symbols, meanings = [], set(), {}
+    for case in meta.get("formulas") or []:
+        code, _, shape = case.partition(" on ")
+        counted = paramcount.explain_layer(code, input_shape=shape)
+        known.append((f"the count of {case}", parse_tex(counted.expr.tex())))
+        groups: dict[str, list[Node]] = {}  # weight sizes by the sublayer that holds them
+        for weight in counted.weights:
+            dims = [parse_tex(engine_tex(d)) for d in weight.symbolic or ()]
+            known += [(f"a dimension of {weight.path} in {case}", d) for d in dims]
+            groups.setdefault(weight.path.rpartition("/")[0], []).append(_product(dims))
+        for holder, sizes in groups.items():
+            for start, end in combinations(range(len(sizes) + 1), 2):
+                known.append((f"weights of {holder or case}", _sum(sizes[start:end])))
+        for sym in counted.symbol_list or []:
+            symbols.add(sym.name)
+            meanings.setdefault(sym.name, sym.meaning)
+    for tex, why in (meta.get("other_formulas") or {}).items():
+        known.append((why, parse_tex(tex)))
+    return Quantities(tuple(known), frozenset(symbols), tuple(meanings.items()))
+
+
+def _sum(terms: list[Node]) -> Node:
+    total = terms[0]
+    for term in terms[1:]:
+        total = Node("+", (total, term))
+    return total
+
+
+def _product(dims: list[Node]) -> Node:
+    if not dims:
+        return Node("num", value=1)
+    result = dims[0]
+    for d in dims[1:]:
+        result = Node("*", (result, d))
+    return result
+
+
+def math_pieces(tex: str) -> list[tuple[str, Node | list[Node]]]:
+    """The formulas in one piece of math that stand for a quantity on their own: the whole of it,
+    or each side of its `=` when no two sides check each other; a shape `(a, b)` as a list."""
+    tokens = math_tokens(tex)
+    if all(t.kind != "break" or t.text == "," for t in tokens) and tokens and tokens[0].kind == "(":
+        shape = _shape(tokens)
+        if shape is not None:
+            return [(tex, shape)]
+    sides, current = [], []
+    for token in [*tokens, None]:
+        if token is None or token.kind in ("=", "break"):
+            sides.append(current)
+            current = []
+        else:
+            current.append(token)
+    parsed = []
+    for side in sides:
+        try:
+            parsed.append(parse(side))
+        except NotArithmetic:
+            continue
+    symbolic = [node for node in parsed if node.symbols() and node.op != "sym"]
+    if len(symbolic) >= 2 and "=" in tex:
+        return []  # an identity: test_arithmetic checks its sides against each other
+    return [(tex, node) for node in symbolic if has_sum(node)]
+
+
+def has_sum(node: Node) -> bool:
+    """A formula adds things up; a lone product (`u^2`, `k_1 k_2`, `m \\times u`) names a block."""
+    return node.op in ("+", "-") or any(has_sum(arg) for arg in node.args)
+
+
+def _shape(tokens) -> list[Node] | None:
+    inner, depth, entries, current = tokens[1:-1], 0, [], []
+    if tokens[-1].kind != ")":
+        return None
+    for token in inner:
+        depth += (token.kind == "(") - (token.kind == ")")
+        if token.kind == "break" and token.text == "," and depth == 0:
+            entries.append(current)
+            current = []
+        else:
+            current.append(token)
+    entries.append(current)
+    if len(entries) < 2:
+        return None
+    try:
+        return [parse(entry) for entry in entries if entry]
+    except NotArithmetic:
+        return None
+
+
+def unknown_formulas(page: Path) -> list[str]:
+    """One message per formula in the page's symbols that is none of its layers' quantities."""
+    allowed = quantities(page)
+    problems = []
+    for where, line in page_lines(page):
+        for pattern in NOT_ARITHMETIC[:4]:  # code spans, placeholders, comments, tags
+            line = pattern.sub("\x00", line)
+        for math in MATH.finditer(line):
+            tex = next(group for group in math.groups() if group is not None)
+            for written, found in math_pieces(tex):
+                nodes = found if isinstance(found, list) else [found]
+                for node in nodes:
+                    if not node.symbols() or not node.symbols() <= allowed.symbols:
+                        continue  # another page's symbols, or a number
+                    if allowed.match(node) is None:
+                        problems.append(
+                            f"{where}: ${written.strip()}$ is not a formula paramcount derives for "
+                            "this page's layers (front matter `formulas:`)"
+                        )
+    return problems
+
+
+@pytest.mark.parametrize("page", FORMULA_PAGES, ids=[rel(p) for p in FORMULA_PAGES])
+def test_a_formula_page_declares_its_layers(page: Path) -> None:
+    assert front_matter(page).get("formulas"), f"{rel(page)}: no `formulas:` in the front matter"
+
+
+DECLARING = [p for p in PAGES if front_matter(p).get("formulas")]
+
+
+@pytest.mark.parametrize("page", DECLARING, ids=[rel(p) for p in DECLARING])
+def test_typed_formulas_are_paramcounts(page: Path) -> None:
+    problems = unknown_formulas(page)
+    assert not problems, "\n".join(problems)
+
+
+SYMBOL_ROW = re.compile(r"^\|\s*(\$[^|]*\$[^|]*)\|([^|]*)\|")
+
+
+def symbol_rows(page: Path) -> dict[str, str]:
+    """Symbol -> meaning, from the rows of the page's tables that start with math."""
+    rows = {}
+    for _, line in page_lines(page):
+        row = SYMBOL_ROW.match(line)
+        if row:
+            for math in re.findall(r"\$([^$]+)\$", row[1]):
+                for name in re.split(r",|\(|\)", math):
+                    rows.setdefault(name.strip().replace(" ", ""), row[2].strip())
+    return rows
+
+
+def key_words(meaning: str) -> set[str]:
+    """The words of a meaning before its explanation: "kernel height (...)" -> {kernel, height}."""
+    short = re.split(r" \(|:", meaning)[0]
+    return set(re.findall(r"[a-z]+", short.lower().replace("_", " ")))
+
+
+WITH_SYMBOL_TABLE = [p for p in DECLARING if symbol_rows(p)]
+
+
+@pytest.mark.parametrize("page", WITH_SYMBOL_TABLE, ids=[rel(p) for p in WITH_SYMBOL_TABLE])
+def test_the_symbol_table_names_paramcounts_symbols(page: Path) -> None:
+    rows = symbol_rows(page)
+    problems = []
+    for name, meaning in quantities(page).meanings:
+        if name not in rows:
+            problems.append(f"{rel(page)}: the symbol table has no row for ${name}$ ({meaning})")
+        elif not key_words(meaning) <= set(re.findall(r"[a-z]+", rows[name].lower())):
+            problems.append(f"{rel(page)}: ${name}$ is '{rows[name]}' on the page but "
+                            f"'{meaning}' in paramcount")
+    assert not problems, "\n".join(problems)
+
+
+# --- The check bites. ---
+
+LSTM_PAGE = """---
+formulas:
+  - LSTM(10) on (None, 1)
+---
+**Answer:** $4u(m + u + 1)$.
+
+| symbol | meaning |
+|---|---|
+| $u$ | units |
+| $m$ | input features: the last axis |
+
+The kernel is $(m, 4u)$, and $$\\text{params} = 4u(m + u + 1)$$
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    page = tmp_path / "page.md"
+    page.write_text(text, encoding="utf-8")
+    quantities.cache_clear()
+    return page
+
+
+def test_a_true_page_passes(tmp_path: Path) -> None:
+    assert unknown_formulas(write(tmp_path, LSTM_PAGE)) == []
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [("4u(m + u + 1)$.", "4u(m + u + 2)$."), ("(m, 4u)", "(m, 3u)"),
+     ("= 4u(m + u + 1)$$", "= 4u(m + 2u + 1)$$"), ("4u(m + u + 1)$.", "4u(m - u + 1)$.")],
+)
+def test_a_changed_term_fails_naming_page_and_line(tmp_path: Path, old: str, new: str) -> None:
+    page = write(tmp_path, LSTM_PAGE.replace(old, new, 1))
+    problems = unknown_formulas(page)
+    assert len(problems) == 1 and problems[0].startswith(f"{page}:"), problems
+
+
+def test_a_drifted_symbol_table_fails(tmp_path: Path) -> None:
+    page = write(tmp_path, LSTM_PAGE.replace("| $u$ | units |", "| $n$ | units |"))
+    with pytest.raises(AssertionError, match=r"no row for \$u\$"):
+        test_the_symbol_table_names_paramcounts_symbols(page)
