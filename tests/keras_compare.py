@@ -117,3 +117,21 @@ def assert_matches_keras(model, *, compare_paths: bool = True) -> None:
                     (s, t) for _, s, t in want["weights"]), f"{label}: layer {row['name']} shapes"
         missing = set(want_layers) - {row["name"] for row in got["layers"]}
         assert not missing, f"{label}: Keras has layers paramcount does not list: {missing}"
+
+
+def assert_output_shapes_match(model) -> None:
+    """Every top-level layer's output shape(s), flattened, as Keras gives them."""
+    counted = {layer.name: layer for layer in paramcount.count(json.loads(model.to_json())).layers}
+    for layer in model.layers:
+        if layer.name not in counted:
+            continue
+        want = [tuple(t.shape) for t in _flat(layer.output)]
+        got = counted[layer.name].output_shape
+        got = [tuple(s) for s in got] if isinstance(got, list) else [tuple(got)]
+        assert got == want, f"layer {layer.name}: output shapes {got} != Keras {want}"
+
+
+def _flat(value) -> list:
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _flat(v)]
+    return [value]

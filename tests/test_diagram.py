@@ -21,7 +21,8 @@ import pytest
 
 import paramcount
 from paramcount import web
-from paramcount.diagram import GATES, svg
+from paramcount.diagram import svg
+from paramcount.formulas.base import registration
 from paramcount_site import generate, placeholders
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +101,7 @@ def test_subscripted_symbols_are_lowered_not_written_with_underscores():
 ])
 def test_recurrent_weights_are_split_into_their_gates_in_keras_order(code, shape, class_name):
     layer, root = draw(code, shape)
-    gates = GATES[class_name]
+    gates = [letter for letter, _ in registration(class_name).gates]
     for group, weight in zip(weight_groups(root), layer.weights):
         columns = [r.get("data-gate") for r in group.iter(f"{SVG}rect") if r.get("data-gate")]
         assert columns == list(gates), weight.path

@@ -63,21 +63,16 @@ def explain_layer(code: str, input_shape: tuple | str | None = None) -> LayerCou
     Raises:
         ParamcountError: the code or the shape cannot be read, or the layer cannot take the input.
     """
-    from .formulas.base import count_layer
+    from .formulas.base import count_layer, registration
     from .layercode import parse_layer
 
     entry = parse_layer(code)
     config = entry["config"]
     written = config.pop("input_shape", None)
-    # input_dim is Keras 2's input shape, except on Embedding, where it is the vocabulary.
-    embedding = entry["class_name"] in ("Embedding", "ReversibleEmbedding")
-    input_dim = None if embedding else config.pop("input_dim", None)
     if input_shape is None and written is not None:
         input_shape = tuple(written)
-    if input_shape is None and input_dim is not None:
-        # Keras 2 meaning: a recurrent layer's input_dim is its features, timesteps unknown.
-        recurrent = entry["class_name"] in ("SimpleRNN", "LSTM", "GRU")
-        input_shape = (None, input_dim) if recurrent else (input_dim,)
+    if input_shape is None:  # Keras 2's input_dim (and input_length), as the layer class reads it
+        input_shape = registration(entry["class_name"]).keras2_input_shape(config)
     if input_shape is None:
         raise ParamcountError("give the input shape, e.g. (28, 28): the weights depend on it")
     where = f"layer '{config['name']}' ({entry['class_name']})"

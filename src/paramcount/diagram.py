@@ -5,7 +5,8 @@ convolution kernel is drawn as the matrix it multiplies by). One scale across an
 the whole layer, so a recurrent kernel ``(u, 4·u)`` stands tall beside the thin input kernel
 ``(m, 4·u)``; the two scales are equal unless the tallest weight would not fit.
 Recurrent layers pack their gates side by side along the last axis; those columns are split and
-labelled (LSTM and ConvLSTM i, f, c, o; GRU z, r, h), in the order Keras stores them.
+labelled (LSTM and ConvLSTM i, f, c, o; GRU z, r, h), in the order Keras stores them, as the
+layer class's registration lists them.
 
 Text and outlines use ``currentColor``, and gate fills come from CSS custom properties with
 defaults, so the drawing follows the page's colour scheme.
@@ -22,16 +23,11 @@ from __future__ import annotations
 import re
 from html import escape
 
+from .formulas.base import registration
 from .result import LayerCount, Weight
 
-__all__ = ["svg", "GATES"]
+__all__ = ["svg"]
 
-# The gates packed along the last axis of a recurrent layer's weights, in Keras' order.
-_LSTM_GATES = (("i", "input"), ("f", "forget"), ("c", "cell candidate"), ("o", "output"))
-_GRU_GATES = (("z", "update"), ("r", "reset"), ("h", "candidate"))
-GATE_MEANINGS = {"LSTM": _LSTM_GATES, "GRU": _GRU_GATES, "ConvLSTM1D": _LSTM_GATES,
-                 "ConvLSTM2D": _LSTM_GATES, "ConvLSTM3D": _LSTM_GATES}
-GATES = {name: tuple(letter for letter, _ in gates) for name, gates in GATE_MEANINGS.items()}
 _GATED_WEIGHTS = ("kernel", "recurrent_kernel", "bias")
 
 WIDTH = 360  # widest block, px
@@ -89,8 +85,10 @@ def _owners(layer: LayerCount) -> list[str]:
     return [layer.class_name] * (len(layer.weights) - len(nested)) + nested
 
 
-def _gates(weight: Weight, owner: str) -> tuple[str, ...]:
-    gates = GATES.get(owner, ())
+def _gates(weight: Weight, owner: str) -> tuple[tuple[str, str], ...]:
+    """The (letter, meaning) of each gate packed along ``weight``'s last axis, if any."""
+    registered = registration(owner)
+    gates = registered.gates if registered else ()
     if weight.name in _GATED_WEIGHTS and weight.shape and gates and weight.shape[-1] % len(gates) == 0:
         return gates
     return ()
@@ -139,18 +137,17 @@ def svg(layer: LayerCount) -> str:
         gates = _gates(weight, owner)
         if gates:
             column = width / len(gates)
-            meanings = [meaning for _, meaning in GATE_MEANINGS[owner]]
             per_gate = weight.size // len(gates)  # each gate owns an equal share of the tensor
-            for i, gate in enumerate(gates):
+            for i, (gate, _) in enumerate(gates):
                 x = MARGIN + i * column
                 parts.append(f'<text class="pc-gate-label" x="{x + column / 2:.1f}" y="{y + 10}">'
                              f'{gate}<tspan class="pc-gate-size"> · {per_gate:,}</tspan></text>')
             y += GATE_ROW
-            for i, gate in enumerate(gates):
+            for i, (gate, meaning) in enumerate(gates):
                 x = MARGIN + i * column
                 parts.append(f'<rect class="pc-gate pc-gate-{i}{frozen}" data-gate="{gate}" '
                              f'x="{x:.1f}" y="{y}" width="{column:.1f}" height="{height:.1f}">'
-                             f"<title>{gate}: {meanings[i]} gate, "
+                             f"<title>{gate}: {meaning} gate, "
                              f"{weight.shape[-1] // len(gates):,} columns, {per_gate:,} "
                              "parameters</title></rect>")
         outline = " pc-outline" if gates else ""  # the gate columns are already filled

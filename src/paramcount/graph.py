@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .config import keras_major, layer_entry, load_model_config
 from .errors import ParamcountError
 from .expr import Num
-from .formulas.base import count_layer, format_shape
+from .formulas.base import count_layer, format_shape, registration
 from .formulas.ops import OP_MODULES, Tensor, op_name, op_output_shape
 from .result import LayerCount, ModelCount, Shape
 
@@ -91,12 +91,10 @@ def input_layer_shape(config: dict, where: str, class_name: str = "InputLayer") 
     for key in ("shape", "input_shape"):
         if config.get(key) is not None:
             return (None, *_shape(config[key], where))
-    # Keras 1 style, Dense(3, input_dim=5); an Embedding's input_dim is its vocabulary instead.
-    if config.get("input_dim") is not None and class_name != "Embedding":
-        if class_name in _RECURRENT:  # LSTM(8, input_dim=5, input_length=10)
-            return (None, *_shape([config.get("input_length"), config["input_dim"]], where))
-        return (None, *_shape([config["input_dim"]], where))
-    return None
+    # Keras 1 style, Dense(3, input_dim=5): what input_dim means is the layer class's fact.
+    registered = registration(class_name)
+    declared = registered.keras2_input_shape(config) if registered else None
+    return None if declared is None else (None, *_shape(list(declared), where))
 
 
 def _zero_layer(name: str, class_name: str, shape, output) -> LayerCount:
@@ -406,8 +404,9 @@ def _count_call(p: _Entry, call: Call, refs, shapes, label, version, measure) ->
             and set(order) == set(given) and all(isinstance(v, Ref) for v in given.values()):
         # A nested model called with a dict of inputs: match them to its inputs by name.
         inputs = [(None, shape_of[id(given[name])]) for name in order]
-    if version == 2 and p.class_name in _RECURRENT:
-        inputs = inputs[:1]  # tf-keras lists initial states as further inputs of the call
+    registered = registration(p.class_name)
+    if registered and registered.state_inputs:
+        inputs = inputs[:1]  # initial states passed as further inputs (tf-keras lists them so)
     named = {key: shape for key, shape in inputs if key}
     options = {key: value for key, value in call.kwargs.items() if not _has_ref(value)}
     return _count_layer(measure, p.name, p.class_name, p.config, [s for _, s in inputs],
@@ -415,8 +414,6 @@ def _count_call(p: _Entry, call: Call, refs, shapes, label, version, measure) ->
                         call_options=options)
 
 
-_RECURRENT = frozenset({"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D",
-                        "ConvLSTM2D", "ConvLSTM3D", "CuDNNLSTM", "CuDNNGRU"})
 # Tensors passed by keyword that never shape a layer's weights: masks and recurrent states.
 _NOT_INPUTS = frozenset({"mask", "initial_state", "states", "attention_mask", "query_mask",
                          "value_mask", "key_mask"})

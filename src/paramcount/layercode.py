@@ -16,7 +16,7 @@ import difflib
 import re
 
 from .errors import ParamcountError
-from .formulas.base import FORMULAS, POSITIONAL, load_formulas
+from .formulas.base import REGISTRY, load_formulas
 
 __all__ = ["parse_layer", "parse_shape", "parse_shapes"]
 
@@ -54,11 +54,11 @@ def _class_name(func: ast.expr) -> str:
 
 def _layer(call: ast.Call) -> dict:
     class_name = _class_name(call.func)
-    if class_name not in FORMULAS:
-        close = difflib.get_close_matches(class_name, FORMULAS, n=1, cutoff=0.75)
+    if class_name not in REGISTRY:
+        close = difflib.get_close_matches(class_name, REGISTRY, n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ParamcountError(f"unknown layer '{class_name}'{hint}")
-    positional = POSITIONAL.get(class_name, ())
+    positional = REGISTRY[class_name].args
     if len(call.args) > len(positional):
         raise ParamcountError(f"{class_name}: too many positional arguments "
                               f"(it takes {len(positional)}: {', '.join(positional) or 'none'})")

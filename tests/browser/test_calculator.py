@@ -31,6 +31,8 @@ EXAMPLES = {
     "LSTM": ("LSTM(10)", "(None, 1)"),
     "GRU": ("GRU(8, reset_after=False)", "(None, 3)"),
     "SimpleRNN": ("SimpleRNN(16)", "(20, 4)"),
+    "RNN": ("RNN([LSTMCell(8), GRUCell(4)], return_state=True)", "(10, 3)"),
+    "StackedRNNCells": ("StackedRNNCells([SimpleRNNCell(4), LSTMCell(2)])", "(3,)"),
     "Bidirectional": ("Bidirectional(LSTM(128))", "(28, 28)"),
     "TimeDistributed": ("TimeDistributed(Dense(8))", "(5, 3)"),
     "Dense": ("Dense(64, lora_rank=4)", "(32,)"),

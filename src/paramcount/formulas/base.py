@@ -16,7 +16,8 @@ from ..errors import ParamcountError
 from ..expr import Expr, Sym, as_expr, product, total
 from ..result import LayerCount, Shape, Weight
 
-__all__ = ["Ctx", "Spec", "W", "layer", "FORMULAS", "POSITIONAL", "count_layer", "load_formulas"]
+__all__ = ["Ctx", "Spec", "W", "LayerClass", "layer", "registration", "REGISTRY", "FORMULAS",
+           "count_layer", "load_formulas"]
 
 
 @dataclass(frozen=True)
@@ -48,27 +49,70 @@ class Spec:
 
 
 Formula = Callable[["Ctx"], Spec]
-FORMULAS: dict[str, Formula] = {}
-# The constructor's positional parameters, so that pasted code like Conv2D(32, 3) can be read.
-POSITIONAL: dict[str, tuple[str, ...]] = {}
 
 
-def layer(*class_names: str, args: tuple[str, ...] = ()) -> Callable[[Formula], Formula]:
-    """Register a formula for one or more Keras layer class names.
+@dataclass(frozen=True)
+class LayerClass:
+    """Everything paramcount knows about one Keras layer class, in one place: its formula and
+    the facts that the graph walk, the diagrams, the layer-code reader and the pages read."""
+
+    name: str
+    formula: Formula
+    # The constructor's leading positional parameters, so that Conv2D(32, 3) can be read.
+    args: tuple[str, ...] = ()
+    # The docs page that explains the formula (e.g. "formulas/lstm.md"); None: it has none.
+    page: str | None = None
+    # Blocks packed side by side along the last axis of kernel, recurrent_kernel and bias, in
+    # Keras' order, as (letter, meaning): LSTM's i, f, c, o.
+    gates: tuple[tuple[str, str], ...] = ()
+    # What Keras 1/2's ``input_dim=`` means: "features" — the input is (input_dim,) (any layer);
+    # "sequence" — (input_length, input_dim) (recurrent layers); "vocabulary" — not the input
+    # at all but the vocabulary size, and the input is (input_length,) (Embedding).
+    keras2_input: str = "features"
+    # True when a call's inputs after the first are initial states, which shape no weight.
+    state_inputs: bool = False
+
+    def keras2_input_shape(self, config: dict) -> tuple | None:
+        """The sample shape (no batch axis) that ``input_dim``/``input_length`` declare, if any."""
+        dim, length = config.get("input_dim"), config.get("input_length")
+        if self.keras2_input == "vocabulary":
+            return (length,) if length is not None else None
+        if dim is None:
+            return None
+        return (length, dim) if self.keras2_input == "sequence" else (dim,)
+
+
+REGISTRY: dict[str, LayerClass] = {}
+FORMULAS = REGISTRY  # the name other modules knew it by
+
+
+def layer(*class_names: str, args: tuple[str, ...] = (), page: str | None = None,
+          gates: tuple[tuple[str, str], ...] = (), keras2_input: str = "features",
+          state_inputs: bool = False) -> Callable[[Formula], Formula]:
+    """Register a formula, and the facts about its classes, for Keras layer class names.
 
     ``args`` names the constructor's leading positional parameters, in order, e.g.
-    ``("filters", "kernel_size", "strides", "padding")`` for convolutions.
+    ``("filters", "kernel_size", "strides", "padding")`` for convolutions; the other keywords
+    are the fields of :class:`LayerClass`.
     """
+    if keras2_input not in ("features", "sequence", "vocabulary"):
+        raise ValueError(f"keras2_input={keras2_input!r}")
 
     def register(fn: Formula) -> Formula:
         for name in class_names:
-            if name in FORMULAS:
+            if name in REGISTRY:
                 raise RuntimeError(f"two formulas for {name}")
-            FORMULAS[name] = fn
-            POSITIONAL[name] = tuple(args)
+            REGISTRY[name] = LayerClass(name, fn, tuple(args), page, tuple(gates), keras2_input,
+                                        state_inputs)
         return fn
 
     return register
+
+
+def registration(class_name: str) -> LayerClass | None:
+    """The registered facts about ``class_name``, or None for a class paramcount does not know."""
+    load_formulas()
+    return REGISTRY.get(class_name)
 
 
 _MISSING = object()
@@ -79,7 +123,7 @@ class Ctx:
 
     def __init__(self, class_name: str, config: dict, input_shapes: list[Shape], *,
                  where: str, keras_version: int = 3, named_inputs: dict | None = None,
-                 call_options: dict | None = None):
+                 call_options: dict | None = None, symbol_suffix: str = ""):
         self.class_name = class_name
         self.config = config
         self.input_shapes = input_shapes
@@ -90,6 +134,8 @@ class Ctx:
         self.symbols: list[Sym] = []  # in the order the formula introduced them
         self.where = where  # "layer 2 'lstm' (LSTM)", for error messages
         self.keras_version = keras_version
+        # Appended to every symbol's name ("u_2"), when one formula sums several of the same kind.
+        self.symbol_suffix = symbol_suffix
 
     # -- errors ---------------------------------------------------------------------------
     def error(self, message: str) -> ParamcountError:
@@ -177,11 +223,16 @@ class Ctx:
     # -- building the answer -------------------------------------------------------------
     def sym(self, name: str, value: int, meaning: str, latex: str | None = None) -> Sym:
         """A symbol of the site-wide table (u = units, m = input features, ...) with its value."""
+        if self.symbol_suffix:
+            name += self.symbol_suffix
+            meaning = f"{meaning} (cell {self.symbol_suffix[1:]})"
+            latex = None
         s = Sym(name, value, meaning, latex)
         self.symbols.append(s)
         return s
 
-    def sublayer(self, config: dict, input_shapes: Shape | list[Shape], role: str) -> LayerCount:
+    def sublayer(self, config: dict, input_shapes: Shape | list[Shape], role: str,
+                 symbol_suffix: str = "") -> LayerCount:
         """Count a layer held inside this one (a Bidirectional's LSTM, a TimeDistributed's Dense)."""
         from ..config import layer_entry
 
@@ -189,16 +240,16 @@ class Ctx:
         shapes = input_shapes if isinstance(input_shapes, list) else [input_shapes]
         where = f"{self.where} > {role} '{sub_config.get('name', class_name)}' ({class_name})"
         return count_layer(class_name, sub_config, shapes, where=where,
-                           keras_version=self.keras_version)
+                           keras_version=self.keras_version, symbol_suffix=symbol_suffix)
 
 
 def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, where: str,
                 keras_version: int = 3, named_inputs: dict | None = None,
-                call_options: dict | None = None) -> LayerCount:
+                call_options: dict | None = None, symbol_suffix: str = "") -> LayerCount:
     """Apply the registered formula of ``class_name`` to one layer."""
     load_formulas()
-    formula = FORMULAS.get(class_name)
-    if formula is None:
+    registered = REGISTRY.get(class_name)
+    if registered is None:
         raise ParamcountError(f"{where}: unknown layer class '{class_name}' — paramcount has no "
                               "formula for it (custom layers can be measured with --keras)")
     if not isinstance(config, dict):
@@ -206,12 +257,12 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
     if not input_shapes:
         raise ParamcountError(f"{where}: is called with no input tensor")
     ctx = Ctx(class_name, config, input_shapes, where=where, keras_version=keras_version,
-              named_inputs=named_inputs, call_options=call_options)
+              named_inputs=named_inputs, call_options=call_options, symbol_suffix=symbol_suffix)
     from .quantized import QUANTIZED_CLASSES, refuse_quantized
 
     if class_name not in QUANTIZED_CLASSES:
         refuse_quantized(ctx)
-    spec = formula(ctx)
+    spec = registered.formula(ctx)
     frozen = config.get("trainable", True) is False and spec.freezable
     weights = [Weight(w.path, tuple(as_expr(d).value for d in w.shape), w.trainable and not frozen,
                       tuple(as_expr(d).text() for d in w.shape)) for w in spec.weights]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from ..expr import Expr, Sym, product, total
 from ..result import Shape
 from .base import Ctx, Spec, W, format_shape, layer
+from .recurrent import LSTM_GATES
 
 # --- helpers shared by every spatial layer --------------------------------------------------
 
@@ -292,7 +293,8 @@ def separable_conv(ctx: Ctx) -> Spec:
 
 @layer("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
        args=("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
-             "activation", "recurrent_activation", "use_bias"))
+             "activation", "recurrent_activation", "use_bias"),
+       page="formulas/convlstm.md", gates=LSTM_GATES, keras2_input="sequence", state_inputs=True)
 def conv_lstm(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = channels_first(ctx)
@@ -308,7 +310,7 @@ def conv_lstm(ctx: Ctx) -> Spec:
     f = _filters(ctx)
     ks = kernel_symbols(ctx, n)
     strides, dilation = _window_options(ctx, n)
-    gates = 4 * f  # i, f, c, o packed side by side, as in LSTM
+    gates = len(LSTM_GATES) * f  # i, f, c, o packed side by side, as in LSTM
     # Keras 3 keeps the weights in a cell named "conv_lstm_cell"; tf-keras on the layer itself.
     cell = "conv_lstm_cell/" if ctx.keras_version >= 3 else ""
     weights = [W(f"{cell}kernel", (*ks, c, gates)), W(f"{cell}recurrent_kernel", (*ks, f, gates))]
@@ -316,7 +318,7 @@ def conv_lstm(ctx: Ctx) -> Spec:
     if use_bias:
         weights.append(W(f"{cell}bias", (gates,)))
     window = product(ks)
-    formula = 4 * f * (window * (c + f) + 1) if use_bias else 4 * f * window * (c + f)
+    formula = gates * (window * (c + f) + 1) if use_bias else gates * window * (c + f)
     state = conv_output(ctx, n, [k.value for k in ks], f.value, pad, first, strides, dilation,
                         frame)
     out = (batch, steps, *state[1:]) if ctx.flag("return_sequences", False) else state

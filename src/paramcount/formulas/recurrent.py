@@ -1,51 +1,186 @@
-"""SimpleRNN, LSTM and GRU: an input kernel, a recurrent kernel and a bias per gate.
+"""Recurrent layers as Keras builds them: a cell owns the weights, ``RNN`` runs it over time.
 
-Keras packs the gates side by side in one matrix, so each weight is one tensor whose last axis
-is ``gates × units`` wide (LSTM: i, f, c, o; GRU: z, r, h).
+A cell (``SimpleRNNCell``, ``LSTMCell``, ``GRUCell``) has an input kernel, a recurrent kernel and
+a bias. Keras packs the gates side by side, so each is one tensor whose last axis is
+``gates × units`` wide (LSTM: i, f, c, o; GRU: z, r, h).
+
+``RNN(cell)`` runs a cell over the time axis and holds its weights under the cell's name; a list
+of cells is a ``StackedRNNCells``, each cell reading the previous one's output. ``SimpleRNN``,
+``LSTM`` and ``GRU`` are ``RNN`` with their own cell, always named ``simple_rnn_cell``,
+``lstm_cell`` and ``gru_cell`` in the weight paths, and configured by the layer's own config.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..expr import Expr, total
+from ..result import Shape
 from .base import Ctx, Spec, W, layer
 
-# class name -> (cell name in weight paths, gates, number of state tensors)
-_CELLS = {"SimpleRNN": ("simple_rnn_cell", 1, 1), "LSTM": ("lstm_cell", 4, 2),
-          "GRU": ("gru_cell", 3, 1)}
+LSTM_GATES = (("i", "input"), ("f", "forget"), ("c", "cell candidate"), ("o", "output"))
+GRU_GATES = (("z", "update"), ("r", "reset"), ("h", "candidate"))
+_CELL_ARGS = ("units", "activation")
 
 
-def recurrent_symbols(ctx: Ctx):
-    ctx.rank(3)
-    m = ctx.sym("m", ctx.last_dim(), "input features (last axis of the input)")
+@dataclass
+class Cell:
+    """A cell's weights (paths inside the cell) and its sizes, as one step sees them."""
+
+    weights: list[W]
+    formula: Expr
+    units: int
+    states: int  # state tensors, each (batch, units): LSTM's h and c, the others' h
+    notes: list[str] = field(default_factory=list)
+
+
+def _symbols(ctx: Ctx, step: Shape):
+    ctx.rank(2, shape=step)
+    m = ctx.sym("m", ctx.last_dim(shape=step), "input features (last axis of the input)")
     u = ctx.sym("u", ctx.integer("units"), "units")
     return m, u
 
 
-def recurrent_output(ctx: Ctx, units: int, states: int):
+def simple_rnn_cell(ctx: Ctx, step: Shape) -> Cell:
+    m, u = _symbols(ctx, step)
+    weights = [W("kernel", (m, u)), W("recurrent_kernel", (u, u))]
+    if ctx.flag("use_bias", True):
+        weights.append(W("bias", (u,)))
+        return Cell(weights, u * (m + u + 1), u.value, 1)
+    return Cell(weights, u * (m + u), u.value, 1)
+
+
+def lstm_cell(ctx: Ctx, step: Shape) -> Cell:
+    m, u = _symbols(ctx, step)
+    g = len(LSTM_GATES) * u
+    weights = [W("kernel", (m, g)), W("recurrent_kernel", (u, g))]
+    if ctx.flag("use_bias", True):
+        weights.append(W("bias", (g,)))
+        return Cell(weights, g * (m + u + 1), u.value, 2)
+    return Cell(weights, g * (m + u), u.value, 2)
+
+
+def gru_cell(ctx: Ctx, step: Shape) -> Cell:
+    m, u = _symbols(ctx, step)
+    g = len(GRU_GATES) * u
+    weights = [W("kernel", (m, g)), W("recurrent_kernel", (u, g))]
+    if not ctx.flag("use_bias", True):
+        return Cell(weights, g * (m + u), u.value, 1)
+    if ctx.flag("reset_after", True):
+        # reset_after=True (the default of TF 2.x tf.keras and of Keras 3): separate input and
+        # recurrent biases, hence the extra "+1" in 3·u·(m + u + 2).
+        weights.append(W("bias", (2, g)))
+        return Cell(weights, g * (m + u + 2), u.value, 1,
+                    ["reset_after=True: two biases per gate (input and recurrent)"])
+    weights.append(W("bias", (g,)))
+    return Cell(weights, g * (m + u + 1), u.value, 1)
+
+
+def sequence_output(ctx: Ctx, output_size: int, state_shapes: list[Shape]):
+    """What RNN returns on ``ctx``'s (batch, steps, ...) input: the last output or all of them,
+    then the final states when ``return_state=True``."""
     batch, steps = ctx.input_shape[0], ctx.input_shape[1]
-    out = (batch, steps, units) if ctx.flag("return_sequences", False) else (batch, units)
+    out = (batch, steps, output_size) if ctx.flag("return_sequences", False) else (batch, output_size)
     if ctx.flag("return_state", False):
-        return [out] + [(batch, units)] * states
+        return [out, *state_shapes]
     return out
 
 
-@layer("SimpleRNN", "LSTM", "GRU", args=("units", "activation"))
-def recurrent(ctx: Ctx) -> Spec:
-    cell, gates, states = _CELLS[ctx.class_name]
-    m, u = recurrent_symbols(ctx)
-    g = gates * u if gates > 1 else u  # width of the packed gate blocks
-    weights = [W(f"{cell}/kernel", (m, g)), W(f"{cell}/recurrent_kernel", (u, g))]
-    use_bias = ctx.flag("use_bias", True)
-    notes = []
-    bias_terms = 0
-    if use_bias:
-        if ctx.class_name == "GRU" and ctx.flag("reset_after", True):
-            # reset_after=True (the default of TF 2.x tf.keras and of Keras 3): separate input and
-            # recurrent biases, hence the extra "+1" in 3·u·(m + u + 2).
-            weights.append(W(f"{cell}/bias", (2, g)))
-            bias_terms = 2
-            notes.append("reset_after=True: two biases per gate (input and recurrent)")
-        else:
-            weights.append(W(f"{cell}/bias", (g,)))
-            bias_terms = 1
-    formula = g * (m + u + bias_terms) if bias_terms else g * (m + u)
-    return Spec(weights, recurrent_output(ctx, u.value, states), formula, notes=notes)
+# --- the cells, counted by themselves ---------------------------------------------------------
+
+def _cell_layer(build: Callable[[Ctx, Shape], Cell]):
+    def formula(ctx: Ctx) -> Spec:
+        cell = build(ctx, ctx.input_shape)
+        # Called on one step, a cell returns its output and its new states, all (batch, units).
+        out = (ctx.input_shape[0], cell.units)
+        return Spec(cell.weights, [out] * (1 + cell.states), cell.formula, notes=cell.notes)
+    return formula
+
+
+layer("SimpleRNNCell", args=_CELL_ARGS, state_inputs=True)(_cell_layer(simple_rnn_cell))
+layer("LSTMCell", args=_CELL_ARGS, state_inputs=True, gates=LSTM_GATES)(_cell_layer(lstm_cell))
+layer("GRUCell", args=_CELL_ARGS, state_inputs=True, gates=GRU_GATES)(_cell_layer(gru_cell))
+
+
+# --- SimpleRNN, LSTM, GRU: RNN over their own cell ---------------------------------------------
+
+def _recurrent_layer(build: Callable[[Ctx, Shape], Cell], cell_name: str):
+    def formula(ctx: Ctx) -> Spec:
+        ctx.rank(3)
+        batch = ctx.input_shape[0]
+        cell = build(ctx, (batch, *ctx.input_shape[2:]))
+        weights = [W(f"{cell_name}/{w.path}", w.shape, w.trainable) for w in cell.weights]
+        states = [(batch, cell.units)] * cell.states
+        return Spec(weights, sequence_output(ctx, cell.units, states), cell.formula,
+                    notes=cell.notes)
+    return formula
+
+
+_SEQUENCE = {"keras2_input": "sequence", "state_inputs": True}
+layer("SimpleRNN", args=_CELL_ARGS, page="formulas/simplernn.md", **_SEQUENCE)(
+    _recurrent_layer(simple_rnn_cell, "simple_rnn_cell"))
+layer("LSTM", args=_CELL_ARGS, page="formulas/lstm.md", gates=LSTM_GATES, **_SEQUENCE)(
+    _recurrent_layer(lstm_cell, "lstm_cell"))
+layer("GRU", args=_CELL_ARGS, page="formulas/gru.md", gates=GRU_GATES, **_SEQUENCE)(
+    _recurrent_layer(gru_cell, "gru_cell"))
+
+
+# --- RNN(cell) and StackedRNNCells --------------------------------------------------------------
+
+@layer("RNN", args=("cell", "return_sequences", "return_state", "go_backwards", "stateful",
+                    "unroll"), **_SEQUENCE)
+def rnn(ctx: Ctx) -> Spec:
+    entry = ctx.option("cell")
+    if isinstance(entry, list):  # RNN([cell, cell]) wraps the list in a StackedRNNCells
+        entry = {"class_name": "StackedRNNCells",
+                 "config": {"name": "stacked_rnn_cells", "cells": entry}}
+    if not isinstance(entry, dict):
+        raise ctx.error("needs a 'cell' (a cell layer, or a list of them)")
+    ctx.rank(3, 99)
+    batch = ctx.input_shape[0]
+    cell = ctx.sublayer(entry, (batch, *ctx.input_shape[2:]), "cell")
+    out, *states = _step_outputs(ctx, cell)
+    return Spec(output_shape=sequence_output(ctx, out[-1], states), formula=cell.expr,
+                sublayers=[cell], notes=list(cell.notes))
+
+
+@layer("StackedRNNCells", args=("cells",), state_inputs=True)
+def stacked_rnn_cells(ctx: Ctx) -> Spec:
+    entries = ctx.option("cells")
+    if not isinstance(entries, list) or not entries:
+        raise ctx.error("'cells' must be a non-empty list of cells")
+    step, cells, states = ctx.input_shape, [], []
+    for i, entry in enumerate(_unique_names(entries)):
+        # Several cells each have a u and an m: number them u_1, u_2, ... in the formula.
+        suffix = f"_{i + 1}" if len(entries) > 1 else ""
+        cell = ctx.sublayer(entry, step, f"cell {i + 1}", symbol_suffix=suffix)
+        step, *cell_states = _step_outputs(ctx, cell)
+        cells.append(cell)
+        states += cell_states
+    return Spec(output_shape=[step, *states], formula=total(c.expr for c in cells),
+                sublayers=cells, notes=[n for c in cells for n in c.notes])
+
+
+def _step_outputs(ctx: Ctx, cell) -> list[Shape]:
+    out = cell.output_shape
+    if not isinstance(out, list) or len(out) < 2:
+        raise ctx.error(f"'{cell.class_name}' is not a recurrent cell (it returns no states)")
+    return out
+
+
+def _unique_names(entries: list) -> list:
+    """Cells named as Keras would: a second ``lstm_cell`` becomes ``lstm_cell_1``."""
+    seen: dict[str, int] = {}
+    named = []
+    for entry in entries:
+        config = entry.get("config") if isinstance(entry, dict) else None
+        if isinstance(config, dict) and isinstance(config.get("name"), str):
+            name = config["name"]
+            if name in seen:
+                seen[name] += 1
+                entry = {**entry, "config": {**config, "name": f"{name}_{seen[name]}"}}
+            else:
+                seen[name] = 0
+        named.append(entry)
+    return named

@@ -9,7 +9,8 @@ def _strip(name: str, prefix: str) -> str:
     return name[len(prefix):] if name.startswith(prefix) else name
 
 
-@layer("Bidirectional", args=("layer", "merge_mode"))
+@layer("Bidirectional", args=("layer", "merge_mode"), page="formulas/bidirectional.md",
+       state_inputs=True)
 def bidirectional(ctx: Ctx) -> Spec:
     inner = ctx.option("layer")
     if not isinstance(inner, dict):
@@ -52,7 +53,7 @@ def _merged(fwd, bwd, merge_mode):
     return outs[0] if len(outs) == 1 else outs
 
 
-@layer("TimeDistributed", args=("layer",))
+@layer("TimeDistributed", args=("layer",), page="formulas/timedistributed.md")
 def time_distributed(ctx: Ctx) -> Spec:
     inner = ctx.option("layer")
     if not isinstance(inner, dict):
