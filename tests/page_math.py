@@ -18,6 +18,7 @@ In a run, a side that is one symbol or empty names the quantity and is dropped (
 
 from __future__ import annotations
 
+import ast
 import random
 import re
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from docs_support import prose_lines
+from paramcount_site import placeholders
 
 BREAK = "\x00"  # what a word, a code span or an unknown command leaves in a line
 
@@ -170,8 +172,19 @@ def prose_tokens(text: str) -> list[Token]:
     return tokens
 
 
+FORMULA_PLACEHOLDER = re.compile(r"\{\{\s*formula\((.*?)\)\s*\}\}")
+
+
+def with_formulas(text: str) -> str:
+    """`{{ formula(...) }}` placeholders replaced by the TeX the build puts there."""
+    return FORMULA_PLACEHOLDER.sub(
+        lambda m: placeholders.formula(None, *ast.literal_eval(f"({m[1]},)")), text
+    )
+
+
 def line_tokens(text: str) -> list[Token]:
     """A line of prose, its inline math and `$$` math, as one stream of tokens."""
+    text = with_formulas(text)
     for pattern in NOT_ARITHMETIC:
         text = pattern.sub(BREAK, text)
     tokens, position = [], 0

@@ -44,7 +44,9 @@ from page_math import (
     parse,
     parse_tex,
     same_polynomial,
+    with_formulas,
 )
+from paramcount_site import placeholders
 
 FORMULA_PAGES = sorted((DOCS / "formulas").glob("*.md"))
 PAGES = sorted(DOCS.rglob("*.md"))
@@ -171,6 +173,7 @@ def unknown_formulas(page: Path) -> list[str]:
     allowed = quantities(page)
     problems = []
     for where, line in page_lines(page):
+        line = with_formulas(line)
         for pattern in NOT_ARITHMETIC[:4]:  # code spans, placeholders, comments, tags
             line = pattern.sub("\x00", line)
         for math in MATH.finditer(line):
@@ -282,3 +285,10 @@ def test_a_drifted_symbol_table_fails(tmp_path: Path) -> None:
     page = write(tmp_path, LSTM_PAGE.replace("| $u$ | units |", "| $n$ | units |"))
     with pytest.raises(AssertionError, match=r"no row for \$u\$"):
         test_the_symbol_table_names_paramcounts_symbols(page)
+
+
+def test_the_formula_placeholder_writes_paramcounts_formula_in_page_notation() -> None:
+    page = placeholders.Page("formulas/lstm.md")
+    text = 'Answer: ${{ formula("LSTM(10)", "(None, 1)") }}$, or `{{ formula("x", "y") }}`.'
+    assert placeholders.expand(text, page) == 'Answer: $4u(m + u + 1)$, or `{{ formula("x", "y") }}`.'
+    assert with_formulas('${{ formula("GRU(3)", "(None, 4)") }}$') == "$3u(m + u + 2)$"

@@ -10,6 +10,10 @@ In a page's Markdown, outside code:
         The layer's weights drawn as blocks (paramcount.diagram.svg), inline, light and dark mode.
     {{ calculator_app("LSTM(10)", "(None, 1)") }}
         The calculator itself, opened on that example (used once, by docs/calculator.md).
+    {{ formula("LSTM(10)", "(None, 1)") }}
+        The layer's count formula as paramcount derives it, as TeX in the pages' notation, to be
+        written inside math: `${{ formula("LSTM(10)", "(None, 1)") }}$` shows $4u(m + u + 1)$.
+        The values in the arguments choose the case (use_bias, groups...); the symbols stay.
     {{ versions.keras }}, {{ versions.tf_keras }}, {{ versions.tensorflow }}
         The versions pinned in requirements/constraints.txt.
 
@@ -237,3 +241,8 @@ def calculator_app(page: Page, layer: str, input_shape: str) -> str:
         f'<p class="pc-announce" role="status"></p>'  # what a screen reader hears per edit
         f'<div class="pc-results">{web.results_html(answer)}</div>'
         f"</div>")
+
+
+@placeholder
+def formula(page: Page, layer: str, input_shape: str) -> str:
+    return paramcount.explain_layer(layer, input_shape).expr.tex()
