@@ -42,3 +42,22 @@ def built_site(site_build: SiteBuild) -> Path:
         pytest.fail("mkdocs build --strict failed:\n" + "\n".join(problems or [site_build.log]),
                     pytrace=False)
     return site_build.directory
+
+
+@pytest.fixture(scope="session")
+def zensical_build(site_build: SiteBuild) -> SiteBuild:
+    """The same site built by Zensical (`zensical build --clean --strict`), after the MkDocs build
+    has generated its files. Zensical builds only inside the project: under .cache/ (git-ignored)."""
+    root = Path(__file__).resolve().parents[1]
+    directory = root / ".cache" / "zensical-test-site"
+    command = [sys.executable, "-m", "zensical", "build", "--clean", "--strict"]
+    env = {**os.environ, "SITE_DIR": str(directory.relative_to(root))}
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    return SiteBuild(directory, done.stdout + done.stderr, done.returncode)
+
+
+@pytest.fixture(scope="session")
+def zensical_site(zensical_build: SiteBuild) -> Path:
+    if zensical_build.returncode != 0:
+        pytest.fail("zensical build --strict failed:\n" + zensical_build.log[-3000:], pytrace=False)
+    return zensical_build.directory

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import posixpath
 import re
 import subprocess
 import sys
@@ -308,6 +309,9 @@ def test_placeholders_are_expanded_by_the_sites_markdown():
 ])
 def test_raw_html_urls_are_relative_to_the_built_page(src_uri, expected):
     assert placeholders.Page(src_uri).url("assets/x.js") == expected
+    # Zensical takes them relative to the Markdown file, and rewrites them for the built page.
+    from_source = placeholders.Page(src_uri, html_urls_from_source=True).url("assets/x.js")
+    assert from_source == posixpath.relpath("assets/x.js", posixpath.dirname(src_uri) or ".")
 
 
 def test_the_bundle_holds_exactly_the_sources_in_src():

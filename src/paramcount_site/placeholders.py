@@ -67,6 +67,9 @@ class Page:
     """The page being built, as a placeholder needs it."""
 
     src_uri: str  # its Markdown file, relative to docs/: "formulas/lstm.md"
+    # Zensical resolves relative URLs in raw HTML from the Markdown file, as it does Markdown links;
+    # MkDocs leaves them as written, relative to the built page.
+    html_urls_from_source: bool = False
 
     def link(self, markdown_file: str) -> str:
         """A Markdown link target from this page to another page's file (the builder turns it
@@ -74,9 +77,12 @@ class Page:
         return posixpath.relpath(markdown_file, posixpath.dirname(self.src_uri) or ".")
 
     def url(self, site_path: str) -> str:
-        """A relative URL from this page's HTML to a file of the built site, for raw HTML
-        (which the builders do not rewrite): "assets/x.js" from formulas/lstm.md is
-        "../../assets/x.js" (pages are built as folders: formulas/lstm/index.html)."""
+        """A relative URL to a file of the built site, for raw HTML: "assets/x.js" from
+        formulas/lstm.md is "../../assets/x.js" for MkDocs (the page is built as
+        formulas/lstm/index.html), and "../assets/x.js" for Zensical, which resolves it from the
+        Markdown file and rewrites it."""
+        if self.html_urls_from_source:
+            return self.link(site_path)
         stem = posixpath.splitext(self.src_uri)[0]
         folder = posixpath.dirname(stem) if posixpath.basename(stem) == "index" else stem
         return posixpath.relpath(site_path, folder or ".")
@@ -157,7 +163,7 @@ def current_page(md: Markdown) -> Page:
     for processor in md.preprocessors:  # Zensical: its rendering context
         path = getattr(getattr(processor, "page", None), "path", None)
         if path:
-            return Page(path)
+            return Page(path, html_urls_from_source=True)
     return Page("index.md")  # a bare Markdown converter (the tests): the site's root
 
 

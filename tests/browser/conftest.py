@@ -1,7 +1,8 @@
 """Fixtures for driving the built site in headless Chromium (Playwright, sync API).
 
 - `site_url`: the strictly built site (`built_site`) served by http.server on 127.0.0.1, e.g.
-  "http://127.0.0.1:40123/"; nothing else is reachable from the browser.
+  "http://127.0.0.1:40123/"; nothing else is reachable from the browser. `zensical_url`: the
+  same site built by Zensical (`zensical_site`).
 - `browser`: Chromium, once per session. Without Chromium the tests skip, and under CI=true fail.
 - `page`: a fresh context and page per test; `browser_log` records what that page asked for and
   which errors it logged (ask for both fixtures to use it).
@@ -9,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -56,15 +58,31 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-@pytest.fixture(scope="session")
-def site_url(built_site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """A built site served by http.server on 127.0.0.1; yields its root URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path) -> Iterator[str]:
+    with serve(built_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def zensical_url(zensical_site: Path) -> Iterator[str]:
+    """The same site built by Zensical, served the same way."""
+    with serve(zensical_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

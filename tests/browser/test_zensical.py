@@ -1,0 +1,51 @@
+"""A smoke test of the Zensical build in Chromium: every page's math drawn with nothing fetched
+from elsewhere and no console error, and the calculator computing a shared case.
+
+The MkDocs build gets the full browser tests (test_pages.py, test_calculator.py);
+tests/test_builders.py compares the two builds' HTML page by page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from site_browser import DESKTOP, watch
+from test_calculator import SHARED, expected, wait_for_case, wait_until_started
+from test_pages import MATH, RAW_TEX, VISIBLE_TEXT, page_paths
+
+
+@pytest.fixture(scope="module")
+def context(browser, zensical_url: str):
+    context = browser.new_context(viewport=DESKTOP, base_url=zensical_url)
+    context.browser_log = watch(context, zensical_url)
+    yield context
+    context.close()
+
+
+def test_every_page_draws_its_math_and_asks_nothing_of_another_host(context, zensical_site: Path):
+    log, problems, drawn = context.browser_log, {}, 0
+    page = context.new_page()
+    for path in page_paths(zensical_site):
+        log.requests.clear()
+        log.errors.clear()
+        page.goto(path, wait_until="networkidle")
+        math = page.evaluate(MATH)
+        drawn += sum(m["drawn"] for m in math)
+        found = ([m["why"] for m in math if not m["drawn"]] + RAW_TEX.findall(page.evaluate(VISIBLE_TEXT))
+                 + log.elsewhere + log.errors)
+        if found:
+            problems[path] = found
+    page.close()
+    assert not problems
+    assert drawn > 100
+
+
+def test_the_calculator_computes_a_shared_case(context):
+    page = context.new_page()
+    page.goto(f"calculator/?layer={SHARED[0]}&input_shape={SHARED[1]}")
+    wait_until_started(page)
+    shown = wait_for_case(page, *SHARED)
+    assert shown["state"] == "ready" and shown["fields"] == list(SHARED)
+    assert {k: shown[k] for k in ("totals", "weights")} == expected(*SHARED)
+    assert page.locator(".pc-formula math").count() == 3
+    assert context.browser_log.errors == [] and context.browser_log.elsewhere == []
