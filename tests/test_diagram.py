@@ -337,6 +337,23 @@ def test_the_bundle_alone_runs_the_calculator(tmp_path):
     assert answer["formula_mathml"].startswith("<math")  # drawn from the formula, in pure Python
 
 
+def test_every_case_a_page_links_to_has_its_answer_from_the_build():
+    linked = set()
+    for page in (ROOT / "docs").rglob("*.md"):
+        markdown = expand(page.read_text(), page.relative_to(ROOT / "docs").as_posix())
+        linked |= {tuple(parse_qs(urlsplit(url).query)[k][0] for k in ("layer", "input_shape"))
+                   for url in re.findall(r"\]\(([^)]*calculator\.md\?[^)]*)\)", markdown)}
+    answers = {}
+    for path, content in generate.answers().items():
+        answer = json.loads(content)
+        assert path.stem == generate.answer_key(answer["layer"], answer["input_shape"])
+        answers[answer["layer"], answer["input_shape"]] = answer
+    assert len(linked) > 20
+    for layer, shape in linked:
+        assert (layer, shape) in answers, f"no build-time answer for {layer} on {shape}"
+        assert answers[layer, shape]["results_html"] == web.results_html(web.result(layer, shape))
+
+
 # --- scripts/vendor_pyodide.py: the runtime the page loads is the pinned one -------------------
 
 @pytest.fixture

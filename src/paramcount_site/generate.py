@@ -6,6 +6,9 @@ writes (all git-ignored, each only when its content changed):
 
 - docs/assets/calculator/paramcount.zip: paramcount's sources, which the calculator unpacks into
   Pyodide and runs (the formulas' MathML comes from paramcount.mathml, pure Python);
+- docs/assets/calculator/answers/<key>.json: the calculator's results for every case a page links
+  to with {{ calculator(...) }} (and its example), computed by paramcount now, so the calculator
+  shows them at once while Python starts in the browser;
 - overrides/partials/verified-versions.html: the footer's line with the versions pinned in
   requirements/constraints.txt.
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import sys
 import zipfile
 from html import escape
@@ -27,6 +31,7 @@ from .versions import verified_versions
 CALCULATOR_CSS = "assets/calculator/calculator.css"
 CALCULATOR_JS = "assets/calculator/calculator.js"
 BUNDLE = DOCS / "assets" / "calculator" / "paramcount.zip"
+ANSWERS = DOCS / "assets" / "calculator" / "answers"
 VERSIONS_PARTIAL = ROOT / "overrides" / "partials" / "verified-versions.html"
 
 
@@ -56,6 +61,59 @@ def versions_partial() -> str:
         f"  Numbers verified with TensorFlow {escape(v['tensorflow'])}, Keras {escape(v['keras'])},\n"
         f"  tf-keras {escape(v['tf_keras'])}.\n</p>\n"
     )
+
+
+def answer_key(layer: str, input_shape: str) -> str:
+    """32-bit FNV-1a of the case's UTF-8 bytes, in hex: the name of its answer file, which
+    calculator.js computes the same way from what the fields hold."""
+    key = 0x811C9DC5
+    for byte in f"{layer}\n{input_shape}".encode():
+        key = ((key ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{key:08x}"
+
+
+def answers() -> dict[Path, bytes]:
+    """The calculator's build-time answers, by file: the results of each case the pages link to
+    (paramcount.web, the code the browser runs), to show while Python starts in the browser."""
+    from paramcount import web
+
+    from .placeholders import calculator_cases
+
+    cases = {case for page in sorted(DOCS.rglob("*.md"))
+             for case in calculator_cases(page.read_text(encoding="utf-8"))}
+    files: dict[Path, bytes] = {}
+    for layer, input_shape in sorted(cases):
+        answer = web.result(layer, input_shape)
+        if not answer["ok"]:
+            continue  # the page's placeholder stops the build with the reason
+        path = ANSWERS / f"{answer_key(layer, input_shape)}.json"
+        if path in files:
+            raise ValueError(f"calculator answers {layer} and {json.loads(files[path])['layer']} "
+                             f"share the file {path.name}: change one of the cases")
+        files[path] = json.dumps({"ok": True, "layer": layer, "input_shape": input_shape,
+                                  "total": answer["total"],
+                                  "results_html": web.results_html(answer)}).encode()
+    return files
+
+
+def write_answers() -> tuple[list[str], bool]:
+    """The keys of the answers (the calculator asks for no other), and whether any file changed."""
+    wanted = answers()
+    changed = [write_if_changed(path, content) for path, content in wanted.items()]
+    for old in set(ANSWERS.glob("*.json")) - set(wanted):
+        old.unlink()  # a case no page links to any more
+        changed.append(True)
+    return sorted(path.stem for path in wanted), any(changed)
+
+
+def check_answers() -> list[str]:
+    """The keys of the calculator's answers; stops the build if they were missing or stale (the
+    builder has already listed the files it copies), after rewriting them, as check_bundle does."""
+    keys, changed = write_answers()
+    if changed:
+        raise ValueError(f"{ANSWERS.relative_to(ROOT)} was missing or stale and has been rewritten: "
+                         "build again (`make build` runs `python -m paramcount_site.generate` first)")
+    return keys
 
 
 def outputs() -> dict[Path, bytes]:
@@ -96,6 +154,9 @@ def main() -> int:
     for path, content in outputs().items():
         if write_if_changed(path, content):
             print(f"wrote {path.relative_to(ROOT)}")
+    keys, changed = write_answers()
+    if changed:
+        print(f"wrote {ANSWERS.relative_to(ROOT)}/ ({len(keys)} calculator answers)")
     problem = pyodide_problem()
     if problem:
         print(f"warning: {problem}", file=sys.stderr)

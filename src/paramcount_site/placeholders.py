@@ -112,6 +112,21 @@ def expand(markdown: str, page: Page) -> str:
     return "".join(out)
 
 
+def calculator_cases(markdown: str) -> list[tuple[str, str]]:
+    """The (layer, input_shape) of every calculator link and calculator in a page, outside code."""
+    cases = []
+    for text in CODE.split(markdown)[::3]:  # the text between code: split keeps 2 groups per match
+        for match in CALL.finditer(text or ""):
+            try:
+                args = ast.literal_eval(f"({match[2]},)")
+            except (ValueError, SyntaxError):
+                continue  # expanding the page stops the build with the reason
+            if (match[1] in {"calculator", "calculator_app"} and len(args) >= 2
+                    and all(isinstance(a, str) for a in args[:2])):
+                cases.append(args[:2])
+    return cases
+
+
 def _expand_text(text: str, page: Page) -> str:
     versions = verified_versions()
 
@@ -208,14 +223,15 @@ def diagram(page: Page, layer: str, input_shape: str) -> str:
 
 @placeholder
 def calculator_app(page: Page, layer: str, input_shape: str) -> str:
-    """The calculator's form, opened on an example computed now, by the same code the browser runs.
+    """The calculator's form, its fields holding an example, and an empty results area.
 
-    The results stay hidden until Python has started in the page and recomputed them for what the
-    fields hold (the URL may ask for another case), so no stale number is ever shown; having them
-    in place from the start keeps the page from jumping when they appear. The stylesheet and the
-    script come with the form, so only this page loads them.
+    The page's script fills the results for the case in the fields (the URL may name another one)
+    from the build's answer for that case, if the site has one (generate.answers), then from Python
+    in the browser: no number is in the HTML, so none can be shown next to the wrong case. The
+    stylesheet and the script come with the form, so only this page loads them.
     """
     generate.check_bundle()
+    answered = " ".join(generate.check_answers())  # the page asks for no answer the build lacks
     problem = generate.pyodide_problem()
     if problem:
         raise ValueError(problem)
@@ -238,14 +254,14 @@ def calculator_app(page: Page, layer: str, input_shape: str) -> str:
     assets = (f'<link rel="stylesheet" href="{page.url(generate.CALCULATOR_CSS)}">'
               f'<script type="module" src="{page.url(generate.CALCULATOR_JS)}"></script>')
     return block(
-        f'<div class="pc-calc" data-state="loading">{assets}'
+        f'<div class="pc-calc" data-state="loading" data-answers="{answered}">{assets}'
         f'<form class="pc-form" novalidate>{form}</form>'
         f'<p class="pc-status" role="status">Starting Python in your browser…</p>'
         f"<noscript><p>The calculator runs Python in your browser, which needs JavaScript. "
         f"The command line gives the same answers: <code>paramcount explain</code>.</p>"
         f"</noscript>"
         f'<p class="pc-announce" role="status"></p>'  # what a screen reader hears per edit
-        f'<div class="pc-results">{web.results_html(answer)}</div>'
+        f'<div class="pc-results"></div>'
         f"</div>")
 
 

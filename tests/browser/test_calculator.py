@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from urllib.parse import parse_qs, urlsplit
+import time
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from site_browser import DESKTOP, PHONE, watch
@@ -109,13 +110,21 @@ READ = """app => ({
 })"""
 
 # Each case typed into the fields and submitted (Enter), in the page; what the page then shows.
-RUN_CASES = "(app, cases) => { const read = " + READ + """;
-  return cases.map(([layer, shape]) => {
+RUN_CASES = "async (app, cases) => { const read = " + READ + """;
+  const shown = [];
+  for (const [layer, shape] of cases) {
     app.querySelector('[name=layer]').value = layer;
     app.querySelector('[name=input_shape]').value = shape;
     app.querySelector('form').requestSubmit();
-    return read(app);
-  });
+    await new Promise(done => {
+      const check = () => app.dataset.computed === JSON.stringify([layer, shape])
+                          && !['loading', 'pending'].includes(app.dataset.state)
+                          ? done() : setTimeout(check, 5);
+      check();
+    });
+    shown.push(read(app));
+  }
+  return shown;
 }"""
 
 
@@ -127,7 +136,9 @@ def expected(code: str, shape: str) -> dict:
 
 
 def wait_until_started(page) -> None:
-    page.wait_for_selector(".pc-calc:not([data-state=loading])", timeout=START_TIMEOUT_MS)
+    """Until Python in the page has counted the case (not only shown the build's answer)."""
+    page.wait_for_selector(".pc-calc[data-source=python], .pc-calc[data-state=failed]",
+                           timeout=START_TIMEOUT_MS)
 
 
 def wait_for_case(page, layer: str, shape: str) -> dict:
@@ -256,35 +267,35 @@ def test_the_page_shows_what_paramcount_computes(shown_for_every_class, class_na
 
 # --- Fresh pages: the default example, a phone in dark mode. ---------------------------------
 
-def test_without_a_url_it_opens_on_the_example_and_shows_no_number_before_python(browser, site_url):
+def test_without_a_url_it_shows_the_builds_answer_at_once_then_pythons(browser, site_url):
     context = browser.new_context(viewport=DESKTOP, base_url=site_url)
     log = watch(context, site_url)
-    held = []  # Python's runtime, kept back until the loading state has been looked at
+    held = []  # Python's runtime, kept back until the build's answer has been looked at
     context.route("**/assets/pyodide/pyodide.asm.wasm", lambda route: held.append(route))
     page = context.new_page()
-    page.goto("calculator/", wait_until="domcontentloaded")
+    page.goto("calculator/")
     app = page.locator(".pc-calc")
-    # Loading: a message, fields in place, and the build-time example held invisible.
-    assert app.get_attribute("data-state") == "loading"
-    assert "Python" in page.locator(".pc-status").inner_text()
-    assert page.locator(".pc-results").evaluate("e => getComputedStyle(e).visibility") == "hidden"
-    page.wait_for_function("() => true")  # lets the route handler see the request
-    for _ in range(200):
+    # Python cannot have started: what shows was counted by the build, for the fields' case.
+    page.wait_for_selector(".pc-calc[data-state=ready]", timeout=UPDATE_TIMEOUT_MS)
+    from_build = app.evaluate(READ)
+    assert app.get_attribute("data-source") == "build"
+    assert from_build["fields"] == ["LSTM(10)", "(None, 1)"]
+    assert from_build["totals"] == expected("LSTM(10)", "(None, 1)")["totals"]
+    assert "built" in page.locator(".pc-status").inner_text()
+    built_html = page.locator(".pc-results").inner_html()
+    for _ in range(600):  # the worker asks for the runtime soon after the page starts
         if held:
             break
         page.wait_for_timeout(50)
     held[0].continue_()
     wait_until_started(page)
     shown = app.evaluate(READ)
-    assert shown["fields"] == ["LSTM(10)", "(None, 1)"]
+    assert app.get_attribute("data-source") == "python" and shown["state"] == "ready"
     assert shown["totals"] == expected("LSTM(10)", "(None, 1)")["totals"]
-    assert page.locator(".pc-results").evaluate("e => getComputedStyle(e).visibility") == "visible"
+    assert page.locator(".pc-status").inner_text() == ""
     assert urlsplit(page.url).query == ""  # nothing typed, nothing added to the address
     # The browser drew what the build drew: the same Python, the same HTML.
-    served = page.request.get("calculator/").text()
-    built = page.evaluate("html => new DOMParser().parseFromString(html, 'text/html')"
-                          ".querySelector('.pc-results').innerHTML", served)
-    assert page.locator(".pc-results").inner_html() == built
+    assert page.locator(".pc-results").inner_html() == built_html
     context.close()
     assert log.elsewhere == [] and log.errors == []
 
@@ -327,3 +338,123 @@ def test_nothing_was_asked_of_another_host_and_nothing_logged_an_error(calculato
     assert any(url.endswith("paramcount.zip") for url in requests)
     assert calculator.log.elsewhere == []
     assert calculator.log.errors == []
+
+
+# --- Never another case's number, watched from before any page script runs. ------------------
+
+# At every change to the page: each total on it, next to what the fields held at that moment.
+RECORD_TOTALS = """
+window.__pcTotals = window.__pcTotals || [];
+new MutationObserver(() => {
+  const app = document.querySelector('.pc-calc');
+  const field = name => app?.querySelector(`[name=${name}]`)?.value;
+  for (const total of document.querySelectorAll('[data-result="total"]'))
+    window.__pcTotals.push([field('layer'), field('input_shape'), total.textContent]);
+}).observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
+"""
+PLACEHOLDER = "…"  # what a total reads while a typed change is counted
+
+
+def recorded(page, seen: list) -> None:
+    """Add what the page recorded to `seen`, emptying the page's record (kept on back/forward)."""
+    seen += [tuple(row) for row in page.evaluate("window.__pcTotals.splice(0)")]
+
+
+def test_a_total_on_screen_is_always_the_total_of_the_fields(browser, site_url):
+    context = browser.new_context(viewport=DESKTOP, base_url=site_url)
+    log = watch(context, site_url)
+    context.add_init_script(RECORD_TOTALS)
+    page = context.new_page()
+    seen: list[tuple[str, str, str]] = []
+    on_the_site = ("LSTM(256)", "(28, 28)")  # answered by the build at once, then by Python
+    elsewhere = ("GRU(100)", "(None, 7)")  # no page links to it: only Python can answer
+    page.goto(f"calculator/?layer={on_the_site[0]}&input_shape={on_the_site[1]}")
+    wait_until_started(page)
+    wait_for_case(page, *on_the_site)
+    # An example link fills the fields in place; the back button brings the case before it back.
+    page.locator("p", has_text="start from one of these").get_by_role(
+        "link", name="Embedding", exact=True).click()
+    wait_for_case(page, "Embedding(10000, 128)", "(50,)")
+    page.go_back()
+    assert wait_for_case(page, *on_the_site)["state"] == "ready"
+    # Typing: totals read "…" until the new count is in.
+    field = page.locator("[name=layer]")
+    field.fill("")
+    field.press_sequentially("LSTM(25)", delay=20)
+    wait_for_case(page, "LSTM(25)", on_the_site[1])
+    recorded(page, seen)
+    # A link to a case no page makes; then another page, and back.
+    page.goto(f"calculator/?layer={elsewhere[0]}&input_shape={elsewhere[1]}")
+    wait_for_case(page, *elsewhere)
+    recorded(page, seen)
+    page.goto("questions/lstm-48-vs-32/")
+    page.go_back()
+    wait_for_case(page, *elsewhere)
+    recorded(page, seen)
+    context.close()
+    totals = {}
+    for layer, shape, total in seen:
+        if total != PLACEHOLDER:
+            if (layer, shape) not in totals:
+                totals[layer, shape] = f"{paramcount.explain_layer(layer, shape).params:,}"
+            assert total == totals[layer, shape], f"{total} shown for {layer} on {shape}"
+    # The record saw the answers arrive (so it watched the right thing).
+    shown = {(layer, shape) for layer, shape, total in seen if total != PLACEHOLDER}
+    assert {on_the_site, elsewhere, ("Embedding(10000, 128)", "(50,)"),
+            ("LSTM(25)", on_the_site[1])} <= shown
+    assert log.elsewhere == [] and log.errors == []
+
+
+# --- Hostile links: Python runs in a Web Worker, with a time limit. ---------------------------
+
+BOMBS = [  # each costs far more than its size: exponential in the nesting, linear in the length
+    ("Bidirectional(" * 16 + "LSTM(4)" + ")" * 16, "(5, 3)"),
+    ('LocallyConnected1D(2, 3, padding="same", implementation=3)', "(100000000, 1)"),
+]
+
+
+def test_a_link_with_a_bomb_leaves_the_page_responsive_and_gets_a_message(browser, site_url):
+    context = browser.new_context(viewport=DESKTOP, base_url=site_url)
+    log = watch(context, site_url)
+    page = context.new_page()
+    page.goto("calculator/?" + urlencode({"layer": BOMBS[0][0], "input_shape": BOMBS[0][1]}))
+    slowest = 0.0
+    for number, bomb in enumerate(BOMBS):
+        if number:
+            page.locator("[name=layer]").fill(bomb[0])
+            page.locator("[name=input_shape]").fill(bomb[1])
+            page.locator("[name=input_shape]").press("Enter")
+        waited = time.monotonic()
+        while page.locator(".pc-calc").get_attribute("data-state") in {"loading", "pending"}:
+            assert time.monotonic() - waited < START_TIMEOUT_MS / 1000, "no answer, no message"
+            # The page's own thread answers at once while the worker is busy.
+            asked = time.monotonic()
+            page.evaluate("() => new Promise(done => setTimeout(done, 0))")
+            slowest = max(slowest, time.monotonic() - asked)
+            page.wait_for_timeout(200)
+        shown = page.locator(".pc-calc").evaluate(READ)
+        assert shown["computed"] == list(bomb) and shown["state"] in {"stopped", "invalid"}
+        assert shown["totals"] == {} and shown["weights"] == []
+        message = page.locator(".pc-status").inner_text() + "".join(shown["errors"].values())
+        assert message.strip() and shown["announced"].strip()
+    assert slowest < 2, f"the page did not respond for {slowest:.1f} s"
+    # A fresh Python replaced the stopped one: the next case is counted.
+    page.locator("[name=layer]").fill("LSTM(10)")
+    page.locator("[name=input_shape]").fill("(None, 1)")
+    page.locator("[name=input_shape]").press("Enter")
+    page.wait_for_function("""() => { const app = document.querySelector('.pc-calc');
+        return app.dataset.state === 'ready' && app.dataset.computed === '["LSTM(10)","(None, 1)"]'; }""",
+                           timeout=START_TIMEOUT_MS)
+    assert page.locator("[data-result=total]").inner_text() == "480"
+    context.close()
+    assert log.elsewhere == [] and log.errors == []
+
+
+def test_a_page_that_links_to_the_calculator_loads_no_python(browser, site_url):
+    context = browser.new_context(viewport=DESKTOP, base_url=site_url)
+    log = watch(context, site_url)
+    page = context.new_page()
+    page.goto("questions/lstm-48-vs-32/", wait_until="networkidle")
+    assert page.locator("a[href*='calculator/?layer=']").count() > 0
+    context.close()
+    assert [url for url in log.requests if "/assets/pyodide/" in url or "/assets/calculator/" in url] == []

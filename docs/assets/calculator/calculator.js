@@ -1,112 +1,224 @@
-// The live calculator: paramcount itself, running in the page on Pyodide.
+// The live calculator: paramcount itself, running in the browser on Pyodide, in a Web Worker.
 //
-// Everything the reader sees is computed and rendered by Python (paramcount.web); this script only
-// starts Python, passes it what is typed, shows the HTML it returns, and keeps the URL in step so
+// Everything the reader sees is computed and rendered by Python (paramcount.web): by the site's
+// build for the cases the site links to (answers/<key>.json, shown at once while Python starts),
+// and by the same code in the browser (runtime.js, worker.js) for everything, those included.
+// This script passes what is typed, shows the HTML that comes back, and keeps the URL in step so
 // the case can be shared. Nothing is fetched from another host: Pyodide is vendored into the site.
 //
+// The rule: a number on screen belongs to the case in the fields. Until that case's answer is
+// here, the results area is empty, or its totals read "…" while a typed change is counted.
+//
 // States (data-state on .pc-calc, which the browser tests wait on):
-//   loading -> ready (results shown) | invalid (an input is wrong, no numbers) | failed (no Python)
-//   pending: typed into, the count not yet redone (for the short debounce); results dimmed
-// data-computed holds the [layer, input_shape] the results or errors on screen belong to.
+//   loading  no answer yet for the case in the fields (Python is starting): no results
+//   pending  typed into, the count not yet redone: totals read "…", the rest dimmed
+//   ready    the results of the case in the fields; data-source says who counted them:
+//            "build" (the site's build, Python still starting) or "python" (this browser)
+//   invalid  an input is wrong: a message under its field, no numbers
+//   stopped  counting took longer than the time limit, or broke Python: a message, no numbers
+//   failed   Python could not start in this browser (the build's answer for the fields may show)
+// data-computed holds the [layer, input_shape] the results or message on screen belong to.
 
-import { loadPyodide } from "../pyodide/pyodide.mjs";
+import { python, TooLong } from "./runtime.js";
 
 const DEBOUNCE_MS = 150;
 const FIELDS = ["layer", "input_shape"];
+const ANSWERS = new URL("answers/", import.meta.url);
+const STARTING = "Starting Python in your browser…";
+const FROM_BUILD = "Counted by paramcount when this site was built; Python is starting in your " +
+  "browser to count it again and to count what you type.";
 
-const app = document.querySelector(".pc-calc");
-if (app) start(app);
+const runtime = python(); // start Python at once, while the page is still being read
+let current = null; // the calculator on the page shown now (instant navigation swaps pages)
 
-async function start(app) {
-  const inputs = Object.fromEntries(FIELDS.map((name) => [name, app.querySelector(`[name="${name}"]`)]));
-  const errors = Object.fromEntries(FIELDS.map((name) => [name, app.querySelector(`[data-error-for="${name}"]`)]));
-  const status = app.querySelector(".pc-status");
-  const results = app.querySelector(".pc-results");
-  const announce = app.querySelector(".pc-announce");
+// Material's document$ announces every page, the first one and each instant page change.
+if (window.document$) window.document$.subscribe(attach);
+else attach();
+document.addEventListener("click", followLink, true);
+window.addEventListener("popstate", () => current?.open(caseInUrl(current)));
 
-  // A shared URL names the case; without one, the fields keep the page's example.
-  const params = new URLSearchParams(location.search);
-  for (const name of FIELDS) if (params.has(name)) inputs[name].value = params.get(name);
-
-  let calculate;
-  try {
-    calculate = await startPython(status);
-  } catch (error) {
-    app.dataset.state = "failed";
-    results.replaceChildren();
-    status.textContent = `The calculator could not start Python in this browser: ${error.message}`;
-    console.error(error);
-    return;
-  }
-
-  function update() {
-    const layer = inputs.layer.value;
-    const shape = inputs.input_shape.value;
-    const answer = calculate(layer, shape);
-    for (const name of FIELDS) {
-      const wrong = !answer.ok && answer.field === name;
-      errors[name].textContent = wrong ? answer.error : "";
-      if (wrong) inputs[name].setAttribute("aria-invalid", "true");
-      else inputs[name].removeAttribute("aria-invalid");
-    }
-    if (answer.internal) console.error(answer.error);
-    // Never leave a number on screen that does not belong to what the fields say.
-    if (answer.ok) results.innerHTML = answer.results_html;
-    else results.replaceChildren();
-    announce.textContent = answer.ok ? `Total params: ${answer.total.toLocaleString("en-US")}` : answer.error;
-    app.dataset.computed = JSON.stringify([layer, shape]);
-    app.dataset.state = answer.ok ? "ready" : "invalid";
-  }
-
-  function share() {
-    const query = FIELDS.map((name) => `${name}=${encodeURIComponent(inputs[name].value)}`).join("&");
-    history.replaceState(history.state, "", `${location.pathname}?${query}${location.hash}`);
-  }
-
-  let timer;
-  for (const name of FIELDS) {
-    inputs[name].addEventListener("input", () => {
-      // Until the count catches up with the keys, the numbers on screen are marked as old.
-      app.dataset.state = "pending";
-      clearTimeout(timer);
-      timer = setTimeout(() => { update(); share(); }, DEBOUNCE_MS);
-    });
-  }
-  app.querySelector("form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    clearTimeout(timer);
-    update();
-    share();
-  });
-
-  // A link to a case on this page (the examples, or {{ calculator(...) }} links) just fills the
-  // fields: Python is already running, there is no need to load the page again.
-  document.addEventListener("click", (event) => {
-    const link = event.target.closest("a[href]");
-    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-    const url = new URL(link.href);
-    if (url.origin !== location.origin || url.pathname !== location.pathname || !url.searchParams.has("layer")) return;
-    event.preventDefault();
-    for (const name of FIELDS) inputs[name].value = url.searchParams.get(name) ?? "";
-    clearTimeout(timer);
-    update();
-    share();
-    app.scrollIntoView({ block: "start" });
-  });
-
-  status.textContent = "";
-  update();
+function attach() {
+  const app = document.querySelector(".pc-calc");
+  if (!app || app === current?.app) return;
+  current = new Calculator(app);
+  current.open(caseInUrl(current));
 }
 
-async function startPython(status) {
-  status.textContent = "Starting Python in your browser…";
-  const pyodide = await loadPyodide({ indexURL: new URL("../pyodide/", import.meta.url).href });
-  status.textContent = "Loading paramcount…";
-  const bundle = await fetch(new URL("paramcount.zip", import.meta.url));
-  if (!bundle.ok) throw new Error(`paramcount.zip: HTTP ${bundle.status}`);
-  const home = "/home/pyodide/paramcount-site";
-  pyodide.unpackArchive(await bundle.arrayBuffer(), "zip", { extractDir: home });
-  pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(home)})`);
-  const web = pyodide.pyimport("paramcount.web");
-  return (layer, shape) => JSON.parse(web.calculate(layer, shape));
+/** The case a URL names; without one, the page's example (the fields' initial values). */
+function caseInUrl(calculator, url = location.href) {
+  const params = new URL(url).searchParams;
+  const named = FIELDS.some((name) => params.has(name));
+  return FIELDS.map((name) => (named ? params.get(name) ?? "" : calculator.inputs[name].defaultValue));
+}
+
+/** A link to a case on this page (the examples above the form) fills the fields: Python is
+ * already running, there is no need to load the page again. */
+function followLink(event) {
+  const link = event.target.closest?.("a[href]");
+  if (!current || !link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey
+      || event.altKey) return;
+  const url = new URL(link.href);
+  if (url.origin !== location.origin || url.pathname !== location.pathname
+      || !url.searchParams.has("layer")) return;
+  event.preventDefault();
+  event.stopPropagation(); // Material's instant navigation would load the page again
+  history.pushState(history.state, "", url.href);
+  current.open(caseInUrl(current, url.href));
+  current.app.scrollIntoView({ block: "start" });
+}
+
+/** 32-bit FNV-1a of the case's UTF-8 bytes, in hex: the name of its build-time answer file
+ * (hooks/calculator.py computes the same). */
+function answerKey([layer, shape]) {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(`${layer}\n${shape}`)) {
+    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}
+
+const same = (a, b) => a[0] === b[0] && a[1] === b[1];
+
+class Calculator {
+  constructor(app) {
+    this.app = app;
+    this.inputs = Object.fromEntries(FIELDS.map((name) => [name, app.querySelector(`[name="${name}"]`)]));
+    this.errors = Object.fromEntries(FIELDS.map((name) => [name, app.querySelector(`[data-error-for="${name}"]`)]));
+    this.status = app.querySelector(".pc-status");
+    this.results = app.querySelector(".pc-results");
+    this.announce = app.querySelector(".pc-announce");
+    this.answered = new Set((app.dataset.answers ?? "").split(" ")); // keys of the build's answers
+    this.wanted = null; // the case to count next, once Python is free
+    this.counting = false;
+    this.failed = null; // why Python could not start, if it could not
+
+    let timer;
+    for (const name of FIELDS) {
+      this.inputs[name].addEventListener("input", () => {
+        this.mark(); // until the count catches up with the keys, no old total is left standing
+        clearTimeout(timer);
+        timer = setTimeout(() => { this.count(); this.share(); }, DEBOUNCE_MS);
+      });
+    }
+    app.querySelector("form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      clearTimeout(timer);
+      this.count();
+      this.share();
+    });
+    runtime.ready.catch((error) => {
+      this.failed = error;
+      this.app.dataset.state = "failed";
+      this.status.textContent = `The calculator could not start Python in this browser: ${error.message}`;
+      console.error(error);
+    });
+  }
+
+  fields() {
+    return FIELDS.map((name) => this.inputs[name].value);
+  }
+
+  computed() {
+    return this.app.dataset.computed ? JSON.parse(this.app.dataset.computed) : null;
+  }
+
+  /** Show a case: its fields at once, its answer from the build if the site has one, then
+   * Python's. */
+  open(wanted) {
+    FIELDS.forEach((name, i) => { this.inputs[name].value = wanted[i]; });
+    const shown = this.computed();
+    if (shown && same(shown, wanted) && this.app.dataset.state !== "pending") return;
+    this.results.replaceChildren();
+    for (const name of FIELDS) this.showError(name, "");
+    this.announce.textContent = "";
+    delete this.app.dataset.computed;
+    delete this.app.dataset.source;
+    this.app.dataset.state = "loading";
+    if (!this.failed) this.status.textContent = STARTING;
+    this.fromBuild(wanted);
+    this.count();
+  }
+
+  async fromBuild(wanted) {
+    const key = answerKey(wanted);
+    if (!this.answered.has(key)) return; // not a case the site links to: Python will answer
+    let answer;
+    try {
+      const response = await fetch(new URL(`${key}.json`, ANSWERS));
+      if (!response.ok) return;
+      answer = await response.json();
+    } catch {
+      return;
+    }
+    const stillWanted = same(this.fields(), wanted) && this.app.dataset.state === "loading";
+    if (stillWanted && same([answer.layer, answer.input_shape], wanted)) this.show(wanted, answer, "build");
+  }
+
+  /** Count what the fields hold, once Python is free; an older count still running is let be. */
+  async count() {
+    this.wanted = this.fields();
+    if (this.counting) return;
+    this.counting = true;
+    while (this.wanted) {
+      const wanted = this.wanted;
+      this.wanted = null;
+      try {
+        this.show(wanted, JSON.parse(await runtime.call("calculate", wanted)), "python");
+      } catch (error) {
+        this.stop(wanted, error);
+      }
+    }
+    this.counting = false;
+  }
+
+  show(wanted, answer, source) {
+    if (!same(this.fields(), wanted)) return; // typed over meanwhile: that count comes next
+    for (const name of FIELDS) this.showError(name, !answer.ok && answer.field === name ? answer.error : "");
+    if (answer.internal) console.error(answer.error);
+    if (answer.ok) this.results.innerHTML = answer.results_html;
+    else this.results.replaceChildren();
+    this.announce.textContent = answer.ok ? `Total params: ${answer.total.toLocaleString("en-US")}` : answer.error;
+    this.status.textContent = this.failed ? this.status.textContent : source === "build" ? FROM_BUILD : "";
+    this.app.dataset.computed = JSON.stringify(wanted);
+    this.app.dataset.source = source;
+    this.app.dataset.state = this.failed ? "failed" : answer.ok ? "ready" : "invalid";
+  }
+
+  /** No answer for this case: too slow, or Python broke (or never started). */
+  stop(wanted, error) {
+    if (!same(this.fields(), wanted)) return;
+    if (this.failed) { // the status says why; an answer from the build for these fields stays
+      if (!same(this.computed() ?? [], wanted)) this.results.replaceChildren();
+      this.app.dataset.state = "failed";
+      return;
+    }
+    const message = error instanceof TooLong
+      ? `paramcount was stopped after ${error.seconds} seconds on this input: the calculator does ` +
+        "not count layers this costly. Check the sizes and the nesting of the layer."
+      : `paramcount could not count this in your browser (${error.message}).`;
+    for (const name of FIELDS) this.showError(name, "");
+    this.results.replaceChildren();
+    this.status.textContent = message;
+    this.announce.textContent = message;
+    this.app.dataset.computed = JSON.stringify(wanted);
+    this.app.dataset.source = "python";
+    this.app.dataset.state = "stopped";
+  }
+
+  showError(name, message) {
+    this.errors[name].textContent = message;
+    if (message) this.inputs[name].setAttribute("aria-invalid", "true");
+    else this.inputs[name].removeAttribute("aria-invalid");
+  }
+
+  /** Typed into: the totals on screen no longer belong to the fields. */
+  mark() {
+    for (const total of this.results.querySelectorAll("[data-result]")) total.textContent = "…";
+    if (this.app.dataset.state !== "loading") this.app.dataset.state = "pending";
+  }
+
+  share() {
+    const query = FIELDS.map((name) => `${name}=${encodeURIComponent(this.inputs[name].value)}`).join("&");
+    history.replaceState(history.state, "", `${location.pathname}?${query}${location.hash}`);
+  }
 }
