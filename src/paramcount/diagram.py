@@ -55,17 +55,6 @@ STYLE = (
 )
 
 
-def _dims(dims) -> str:
-    return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
-
-
-def shape_label(weight: Weight) -> str:
-    """``(m, 4·u) = (20, 80)``, or just ``(20, 80)`` when the shape has no symbols."""
-    numbers = _dims(weight.shape)
-    symbolic = _dims(weight.symbolic) if weight.symbolic else numbers
-    return numbers if symbolic == numbers else f"{symbolic} = {numbers}"
-
-
 # A symbol with a subscript, written k_1 in text: drawn as k with a lowered 1.
 _SUBSCRIPT = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b")
 
@@ -123,7 +112,7 @@ def svg(layer: LayerCount) -> str:
     for weight, (rows, cols), owner in zip(weights, matrices, owners):
         width = _clamp(cols * across, THINNEST, WIDTH)
         height = _clamp(rows * down, THINNEST, TALLEST)
-        details = f"{shape_label(weight)} → {weight.size:,} parameters"
+        details = f"{weight.shape_label} → {weight.size:,} parameters"
         if not weight.trainable:
             details += " (non-trainable)"
         widest = max(widest, CHAR * max(len(weight.path), len(details)))

@@ -2,39 +2,9 @@
 
 from __future__ import annotations
 
-from .formulas.base import format_shape
-from .result import LayerCount, ModelCount
+from .result import LayerCount, ModelCount, derivation_lines, format_shape
 
 __all__ = ["derivation_lines", "summary_table", "explain_model"]
-
-
-def _dims(dims) -> str:
-    return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
-
-
-def derivation_lines(layer: LayerCount) -> list[str]:
-    """One layer's derivation: its symbols, its weights, and its formula with numbers put in."""
-    lines = []
-    for s in layer.symbols:
-        lines.append(f"{s.name} = {s.value:,}  ({s.meaning})" if s.meaning
-                     else f"{s.name} = {s.value:,}")
-    if layer.weights:
-        width = max(len(w.path) for w in layer.weights)
-        for w in layer.weights:
-            shape = _dims(w.shape)
-            if w.symbolic and tuple(w.symbolic) != tuple(str(d) for d in w.shape):
-                shape = f"{_dims(w.symbolic)} = {shape}"
-            frozen = "" if w.trainable else "  [non-trainable]"
-            lines.append(f"{w.path:<{width}}  {shape}  → {w.size:,}{frozen}")
-    expr = layer.expr
-    steps = [expr.text(), expr.text(substitute=True), f"{layer.params:,}"]
-    # Drop steps that repeat the previous one (e.g. a formula with no symbols).
-    shown = [s for i, s in enumerate(steps) if i == 0 or s != steps[i - 1]]
-    lines.append("params = " + " = ".join(shown))
-    if layer.non_trainable:
-        lines.append(f"trainable = {layer.trainable:,}, non-trainable = {layer.non_trainable:,}")
-    lines.extend(f"note: {n}" for n in layer.notes)
-    return lines
 
 
 def explain_layer_text(layer: LayerCount) -> str:

@@ -1,4 +1,6 @@
-"""What a count returns: models, layers and weights, with their derivations."""
+"""What a count returns: models, layers and weights, with their derivations.
+
+The bottom of the package: it imports only :mod:`paramcount.expr`, so everything can import it."""
 
 from __future__ import annotations
 
@@ -27,6 +29,13 @@ class Weight:
     @property
     def size(self) -> int:
         return prod(self.shape)
+
+    @property
+    def shape_label(self) -> str:
+        """``(m, 4·u) = (20, 80)``, or just ``(20, 80)`` when the shape has no symbols."""
+        numbers = format_shape(self.shape)
+        symbolic = format_shape(tuple(self.symbolic)) if self.symbolic else numbers
+        return numbers if symbolic == numbers else f"{symbolic} = {numbers}"
 
     def to_dict(self) -> dict:
         return {"path": self.path, "name": self.name, "shape": list(self.shape),
@@ -74,8 +83,6 @@ class LayerCount:
     @property
     def derivation(self) -> list[str]:
         """The derivation, one step a line, with the numbers substituted."""
-        from .explain import derivation_lines
-
         return derivation_lines(self)
 
     def to_dict(self) -> dict:
@@ -138,3 +145,34 @@ def _shape_json(shape):
     if isinstance(shape, list):
         return [_shape_json(s) for s in shape]
     return list(shape)
+
+
+def format_shape(shape) -> str:
+    """A shape as Keras prints it, ``(None, 10)`` or ``(4,)``; several as ``[(None, 5), (None, 2)]``.
+    Sizes may be numbers, None or symbols (``(m, 4·u)``)."""
+    if isinstance(shape, list):
+        return "[" + ", ".join(format_shape(s) for s in shape) + "]"
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def derivation_lines(layer: LayerCount) -> list[str]:
+    """One layer's derivation: its symbols, its weights, and its formula with numbers put in."""
+    lines = []
+    for s in layer.symbols:
+        lines.append(f"{s.name} = {s.value:,}  ({s.meaning})" if s.meaning
+                     else f"{s.name} = {s.value:,}")
+    if layer.weights:
+        width = max(len(w.path) for w in layer.weights)
+        for w in layer.weights:
+            frozen = "" if w.trainable else "  [non-trainable]"
+            lines.append(f"{w.path:<{width}}  {w.shape_label}  → {w.size:,}{frozen}")
+    expr = layer.expr
+    steps = [expr.text(), expr.text(substitute=True), f"{layer.params:,}"]
+    # Drop steps that repeat the previous one (e.g. a formula with no symbols).
+    shown = [s for i, s in enumerate(steps) if i == 0 or s != steps[i - 1]]
+    lines.append("params = " + " = ".join(shown))
+    if layer.non_trainable:
+        lines.append(f"trainable = {layer.trainable:,}, non-trainable = {layer.non_trainable:,}")
+    lines.extend(f"note: {n}" for n in layer.notes)
+    return lines

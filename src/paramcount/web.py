@@ -20,12 +20,11 @@ import re
 from html import escape
 
 from . import explain_layer
-from .diagram import shape_label, subscripts, svg
+from .diagram import subscripts, svg
 from .errors import ParamcountError
-from .formulas.base import format_shape
 from .layercode import parse_layer
 from .mathml import formula as formula_mathml
-from .result import LayerCount
+from .result import LayerCount, Weight, format_shape
 
 __all__ = ["calculate", "result", "results_html"]
 
@@ -130,10 +129,8 @@ def results_html(answer: dict) -> str:
 
 
 def _weight_row(weight: dict) -> str:
-    from .result import Weight
-
-    shape = shape_label(Weight(weight["path"], tuple(weight["shape"]), weight["trainable"],
-                               tuple(weight["symbolic_shape"] or ()) or None))
+    shape = Weight(weight["path"], tuple(weight["shape"]), weight["trainable"],
+                   tuple(weight["symbolic_shape"] or ()) or None).shape_label
     return (f'<tr data-weight-path="{escape(weight["path"])}" '
             f'data-weight-shape="{escape(json.dumps(weight["shape"]))}">'
             f"<td><code>{escape(weight['path'])}</code></td><td>{subscripts(shape)}</td>"

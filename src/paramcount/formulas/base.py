@@ -14,10 +14,10 @@ from math import prod
 
 from ..errors import ParamcountError
 from ..expr import Expr, Sym, as_expr, product, total
-from ..result import LayerCount, Shape, Weight
+from ..result import LayerCount, Shape, Weight, format_shape
 
 __all__ = ["Ctx", "Spec", "W", "LayerClass", "layer", "registration", "REGISTRY", "FORMULAS",
-           "count_layer", "load_formulas"]
+           "count_layer", "load_formulas", "format_shape", "policy_mode"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ class LayerClass:
     keras2_input: str = "features"
     # True when a call's inputs after the first are initial states, which shape no weight.
     state_inputs: bool = False
+    # True when the formula reads a quantized dtype policy (model.quantize); the others refuse one.
+    quantizable: bool = False
 
     def keras2_input_shape(self, config: dict) -> tuple | None:
         """The sample shape (no batch axis) that ``input_dim``/``input_length`` declare, if any."""
@@ -88,7 +90,7 @@ FORMULAS = REGISTRY  # the name other modules knew it by
 
 def layer(*class_names: str, args: tuple[str, ...] = (), page: str | None = None,
           gates: tuple[tuple[str, str], ...] = (), keras2_input: str = "features",
-          state_inputs: bool = False) -> Callable[[Formula], Formula]:
+          state_inputs: bool = False, quantizable: bool = False) -> Callable[[Formula], Formula]:
     """Register a formula, and the facts about its classes, for Keras layer class names.
 
     ``args`` names the constructor's leading positional parameters, in order, e.g.
@@ -103,7 +105,7 @@ def layer(*class_names: str, args: tuple[str, ...] = (), page: str | None = None
             if name in REGISTRY:
                 raise RuntimeError(f"two formulas for {name}")
             REGISTRY[name] = LayerClass(name, fn, tuple(args), page, tuple(gates), keras2_input,
-                                        state_inputs)
+                                        state_inputs, quantizable)
         return fn
 
     return register
@@ -258,10 +260,8 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
         raise ParamcountError(f"{where}: is called with no input tensor")
     ctx = Ctx(class_name, config, input_shapes, where=where, keras_version=keras_version,
               named_inputs=named_inputs, call_options=call_options, symbol_suffix=symbol_suffix)
-    from .quantized import QUANTIZED_CLASSES, refuse_quantized
-
-    if class_name not in QUANTIZED_CLASSES:
-        refuse_quantized(ctx)
+    if not registered.quantizable:
+        _refuse_quantized(ctx)
     spec = registered.formula(ctx)
     frozen = config.get("trainable", True) is False and spec.freezable
     weights = [Weight(w.path, tuple(as_expr(d).value for d in w.shape), w.trainable and not frozen,
@@ -287,11 +287,30 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
         output_shape=spec.output_shape, sublayers=spec.sublayers, notes=notes)
 
 
-def format_shape(shape) -> str:
-    if isinstance(shape, list):
-        return "[" + ", ".join(format_shape(s) for s in shape) + "]"
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+# Keras' quantized dtype policies (model.quantize(mode) leaves one in each layer it quantized).
+_POLICIES = ("QuantizedDTypePolicy", "Int4DTypePolicy", "QuantizedFloat8DTypePolicy",
+             "GPTQDTypePolicy", "AWQDTypePolicy")
+
+
+def policy_mode(dtype) -> str | None:
+    """The quantization mode a config's ``dtype`` records ("int8", "int4/128"...), else None."""
+    if isinstance(dtype, dict) and dtype.get("class_name") in _POLICIES:
+        config = dtype.get("config") if isinstance(dtype.get("config"), dict) else {}
+        return str(config.get("mode", ""))
+    if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicyMap":
+        return "a DTypePolicyMap"
+    if isinstance(dtype, str) and "_from_" in dtype:
+        return dtype
+    return None
+
+
+def _refuse_quantized(ctx: Ctx) -> None:
+    """For layers Keras never quantizes: a quantized policy means a config Keras cannot build."""
+    mode = policy_mode(ctx.option("dtype", None))
+    if mode is not None:
+        quantizable = sorted(name for name, c in REGISTRY.items() if c.quantizable)
+        raise ctx.error(f"the layer's dtype policy is quantized ({mode}), but Keras quantizes "
+                        f"only {', '.join(quantizable[:-1])} and {quantizable[-1]}")
 
 
 _loaded = False

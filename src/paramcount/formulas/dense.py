@@ -17,7 +17,7 @@ def with_lora(ctx: Ctx, weights: list[W], fan_in, fan_out) -> list[W]:
             W("lora_kernel_a", (fan_in, r)), W("lora_kernel_b", (r, fan_out))]
 
 
-@layer("Dense", args=("units", "activation", "use_bias"))
+@layer("Dense", args=("units", "activation", "use_bias"), page="formulas/dense.md", quantizable=True)
 def dense(ctx: Ctx) -> Spec:
     ctx.rank(2, 99)
     m = ctx.sym("m", ctx.last_dim(), "input features (last axis of the input)")

@@ -145,7 +145,8 @@ def lora_factors(ctx: Ctx, kernel_shape: tuple, reserved: set[str]) -> list[W]:
     return [W("lora_kernel_a", (*kernel_shape[:-1], r)), W("lora_kernel_b", (r, kernel_shape[-1]))]
 
 
-@layer("EinsumDense", args=("equation", "output_shape", "activation", "bias_axes"))
+@layer("EinsumDense", args=("equation", "output_shape", "activation", "bias_axes"),
+       quantizable=True)
 def einsum_dense(ctx: Ctx) -> Spec:
     q = quantization(ctx)
     ctx.rank(1, 99)

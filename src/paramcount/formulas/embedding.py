@@ -16,7 +16,7 @@ from .quantized import Quantization, groups, packed, quantization
 
 
 @layer("Embedding", "ReversibleEmbedding", args=("input_dim", "output_dim"), page="formulas/embedding.md",
-       keras2_input="vocabulary")
+       keras2_input="vocabulary", quantizable=True)
 def embedding(ctx: Ctx) -> Spec:
     q = quantization(ctx, modes=("int8", "int4"))
     v = ctx.sym("v", ctx.integer("input_dim"), "vocabulary size (input_dim)")

@@ -25,15 +25,9 @@ from dataclasses import dataclass
 from math import ceil
 
 from ..expr import Expr, Sym
-from .base import Ctx, W
+from .base import Ctx, W, policy_mode
 
-__all__ = ["Quantization", "quantization", "QUANTIZED_CLASSES"]
-
-# The classes whose formulas read the quantization (the others refuse a quantized policy).
-QUANTIZED_CLASSES = ("Dense", "EinsumDense", "Embedding", "ReversibleEmbedding")
-
-_POLICIES = ("QuantizedDTypePolicy", "Int4DTypePolicy", "QuantizedFloat8DTypePolicy",
-             "GPTQDTypePolicy", "AWQDTypePolicy")
+__all__ = ["Quantization", "quantization"]
 _DEFAULT_AMAX_HISTORY = 1024
 
 
@@ -42,18 +36,6 @@ class Quantization:
     mode: str  # "int8", "int4" or "float8"
     block_size: int | None = None  # int4: inputs per scale group; None for one scale per channel
     amax_history: int = _DEFAULT_AMAX_HISTORY  # float8
-
-
-def policy_mode(dtype) -> str | None:
-    """The quantization mode a config's ``dtype`` records ("int8", "int4/128"...), else None."""
-    if isinstance(dtype, dict) and dtype.get("class_name") in _POLICIES:
-        config = dtype.get("config") if isinstance(dtype.get("config"), dict) else {}
-        return str(config.get("mode", ""))
-    if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicyMap":
-        return "a DTypePolicyMap"
-    if isinstance(dtype, str) and "_from_" in dtype:
-        return dtype
-    return None
 
 
 def quantization(ctx: Ctx, modes: tuple[str, ...] = ("int8", "int4", "float8")
@@ -102,14 +84,6 @@ def _int4_block_size(ctx: Ctx, kind: str, mode: str) -> int | None:
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ctx.error(f"int4 block size must be -1 or a positive integer, got {size!r}")
     return size
-
-
-def refuse_quantized(ctx: Ctx) -> None:
-    """For layers Keras never quantizes: a quantized policy means a config Keras cannot build."""
-    mode = policy_mode(ctx.option("dtype", None))
-    if mode is not None:
-        raise ctx.error(f"the layer's dtype policy is quantized ({mode}), but Keras quantizes "
-                        "only Dense, EinsumDense, Embedding and ReversibleEmbedding")
 
 
 def packed(ctx: Ctx, n: Expr, name: str) -> Sym:
