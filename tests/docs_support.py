@@ -39,6 +39,8 @@ from pytest_examples import CodeExample, find_examples
 from pytest_examples.config import ExamplesConfig
 from pytest_examples.run_code import InsertPrintStatements, find_print_location, run_code
 
+from paramcount_site.keras_tabs import tf_keras_fence, tf_keras_source
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PACKAGE = ROOT / "src" / "paramcount"
@@ -55,9 +57,33 @@ Globals = dict[str, Any]
 def all_examples() -> list[CodeExample]:
     """Every ```py block in docs/**/*.md, every ```py block and `>>>` example in the package's
     docstrings, in file order."""
-    found = [*find_examples(DOCS), *find_examples(PACKAGE)]
+    found = with_tf_keras_copies([*find_examples(DOCS), *find_examples(PACKAGE)])
     found += [ex for module in sorted(PACKAGE.rglob("*.py")) for ex in doctest_examples(module)]
-    return sorted(found, key=lambda ex: (str(ex.path), ex.start_line))
+    return sorted(found, key=lambda ex: (str(ex.path), ex.start_line, is_tf_keras_copy(ex)))
+
+
+# --- A Keras 3 block that also stands for its tf-keras tab (paramcount_site.keras_tabs). ---
+
+TF_KERAS_COPY = ' tf_keras_copy="yes"'
+
+
+def with_tf_keras_copies(examples: list[CodeExample]) -> list[CodeExample]:
+    """The blocks, each followed by the tf-keras copy the site shows in the next tab, if it has one:
+    the same `#>` lines, its imports switched, run in its own group against tf-keras."""
+    found = []
+    for example in examples:
+        found.append(example)
+        if "tf_keras_group" in example.prefix_settings():
+            found.append(dataclasses.replace(
+                example,
+                source=tf_keras_source(example.source),
+                prefix=tf_keras_fence(example.prefix).rstrip("}").rstrip() + TF_KERAS_COPY + "}",
+            ))
+    return found
+
+
+def is_tf_keras_copy(example: CodeExample) -> bool:
+    return TF_KERAS_COPY in example.prefix
 
 
 # --- `>>>` examples in docstrings (the package's style), run like ```py blocks. ---
@@ -138,7 +164,8 @@ def module_globals_of(module: Path) -> Globals:
 
 
 def example_id(example: CodeExample) -> str:
-    return f"{rel(example.path)}:{example.start_line}"
+    copy = " (tf-keras tab)" if is_tf_keras_copy(example) else ""
+    return f"{rel(example.path)}:{example.start_line}{copy}"
 
 
 def skip_reason(example: CodeExample) -> str | None:
@@ -156,8 +183,8 @@ def group_of(example: CodeExample) -> str | None:
     return example.prefix_settings().get("group")
 
 
-def key(example: CodeExample) -> tuple[str, int]:
-    return str(example.path), example.start_line
+def key(example: CodeExample) -> tuple[str, int, bool]:
+    return str(example.path), example.start_line, is_tf_keras_copy(example)
 
 
 def example_on_stack(file: Path, frame: inspect.FrameInfo) -> bool:
@@ -172,10 +199,12 @@ def example_on_stack(file: Path, frame: inspect.FrameInfo) -> bool:
 class PrintRecorder:
     """pytest-examples' `include_print` hook: check a print if the example is anywhere on the call
     stack, not only its direct caller (that is how a summary table reaches the `#>` lines), and keep
-    the text of every print it lets through for the number audit."""
+    the text of every print it lets through for the number audit; after the run, `record` holds
+    pytest-examples' record of the prints (what the mutation check compares `#>` lines with)."""
 
     def __init__(self) -> None:
         self.printed: list[str] = []
+        self.record: InsertPrintStatements | None = None
 
     def __call__(self, file: Path, frame: inspect.FrameInfo, args: Any) -> bool:
         if not example_on_stack(file, frame):
@@ -309,18 +338,21 @@ def run_with_print_mock(
     python_file.write_text(example.source)
     if is_doctest(example):
         module_globals = {**module_globals_of(example.path), **module_globals}
+    recorder = recorder or PrintRecorder()
     with fixed_terminal():
-        return run_code(
+        record, new_globals = run_code(
             example=example,
             python_file=python_file,
             loader=None,
             config=EXAMPLES_CONFIG,
             enable_print_mock=True,
             print_callback=None,
-            include_print=recorder or PrintRecorder(),
+            include_print=recorder,
             module_globals=module_globals,
             call=None,
         )
+    recorder.record = record
+    return record, new_globals
 
 
 def failure_message(example: CodeExample, error: Exception) -> str:
@@ -347,8 +379,9 @@ Execute = Callable[[CodeExample, Globals, PrintRecorder], Globals]
 @cache
 def examples_on(page: Path) -> list[CodeExample]:
     """The blocks of one file (a page or a module), top to bottom."""
-    found = [*find_examples(page), *(doctest_examples(page) if page.suffix == ".py" else [])]
-    return sorted(found, key=lambda ex: ex.start_line)
+    found = with_tf_keras_copies(find_examples(page))
+    found += doctest_examples(page) if page.suffix == ".py" else []
+    return sorted(found, key=lambda ex: (ex.start_line, is_tf_keras_copy(ex)))
 
 
 def predecessors(example: CodeExample) -> list[CodeExample]:
@@ -372,10 +405,12 @@ class BlockRunner:
     """
 
     def __init__(self) -> None:
-        self._last: tuple[tuple[str, int], Globals] | None = None
+        self._last: tuple[tuple[str, int, bool], Globals] | None = None
         # What each block printed the last time it ran to the end (and, under test_docs, matched
         # its `#>` lines), with the source it ran, so the number audit need not run it again.
-        self.printed: dict[tuple[str, int], tuple[str, list[str]]] = {}
+        self.printed: dict[tuple[str, int, bool], tuple[str, list[str]]] = {}
+        # pytest-examples' record of those prints, by block.
+        self.records: dict[tuple[str, int, bool], InsertPrintStatements] = {}
 
     def run(self, example: CodeExample, execute: Execute) -> Globals:
         before = predecessors(example)
@@ -405,6 +440,8 @@ class BlockRunner:
             # 3.11 cannot format the positions of pytest-examples' rewritten code (StopIteration).
             pytest.fail(failure, pytrace=False)
         self.printed[key(example)] = (example.source, recorder.printed)
+        if recorder.record is not None:
+            self.records[key(example)] = recorder.record
         return new_globals
 
 
