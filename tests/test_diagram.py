@@ -224,7 +224,7 @@ def test_a_bug_in_paramcount_is_reported_never_turned_into_a_number(monkeypatch)
     def broken(*args):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(web, "explain_layer", broken)
+    monkeypatch.setattr(web, "count_layer_entry", broken)
     answer = web.result("LSTM(3)", "(None, 3)")
     assert answer["ok"] is False and answer["internal"] is True
     assert "ZeroDivisionError" in answer["error"] and web.results_html(answer) == ""

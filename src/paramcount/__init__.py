@@ -63,18 +63,24 @@ def explain_layer(code: str, input_shape: tuple | str | None = None) -> LayerCou
     Raises:
         ParamcountError: the code or the shape cannot be read, or the layer cannot take the input.
     """
-    from .formulas.base import count_layer, registration
     from .layercode import parse_layer
 
-    entry = parse_layer(code)
-    config = entry["config"]
+    return count_layer_entry(parse_layer(code), input_shape)
+
+
+def count_layer_entry(entry: dict, input_shape: tuple | str | None = None) -> LayerCount:
+    """:func:`explain_layer` on layer code already parsed by :func:`layercode.parse_layer`."""
+    from .formulas.base import count_layer, registration
+
+    config = dict(entry["config"])
     written = config.pop("input_shape", None)
     if input_shape is None and written is not None:
         input_shape = tuple(written)
     if input_shape is None:  # Keras 2's input_dim (and input_length), as the layer class reads it
         input_shape = registration(entry["class_name"]).keras2_input_shape(config)
     if input_shape is None:
-        raise ParamcountError("give the input shape, e.g. (28, 28): the weights depend on it")
+        raise ParamcountError("give the input shape, e.g. (28, 28): the weights depend on it",
+                              field="input_shape")
     where = f"layer '{config['name']}' ({entry['class_name']})"
     return count_layer(entry["class_name"], config, _batch_shapes(input_shape), where=where)
 

@@ -96,7 +96,7 @@ def parse_shape(text: str) -> tuple:
     """
     shapes = parse_shapes(text)
     if len(shapes) != 1:
-        raise ParamcountError(f"expected one input shape, got {len(shapes)}")
+        raise _shape_error(f"expected one input shape, got {len(shapes)}")
     return shapes[0]
 
 
@@ -105,16 +105,16 @@ def parse_shapes(text: str) -> list[tuple]:
     (query and value of an attention layer). Each is returned with its batch axis."""
     raw = text.strip()
     if not raw:
-        raise ParamcountError("empty input shape: write one such as (28, 28)")
+        raise _shape_error("empty input shape: write one such as (28, 28)")
     try:
         value = ast.literal_eval(raw if raw[0] in "([" else f"({raw},)")
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        raise ParamcountError(f"cannot read input shape {raw!r}: write it as a tuple "
-                              "such as (28, 28) or (None, 8)") from None
+        raise _shape_error(f"cannot read input shape {raw!r}: write it as a tuple "
+                           "such as (28, 28) or (None, 8)") from None
     if isinstance(value, int) and not isinstance(value, bool):
         value = (value,)
     if not isinstance(value, (tuple, list)) or not value:
-        raise ParamcountError(f"input shape must be a non-empty tuple, got {raw!r}")
+        raise _shape_error(f"input shape must be a non-empty tuple, got {raw!r}")
     if all(isinstance(v, (tuple, list)) for v in value):
         return [_one_shape(v, raw) for v in value]
     return [_one_shape(value, raw)]
@@ -122,13 +122,17 @@ def parse_shapes(text: str) -> list[tuple]:
 
 def _one_shape(value, raw: str) -> tuple:
     if not value:
-        raise ParamcountError(f"input shape must be a non-empty tuple, got {raw!r}")
+        raise _shape_error(f"input shape must be a non-empty tuple, got {raw!r}")
     for d in value:
         if d is not None and (isinstance(d, bool) or not isinstance(d, int)):
-            raise ParamcountError(f"input shape sizes must be integers or None, got {d!r}")
+            raise _shape_error(f"input shape sizes must be integers or None, got {d!r}")
         if d is not None and d <= 0:
-            raise ParamcountError(f"input shape sizes must be positive, got {d}")
+            raise _shape_error(f"input shape sizes must be positive, got {d}")
     return (None, *value)
+
+
+def _shape_error(message: str) -> ParamcountError:
+    return ParamcountError(message, field="input_shape")
 
 
 def _snake_case(name: str) -> str:

@@ -23,7 +23,7 @@ def prelu(ctx: Ctx) -> Spec:
     positions = list(range(1, rank))
     for axis in shared:
         if not -len(positions) <= axis - 1 < len(positions):
-            raise ctx.error(f"shared axis {axis} is out of range for input shape "
+            raise ctx.shape_error(f"shared axis {axis} is out of range for input shape "
                             f"{ctx.input_shape}")
         positions[axis - 1] = None
     kept = [a for a in positions if a is not None]

@@ -140,8 +140,12 @@ class Ctx:
         self.symbol_suffix = symbol_suffix
 
     # -- errors ---------------------------------------------------------------------------
-    def error(self, message: str) -> ParamcountError:
-        return ParamcountError(f"{self.where}: {message}")
+    def error(self, message: str, field: str | None = None) -> ParamcountError:
+        return ParamcountError(f"{self.where}: {message}", field=field)
+
+    def shape_error(self, message: str) -> ParamcountError:
+        """An error about the input's shape (the layer cannot take it), not about the config."""
+        return self.error(message, field="input_shape")
 
     # -- the input ------------------------------------------------------------------------
     @property
@@ -162,7 +166,7 @@ class Ctx:
         maximum = minimum if maximum is None else maximum
         if not minimum <= n <= maximum:
             want = f"{minimum}" if minimum == maximum else f"{minimum} to {maximum}"
-            raise self.error(f"expects an input of rank {want} (batch axis included), "
+            raise self.shape_error(f"expects an input of rank {want} (batch axis included), "
                              f"got shape {format_shape(shape)}")
         return n
 
@@ -172,9 +176,9 @@ class Ctx:
         try:
             d = shape[axis]
         except IndexError:
-            raise self.error(f"input shape {format_shape(shape)} has no axis {axis}") from None
+            raise self.shape_error(f"input shape {format_shape(shape)} has no axis {axis}") from None
         if d is None:
-            raise self.error(f"the {what} (axis {axis} of input shape {format_shape(shape)}) "
+            raise self.shape_error(f"the {what} (axis {axis} of input shape {format_shape(shape)}) "
                              "must be known to count the weights")
         return d
 

@@ -70,7 +70,7 @@ def strided_length(ctx: Ctx, size, window: int, stride: int, pad: str, what: str
         return (size - 1) // stride + 1
     out = (size - window) // stride + 1
     if out <= 0:
-        raise ctx.error(f"a {what} of {window} with padding='valid' does not fit in an input of "
+        raise ctx.shape_error(f"a {what} of {window} with padding='valid' does not fit in an input of "
                         f"size {size} along a spatial axis (output size would be {out}); "
                         f"input shape {format_shape(ctx.input_shape)}")
     return out
@@ -304,7 +304,7 @@ def conv_lstm(ctx: Ctx) -> Spec:
     frame = (batch, *frame)  # one timestep, as the cell sees it
     _, spatial, _ = split_input(ctx, n, first, frame)
     if None in spatial:
-        raise ctx.error("ConvLSTM needs every spatial size known (Keras refuses None there), "
+        raise ctx.shape_error("ConvLSTM needs every spatial size known (Keras refuses None there), "
                         f"got input shape {format_shape(ctx.input_shape)}")
     c = channels_symbol(ctx, first, frame)
     f = _filters(ctx)
@@ -346,7 +346,7 @@ def locally_connected(ctx: Ctx) -> Spec:
         raise ctx.error("padding='same' needs implementation=2 or 3 (got 1)")
     batch, spatial, _ = split_input(ctx, n, first)
     if None in spatial:
-        raise ctx.error("LocallyConnected needs every spatial size known: each position has its "
+        raise ctx.shape_error("LocallyConnected needs every spatial size known: each position has its "
                         f"own weights; got input shape {format_shape(ctx.input_shape)}")
     c = channels_symbol(ctx, first)
     f = _filters(ctx)

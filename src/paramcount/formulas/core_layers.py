@@ -177,7 +177,7 @@ def _image_axes(ctx: Ctx) -> tuple[int, int]:
                                 "channels_last") == "channels_first"
     rank = len(ctx.input_shape)
     if rank not in (3, 4):
-        raise ctx.error(f"expects images of rank 4 (batch, height, width, channels), got "
+        raise ctx.shape_error(f"expects images of rank 4 (batch, height, width, channels), got "
                         f"{format_shape(ctx.input_shape)}")
     # As in Keras, a rank-3 input is one unbatched image.
     first = (2 if channels_first else 1) if rank == 4 else (1 if channels_first else 0)

@@ -47,7 +47,7 @@ def analyze_einsum(ctx: Ctx, equation, bias_axes, input_shape, partial_output) -
     has_ellipsis = "0" in dotted[:match.end()]
     elided = len(input_shape) - len(input_spec)
     if elided < 0 or (elided and not has_ellipsis and ctx.keras_version < 3):
-        raise ctx.error(f"equation {equation!r} expects an input of rank {len(input_spec)}, "
+        raise ctx.shape_error(f"equation {equation!r} expects an input of rank {len(input_spec)}, "
                         f"got shape {format_shape(input_shape)}")
 
     output = [input_shape[0], *_partial(ctx, partial_output)]

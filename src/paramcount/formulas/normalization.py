@@ -16,7 +16,7 @@ from .base import Ctx, Spec, W, format_shape, layer
 def _axis(ctx: Ctx, value, rank: int) -> int:
     """One axis, normalized to 0..rank-1; the batch axis cannot carry weights."""
     if isinstance(value, bool) or not isinstance(value, int) or not -rank <= value < rank:
-        raise ctx.error(f"axis {value!r} is out of range for an input of rank {rank} "
+        raise ctx.shape_error(f"axis {value!r} is out of range for an input of rank {rank} "
                         f"(shape {format_shape(ctx.input_shape)})")
     return value % rank
 
