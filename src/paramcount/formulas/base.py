@@ -17,7 +17,7 @@ from ..expr import Expr, Sym, as_expr, product, total
 from ..result import LayerCount, Shape, Weight, format_shape
 
 __all__ = ["Ctx", "Spec", "W", "LayerClass", "layer", "registration", "REGISTRY", "FORMULAS",
-           "count_layer", "load_formulas", "format_shape", "policy_mode"]
+           "count_layer", "load_formulas", "format_shape", "policy_mode", "with_lora"]
 
 
 @dataclass(frozen=True)
@@ -247,6 +247,21 @@ class Ctx:
         where = f"{self.where} > {role} '{sub_config.get('name', class_name)}' ({class_name})"
         return count_layer(class_name, sub_config, shapes, where=where,
                            keras_version=self.keras_version, symbol_suffix=symbol_suffix)
+
+
+def with_lora(ctx: Ctx, weights: list[W], kernel_shape: tuple, prefix: str = "lora_kernel"
+              ) -> list[W]:
+    """Keras 3's LoRA (``lora_rank`` r): the kernel (the first of ``weights``) is frozen, and two
+    trainable factors split it on its last axis, ``{prefix}_a`` = kernel[:-1] × r and
+    ``{prefix}_b`` = r × kernel[-1]. ``kernel_shape`` is the kernel's logical shape (a quantized
+    kernel may be stored packed)."""
+    if not ctx.option("lora_rank", None):
+        return weights
+    taken = {s.name for s in ctx.symbols}  # an einsum equation may already use the letter r
+    r = ctx.sym("r" if "r" not in taken else "r_lora", ctx.integer("lora_rank"), "LoRA rank")
+    kernel, *rest = weights
+    return [W(kernel.path, kernel.shape, trainable=False), *rest,
+            W(f"{prefix}_a", (*kernel_shape[:-1], r)), W(f"{prefix}_b", (r, kernel_shape[-1]))]
 
 
 def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, where: str,

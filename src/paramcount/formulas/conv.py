@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..expr import Expr, Sym, product, total
 from ..result import Shape
-from .base import Ctx, Spec, W, format_shape, layer
+from .base import Ctx, Spec, W, format_shape, layer, with_lora
 from .recurrent import LSTM_GATES
 
 # --- helpers shared by every spatial layer --------------------------------------------------
@@ -155,7 +155,7 @@ def conv(ctx: Ctx) -> Spec:
     weights = [W("kernel", kernel)]
     if ctx.flag("use_bias", True):
         weights.append(W("bias", (f,)))
-    weights = _conv_lora(ctx, weights, kernel[:-1], f)
+    weights = with_lora(ctx, weights, kernel)
 
     def grouped(w: W) -> Expr:
         # Written (k·c·f)/g rather than k·c/g·f, which reads ambiguously.
@@ -169,17 +169,6 @@ def conv(ctx: Ctx) -> Spec:
     out = conv_output(ctx, n, [k.value for k in ks], f.value, pad, first, strides, dilation,
                       shape)
     return Spec(weights, (*lead, *out), total(grouped(w) for w in weights), notes=notes)
-
-
-def _conv_lora(ctx: Ctx, weights: list[W], fan_in_shape, f: Sym) -> list[W]:
-    """Keras 3 LoRA on a convolution: the kernel is frozen; ``lora_kernel_a`` has the kernel's
-    shape with its last axis replaced by r, and ``lora_kernel_b`` is (r, f)."""
-    if not ctx.option("lora_rank", None):
-        return weights
-    r = ctx.sym("r", ctx.integer("lora_rank"), "LoRA rank")
-    kernel, *rest = weights
-    return [W(kernel.path, kernel.shape, trainable=False), *rest,
-            W("lora_kernel_a", (*fan_in_shape, r)), W("lora_kernel_b", (r, f))]
 
 
 # --- Conv1DTranspose/2DTranspose/3DTranspose --------------------------------------------------

@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-from .base import Ctx, Spec, W, layer
+from .base import Ctx, Spec, W, layer, with_lora
 from .quantized import float8_extras, int4_kernel, quantization
-
-
-def with_lora(ctx: Ctx, weights: list[W], fan_in, fan_out) -> list[W]:
-    """With ``lora_rank`` r set, Keras freezes the kernel (the first weight) and appends two
-    trainable low-rank factors, ``lora_kernel_a`` (fan_in, r) and ``lora_kernel_b`` (r, fan_out)."""
-    if not ctx.option("lora_rank", None):
-        return weights
-    r = ctx.sym("r", ctx.integer("lora_rank"), "LoRA rank")
-    kernel, *rest = weights
-    return [W(kernel.path, kernel.shape, trainable=False), *rest,
-            W("lora_kernel_a", (fan_in, r)), W("lora_kernel_b", (r, fan_out))]
 
 
 @layer("Dense", args=("units", "activation", "use_bias"), page="formulas/dense.md", quantizable=True)
@@ -31,7 +20,7 @@ def dense(ctx: Ctx) -> Spec:
         weights = int4_kernel(ctx, q, m, n)
     if ctx.flag("use_bias", True):
         weights.append(W("bias", (n,)))
-    weights = with_lora(ctx, weights, m, n)
+    weights = with_lora(ctx, weights, (m, n))
     if q is not None and q.mode == "float8":
         weights += float8_extras(ctx, q)
     return Spec(weights, output_shape=(*ctx.input_shape[:-1], n.value))

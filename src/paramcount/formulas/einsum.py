@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..expr import Sym, product, total
-from .base import Ctx, Spec, W, format_shape, layer
+from .base import Ctx, Spec, W, format_shape, layer, with_lora
 from .quantized import einsum_int8_scale, einsum_rows, float8_extras, int4_kernel, quantization
 
 # The three forms Keras accepts, tried in its order: no ellipsis, ellipsis on the left, on the
@@ -138,13 +138,6 @@ def letter_symbols(ctx: Ctx, dims: list[tuple[str, int | None]], where: str,
     return tuple(shape)
 
 
-def lora_factors(ctx: Ctx, kernel_shape: tuple, reserved: set[str]) -> list[W]:
-    """LoRA splits the kernel on its last axis: a = kernel[:-1] × r, b = r × kernel[-1]."""
-    name = "r" if "r" not in reserved else "r_lora"
-    r = ctx.sym(name, ctx.integer("lora_rank"), "LoRA rank")
-    return [W("lora_kernel_a", (*kernel_shape[:-1], r)), W("lora_kernel_b", (r, kernel_shape[-1]))]
-
-
 @layer("EinsumDense", args=("equation", "output_shape", "activation", "bias_axes"),
        quantizable=True)
 def einsum_dense(ctx: Ctx) -> Spec:
@@ -159,9 +152,7 @@ def einsum_dense(ctx: Ctx) -> Spec:
         _quantized_kernel(ctx, q, equation, kernel, set(symbols))
     if found.bias is not None:
         weights.append(W("bias", letter_symbols(ctx, found.bias, "bias", symbols)))
-    if ctx.option("lora_rank", None):
-        weights = [W("kernel", weights[0].shape, trainable=False), *weights[1:],
-                   *lora_factors(ctx, kernel, set(symbols))]
+    weights = with_lora(ctx, weights, kernel)
     if q is not None and q.mode == "float8":
         weights += float8_extras(ctx, q)
     output = found.output if ctx.keras_version >= 3 else found.actual_output

@@ -11,7 +11,7 @@ vectors of size e to v logits); with ``tie_weights=False`` it keeps a second tab
 
 from __future__ import annotations
 
-from .base import Ctx, Spec, W, layer
+from .base import Ctx, Spec, W, layer, with_lora
 from .quantized import Quantization, groups, packed, quantization
 
 
@@ -27,9 +27,7 @@ def embedding(ctx: Ctx) -> Spec:
     if ctx.option("input_length", None) is not None:
         notes.append("input_length only fixes the sequence length; it does not change the count")
     if ctx.option("lora_rank", None):
-        r = ctx.sym("r", ctx.integer("lora_rank"), "LoRA rank")
-        weights = [W("embeddings", weights[0].shape, trainable=False), *weights[1:],
-                   W("lora_embeddings_a", (v, r)), W("lora_embeddings_b", (r, e))]
+        weights = with_lora(ctx, weights, (v, e), prefix="lora_embeddings")
         notes.append("lora_rank: the table is frozen, only the two low-rank factors train")
     output = (*ctx.input_shape, e.value)
     if ctx.class_name == "ReversibleEmbedding":
