@@ -15,7 +15,7 @@ from .errors import ParamcountError
 from .graph import count_model
 from .result import LayerCount, ModelCount, Weight
 
-__all__ = ["count", "explain_layer", "ModelCount", "LayerCount", "Weight", "ParamcountError",
+__all__ = ["count", "explain_layer", "reconcile", "ModelCount", "LayerCount", "Weight", "ParamcountError",
            "__version__"]
 
 __version__ = "0.1.0"
@@ -83,6 +83,26 @@ def count_layer_entry(entry: dict, input_shape: tuple | str | None = None) -> La
                               field="input_shape")
     where = f"layer '{config['name']}' ({entry['class_name']})"
     return count_layer(entry["class_name"], config, _batch_shapes(input_shape), where=where)
+
+
+def reconcile(text: str):
+    """Explain every row of a pasted ``model.summary()`` table, solving what it does not show.
+
+    Args:
+        text: the table as Keras 3 or Keras 2 / tf-keras prints it (indented, inside a Markdown
+            fence, or without its header line are all fine).
+
+    Returns:
+        A :class:`paramcount.reconciler.Reconciliation`: the printed totals and, for each row,
+        ``explained``, the inferred ``input_shape``, the ``derivation`` with the solved values
+        and a ``note`` when several settings fit or none does; ``.to_dict()`` gives the JSON.
+
+    Raises:
+        ParamcountError: the text is not a ``model.summary()`` table.
+    """
+    from .reconciler import reconcile as _reconcile
+
+    return _reconcile(text)
 
 
 def _batch_shapes(shape) -> list[tuple]:

@@ -3,6 +3,7 @@
     paramcount count MODEL [--json] [--input-shape SHAPE] [--keras]
     paramcount explain MODEL [--json] [--keras]
     paramcount explain "Bidirectional(LSTM(128))" --input-shape "(28, 28)"
+    paramcount reconcile SUMMARY.txt [--json]     (a pasted model.summary(); '-' for stdin)
 
 Bad input gets one line on stderr and exit status 2, never a traceback. ``--keras`` is the only
 option that imports Keras (to measure layers paramcount has no formula for).
@@ -45,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--input-shape", help="input shape without the batch axis, e.g. \"(28, 28)\"")
     e.add_argument("--json", action="store_true", help="print the full count as JSON")
     e.add_argument("--keras", action="store_true", help=_KERAS_HELP)
+    r = sub.add_parser("reconcile", help="explain every row of a pasted model.summary() table")
+    r.add_argument("summary", help="a text file holding the table ('-' for stdin)")
+    r.add_argument("--json", action="store_true", help="print the rows and totals as JSON")
     return p
 
 
@@ -63,6 +67,8 @@ def _read(arg: str):
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "reconcile":
+            return _reconcile(args)
         if args.command == "explain" and _looks_like_code(args.model):
             layer = explain_layer(args.model, args.input_shape)
             print(json.dumps(layer.to_dict(), indent=2) if args.json else
@@ -95,6 +101,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"paramcount: error: internal error ({type(e).__name__}: {e}); please report it "
               "(PARAMCOUNT_DEBUG=1 shows the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _reconcile(args) -> int:
+    from .reconciler import reconcile
+
+    if args.summary == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.summary).read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            raise ParamcountError(f"cannot read {args.summary}: {e.strerror}") from None
+    result = reconcile(text)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result.text())
+    return 0
 
 
 if __name__ == "__main__":
