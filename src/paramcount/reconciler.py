@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from itertools import product as cartesian
 
 from .errors import ParamcountError
-from .formulas.base import FORMULAS, count_layer, format_shape, load_formulas
-from .result import LayerCount, Shape
+from .formulas.base import FORMULAS, count_layer, load_formulas
+from .result import LayerCount, Shape, format_shape
 from .summary_text import Summary, SummaryRow, parse_summary
 
 __all__ = ["reconcile", "Reconciliation", "RowResult", "SUPPORTED_CLASSES"]
