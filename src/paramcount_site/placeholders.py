@@ -252,7 +252,8 @@ def calculator_app(page: Page, layer: str, input_shape: str) -> str:
             + field("input_shape", "Input shape", "one sample, without the batch axis; "
                     "<code>None</code> for a length that varies", input_shape))
     assets = (f'<link rel="stylesheet" href="{page.url(generate.CALCULATOR_CSS)}">'
-              f'<script type="module" src="{page.url(generate.CALCULATOR_JS)}"></script>')
+              # async: the script starts Python while the rest of the page is still read
+              f'<script type="module" async src="{page.url(generate.CALCULATOR_JS)}"></script>')
     return block(
         f'<div class="pc-calc" data-state="loading" data-answers="{answered}">{assets}'
         f'<form class="pc-form" novalidate>{form}</form>'

@@ -31,11 +31,10 @@ const FROM_BUILD = "Counted by paramcount when this site was built; Python is st
 const runtime = python(); // start Python at once, while the page is still being read
 let current = null; // the calculator on the page shown now (instant navigation swaps pages)
 
-// Material's document$ announces every page, the first one and each instant page change.
-if (window.document$) window.document$.subscribe(attach);
-else attach();
-document.addEventListener("click", followLink, true);
-window.addEventListener("popstate", () => current?.open(caseInUrl(current)));
+function follow() {
+  if (window.document$) window.document$.subscribe(attach);
+  else attach();
+}
 
 function attach() {
   const app = document.querySelector(".pc-calc");
@@ -222,3 +221,10 @@ class Calculator {
     history.replaceState(history.state, "", `${location.pathname}?${query}${location.hash}`);
   }
 }
+
+// The script may run before the page is read to its end (it is async): the form is looked for
+// once it is. Material's document$ then announces every page, this one and each instant page change.
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", follow, { once: true });
+else follow();
+document.addEventListener("click", followLink, true);
+window.addEventListener("popstate", () => current?.open(caseInUrl(current)));
