@@ -227,4 +227,7 @@ class Calculator {
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", follow, { once: true });
 else follow();
 document.addEventListener("click", followLink, true);
-window.addEventListener("popstate", () => current?.open(caseInUrl(current)));
+window.addEventListener("popstate", () => {
+  // Back to another case of this page (an example link pushed it); other pages are Material's.
+  if (current?.app.isConnected) current.open(caseInUrl(current));
+});
