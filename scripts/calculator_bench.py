@@ -55,10 +55,6 @@ BEFORE = {
 # meant Python's answer).
 PYTHON_DONE = ".pc-calc[data-source=python], .pc-calc[data-state=ready]:not([data-source])"
 
-# The worker has kept its memory snapshot of Python for the next visit (worker.js).
-SNAPSHOT_KEPT = """async () =>
-  (await (await caches.open('paramcount-python-snapshots')).keys()).length > 0"""
-
 # Runs before any page script: notes when the wanted total is first on screen.
 WATCH = """wanted => {
   window.__pcSeen = null;
@@ -109,8 +105,6 @@ def cold_and_warm(browser, url: str, cases) -> tuple[list[float], list[float], l
         cold.append(seconds)
         page.wait_for_selector(PYTHON_DONE, timeout=TIMEOUT_MS)
         sizes.append(sum(received))
-        # A reader who stays a moment lets the worker keep its snapshot of Python for next time.
-        page.wait_for_function(SNAPSHOT_KEPT, timeout=TIMEOUT_MS, polling=500)
         page.close()
         page, seconds = open_case(context, layer, shape)
         warm.append(seconds)

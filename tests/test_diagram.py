@@ -6,6 +6,7 @@ The calculator in a real browser is tested in tests/browser/test_calculator.py.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import io
 import json
@@ -352,6 +353,15 @@ def test_every_case_a_page_links_to_has_its_answer_from_the_build():
     for layer, shape in linked:
         assert (layer, shape) in answers, f"no build-time answer for {layer} on {shape}"
         assert answers[layer, shape]["results_html"] == web.results_html(web.result(layer, shape))
+
+
+def test_the_python_snapshot_in_place_was_made_from_this_paramcount():
+    # The worker starts from it only if this digest is its bundle's; a stale one would cost the
+    # reader seconds, silently. (`python -m paramcount_site.generate` makes it, with Node.js.)
+    generate.main()
+    made = json.loads(generate.SNAPSHOT_INFO.read_text())
+    assert made["bundle_sha256"] == hashlib.sha256(generate.bundle()).hexdigest()
+    assert generate.SNAPSHOT.stat().st_size > 1_000_000
 
 
 # --- scripts/vendor_pyodide.py: the runtime the page loads is the pinned one -------------------

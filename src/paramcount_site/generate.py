@@ -9,6 +9,10 @@ writes (all git-ignored, each only when its content changed):
 - docs/assets/calculator/answers/<key>.json: the calculator's results for every case a page links
   to with {{ calculator(...) }} (and its example), computed by paramcount now, so the calculator
   shows them at once while Python starts in the browser;
+- docs/assets/calculator/python.snapshot.gz and python-snapshot.json: Python's memory with that
+  paramcount loaded (made by Pyodide under Node.js), from which the calculator's worker starts in
+  about a second instead of several; the JSON names the paramcount.zip it was made from, and the
+  worker starts Python afresh when that is not the zip it has (or when Node.js was missing here);
 - overrides/partials/verified-versions.html: the footer's line with the versions pinned in
   requirements/constraints.txt.
 
@@ -17,10 +21,15 @@ writes (all git-ignored, each only when its content changed):
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import importlib.util
 import io
 import json
+import shutil
+import subprocess
 import sys
+import tempfile
 import zipfile
 from html import escape
 from pathlib import Path
@@ -30,8 +39,11 @@ from .versions import verified_versions
 
 CALCULATOR_CSS = "assets/calculator/calculator.css"
 CALCULATOR_JS = "assets/calculator/calculator.js"
+CALCULATOR_RUNTIME = "assets/calculator/runtime.js"  # what calculator.js imports
 BUNDLE = DOCS / "assets" / "calculator" / "paramcount.zip"
 ANSWERS = DOCS / "assets" / "calculator" / "answers"
+SNAPSHOT = DOCS / "assets" / "calculator" / "python.snapshot.gz"
+SNAPSHOT_INFO = DOCS / "assets" / "calculator" / "python-snapshot.json"
 VERSIONS_PARTIAL = ROOT / "overrides" / "partials" / "verified-versions.html"
 
 
@@ -150,10 +162,39 @@ def pyodide_problem() -> str | None:
     return None
 
 
+def write_snapshot(bundle_bytes: bytes) -> str | None:
+    """Python's memory snapshot for this bundle, made unless the one in place is for it already.
+    Returns why there is none (then the calculator starts Python afresh), or None."""
+    digest = hashlib.sha256(bundle_bytes).hexdigest()
+    made_for = json.loads(SNAPSHOT_INFO.read_text()) if SNAPSHOT_INFO.exists() else {}
+    if made_for.get("bundle_sha256") == digest and SNAPSHOT.exists():
+        return None
+    problem = pyodide_problem() or (None if shutil.which("node") else "Node.js is not installed")
+    if problem is None:
+        with tempfile.TemporaryDirectory() as scratch:
+            zip_path, memory = Path(scratch) / "paramcount.zip", Path(scratch) / "python.snapshot"
+            zip_path.write_bytes(bundle_bytes)
+            done = subprocess.run(["node", str(Path(__file__).with_name("python_snapshot.mjs")),
+                                   str(DOCS / "assets" / "pyodide"), str(zip_path), str(memory)],
+                                  capture_output=True, text=True, timeout=600)
+            if done.returncode == 0:
+                SNAPSHOT.write_bytes(gzip.compress(memory.read_bytes(), compresslevel=6, mtime=0))
+            else:
+                problem = f"node failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}"
+    SNAPSHOT_INFO.write_text(json.dumps({"bundle_sha256": None if problem else digest}) + "\n")
+    if problem:
+        SNAPSHOT.unlink(missing_ok=True)
+    return problem
+
+
 def main() -> int:
     for path, content in outputs().items():
         if write_if_changed(path, content):
             print(f"wrote {path.relative_to(ROOT)}")
+    problem = write_snapshot(BUNDLE.read_bytes())
+    if problem:
+        print(f"warning: no Python snapshot for the calculator ({problem}): it starts Python "
+              "afresh, several seconds slower", file=sys.stderr)
     keys, changed = write_answers()
     if changed:
         print(f"wrote {ANSWERS.relative_to(ROOT)}/ ({len(keys)} calculator answers)")

@@ -253,7 +253,8 @@ def calculator_app(page: Page, layer: str, input_shape: str) -> str:
                     "<code>None</code> for a length that varies", input_shape))
     assets = (f'<link rel="stylesheet" href="{page.url(generate.CALCULATOR_CSS)}">'
               # async: the script starts Python while the rest of the page is still read
-              f'<script type="module" async src="{page.url(generate.CALCULATOR_JS)}"></script>')
+              f'<script type="module" async src="{page.url(generate.CALCULATOR_JS)}"></script>'
+              f'<link rel="modulepreload" href="{page.url(generate.CALCULATOR_RUNTIME)}">')
     return block(
         f'<div class="pc-calc" data-state="loading" data-answers="{answered}">{assets}'
         f'<form class="pc-form" novalidate>{form}</form>'
