@@ -45,9 +45,31 @@ def _chromium_or_skip() -> None:
         pytest.skip(problem)
 
 
+SITE_URL = "https://keras-parameter-counts.github.io/"  # mkdocs.yml's site_url
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serves the built site as its host would, with one difference that makes it the same:
+    sitemap.xml names the pages at this server's address instead of the public one.
+
+    Instant navigation (Material's and Zensical's) only takes over links to pages the sitemap
+    lists, and it matches the sitemap to the page's own host but not its port; on the public site
+    they are one origin, as `mkdocs serve` makes them by rewriting site_url."""
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0] != "/sitemap.xml":
+            return super().do_GET()
+        host, port = self.server.server_address[:2]
+        sitemap = Path(self.directory, "sitemap.xml").read_text(encoding="utf-8")
+        body = sitemap.replace(SITE_URL, f"http://{host}:{port}/").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 class _Server(ThreadingHTTPServer):
