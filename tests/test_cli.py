@@ -132,20 +132,26 @@ def test_keras_option_measures_custom_layers(tmp_path):
     assert done.returncode == 0, done.stderr
     total = int(done.stdout.split()[0])
     path = tmp_path / "custom.keras"
-    env = {"PYTHONPATH": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    # tmp_path holds the custom layer's module; keep any path the tests run with (src/).
+    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+           "TF_CPP_MIN_LOG_LEVEL": "3"}
 
     # Without --keras: one line naming the class and where it is.
     error = run("count", path, env=env, status=2).stderr
     assert error.count("\n") == 1 and "pc_test>Scale" in error and "'scale'" in error
 
-    counted = json.loads(run("count", path, "--keras", "--json", env=env).stdout)
+    # The module that registers the layer is imported only when named: a file names no imports.
+    refused = run("count", path, "--keras", env=env, status=2).stderr.splitlines()[-1]
+    assert refused.startswith("paramcount: error: ") and "--import" in refused, refused
+    mine = ("--import", "pc_custom_layers")
+    counted = json.loads(run("count", path, "--keras", *mine, "--json", env=env).stdout)
     assert counted["total"] == total
     by_name = {layer["name"]: layer for layer in counted["layers"]}
     assert by_name["scale"]["measured"] is True and by_name["scale"]["params"] == 4
     assert by_name["scale"]["weights"][0]["shape"] == [4]
     assert by_name["lstm"]["measured"] is False and by_name["lstm"]["formula"] == "4·u·(m + u + 1)"
-    assert f"Total params: {total:,}" in run("explain", path, "--keras", env=env).stdout
-    table = run("count", path, "--keras", env=env).stdout
+    assert f"Total params: {total:,}" in run("explain", path, "--keras", *mine, env=env).stdout
+    table = run("count", path, "--keras", *mine, env=env).stdout
     assert "4*" in table and "* measured by loading the model with Keras" in table
 
 

@@ -14,6 +14,7 @@ import os
 from .errors import ParamcountError
 from .graph import count_model
 from .result import LayerCount, ModelCount, Weight
+from .safety import ArgumentTypeError, contract
 
 __all__ = ["count", "explain_layer", "reconcile", "ModelCount", "LayerCount", "Weight", "ParamcountError",
            "__version__"]
@@ -21,6 +22,7 @@ __all__ = ["count", "explain_layer", "reconcile", "ModelCount", "LayerCount", "W
 __version__ = "0.1.0"
 
 
+@contract
 def count(source: dict | str | os.PathLike | object,
           input_shape: tuple | str | None = None) -> ModelCount:
     """Count a Keras model, layer by layer, exactly as ``model.summary()`` does.
@@ -46,6 +48,7 @@ def count(source: dict | str | os.PathLike | object,
     return count_model(source, shape)
 
 
+@contract
 def explain_layer(code: str, input_shape: tuple | str | None = None) -> LayerCount:
     """Count one layer written as Keras code, on an input of the given shape.
 
@@ -62,18 +65,24 @@ def explain_layer(code: str, input_shape: tuple | str | None = None) -> LayerCou
 
     Raises:
         ParamcountError: the code or the shape cannot be read, or the layer cannot take the input.
+        TypeError: ``code`` is not a string.
     """
     from .layercode import parse_layer
 
+    if not isinstance(code, str):
+        raise ArgumentTypeError(f"code must be a str, got {type(code).__name__}")
     return count_layer_entry(parse_layer(code), input_shape)
 
 
+@contract
 def count_layer_entry(entry: dict, input_shape: tuple | str | None = None) -> LayerCount:
     """:func:`explain_layer` on layer code already parsed by :func:`layercode.parse_layer`."""
     from .formulas.base import count_layer, registration
 
     config = dict(entry["config"])
     written = config.pop("input_shape", None)
+    if written is not None and not isinstance(written, list):
+        raise ParamcountError(f"input_shape must be a tuple such as (28, 28), got {written!r}")
     if input_shape is None and written is not None:
         input_shape = tuple(written)
     if input_shape is None:  # Keras 2's input_dim (and input_length), as the layer class reads it
@@ -85,6 +94,7 @@ def count_layer_entry(entry: dict, input_shape: tuple | str | None = None) -> La
     return count_layer(entry["class_name"], config, _batch_shapes(input_shape), where=where)
 
 
+@contract
 def reconcile(text: str):
     """Explain every row of a pasted ``model.summary()`` table, solving what it does not show.
 
@@ -108,10 +118,18 @@ def reconcile(text: str):
 def _batch_shapes(shape) -> list[tuple]:
     from .layercode import parse_shapes
 
+    if not isinstance(shape, (str, tuple, list, int)):
+        raise ArgumentTypeError(f"input_shape must be a tuple or a str, got {type(shape).__name__}")
     return parse_shapes(shape if isinstance(shape, str) else repr(shape))
 
 
 def _batch_shape(shape) -> tuple:
     from .layercode import parse_shape
 
-    return parse_shape(shape if isinstance(shape, str) else repr(tuple(shape)))
+    if isinstance(shape, str):
+        return parse_shape(shape)
+    if isinstance(shape, int):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)):
+        raise ArgumentTypeError(f"input_shape must be a tuple or a str, got {type(shape).__name__}")
+    return parse_shape(repr(tuple(shape)))

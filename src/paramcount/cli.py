@@ -5,8 +5,10 @@
     paramcount explain "Bidirectional(LSTM(128))" --input-shape "(28, 28)"
     paramcount reconcile SUMMARY.txt [--json]     (a pasted model.summary(); '-' for stdin)
 
-Bad input gets one line on stderr and exit status 2, never a traceback. ``--keras`` is the only
-option that imports Keras (to measure layers paramcount has no formula for).
+Bad input gets one line on stderr and exit status 2, never a traceback, whatever the input (see
+the limits in ``--help``). ``--keras`` is the only option that imports Keras (to measure layers
+paramcount has no formula for), in its safe mode: the only modules imported are Keras' own and
+those named with ``--import``.
 """
 
 from __future__ import annotations
@@ -18,21 +20,27 @@ import sys
 from pathlib import Path
 
 from . import __version__, count, explain_layer
-from .errors import ParamcountError
+from .config import MAX_CONFIG_BYTES
+from .errors import ParamcountError, printable
 from .explain import explain_layer_text, explain_model, summary_table
+from .safety import MAX_CODE_CHARS, MAX_DIGITS, MAX_WEIGHTS
 
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2  # any input paramcount will not count, and any failure: never a traceback
+
+LIMITS = (f"limits: a config (file, archive member or stdin) of at most {MAX_CONFIG_BYTES:,} "
+          f"bytes; layer code and --input-shape of at most {MAX_CODE_CHARS:,} characters; sizes "
+          f"and counts of at most {MAX_DIGITS} digits; at most {MAX_WEIGHTS:,} weights listed "
+          "for one layer. Within them every answer takes under 2 s and 300 MB.")
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own errors: one line, status 2, like ours
-        self.exit(EXIT_BAD_INPUT, f"paramcount: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"paramcount: error: {printable(message)}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="paramcount", description="Count and explain the parameters of a Keras "
-                "model from its config (.keras or JSON), without TensorFlow.")
+                "model from its config (.keras or JSON), without TensorFlow.", epilog=LIMITS)
     p.add_argument("--version", action="version", version=f"paramcount {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     c = sub.add_parser("count", help="a table like model.summary(), plus totals")
@@ -40,31 +48,67 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print the full count as JSON")
     c.add_argument("--input-shape", help="input shape (no batch axis) for a model without one")
     c.add_argument("--keras", action="store_true", help=_KERAS_HELP)
+    c.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
+                   help=_IMPORT_HELP)
     e = sub.add_parser("explain", help="each layer's derivation, step by step")
     e.add_argument("model", help="a .keras archive, a JSON config file, or one layer as Keras "
                    "code such as \"LSTM(128)\"")
     e.add_argument("--input-shape", help="input shape without the batch axis, e.g. \"(28, 28)\"")
     e.add_argument("--json", action="store_true", help="print the full count as JSON")
     e.add_argument("--keras", action="store_true", help=_KERAS_HELP)
+    e.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
+                   help=_IMPORT_HELP)
     r = sub.add_parser("reconcile", help="explain every row of a pasted model.summary() table")
     r.add_argument("summary", help="a text file holding the table ('-' for stdin)")
     r.add_argument("--json", action="store_true", help="print the rows and totals as JSON")
+    for sub_parser in (c, e, r):
+        sub_parser.epilog = LIMITS
     return p
 
 
 _KERAS_HELP = ("load the model with the installed Keras (safe mode) to measure layers paramcount "
                "has no formula for, such as custom layers; they are marked as measured")
+_IMPORT_HELP = ("with --keras: import this module first, so that the custom layers it registers "
+                "can be loaded (repeatable); modules a file names are never imported")
 
 
 def _looks_like_code(text: str) -> bool:
-    return "(" in text and not Path(text).exists()
+    if "(" not in text:
+        return False
+    try:
+        return not Path(text).exists()
+    except (OSError, ValueError):  # too long, or not a possible path at all: code
+        return True
 
 
 def _read(arg: str):
-    return sys.stdin.read() if arg == "-" else Path(arg)
+    if arg != "-":
+        return Path(arg)
+    data = sys.stdin.buffer.read(MAX_CONFIG_BYTES + 1)  # the same cap as for a file
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ParamcountError(f"stdin: more than {MAX_CONFIG_BYTES:,} bytes is too large for a "
+                              "model config")
+    return data
+
+
+def _leave_current_directory() -> None:
+    """``python -m paramcount.cli`` puts the current directory first on the path: take it off,
+    so that no module paramcount imports later (nor Keras, with --keras) comes from there."""
+    if sys.flags.safe_path or not sys.path:
+        return
+    try:
+        if sys.path[0] in ("", ".") or Path(sys.path[0]).resolve() == Path.cwd().resolve():
+            del sys.path[0]
+    except (OSError, RuntimeError, ValueError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Whatever a name holds, what is printed can be encoded (a lone surrogate, a C locale).
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    _leave_current_directory()
     args = _parser().parse_args(argv)
     try:
         if args.command == "reconcile":
@@ -75,10 +119,13 @@ def main(argv: list[str] | None = None) -> int:
                   explain_layer_text(layer) + f"\nTotal params: {layer.params:,}")
             return 0
         source = _read(args.model)
+        if args.imports and not args.keras:
+            raise ParamcountError("--import is for --keras (it registers custom layers for Keras)")
         if args.keras:
             from .layercode import parse_shape
-            from .measure import count_with_keras
+            from .measure import count_with_keras, import_modules
 
+            import_modules(args.imports)
             shape = parse_shape(args.input_shape) if args.input_shape else None
             model = count_with_keras(source, shape)
         else:
@@ -98,21 +145,27 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug in paramcount, not in the input: still one line
         if os.environ.get("PARAMCOUNT_DEBUG"):
             raise
-        print(f"paramcount: error: internal error ({type(e).__name__}: {e}); please report it "
+        message = printable(f"{type(e).__name__}: {e}")[:300]
+        print(f"paramcount: error: internal error ({message}); please report it "
               "(PARAMCOUNT_DEBUG=1 shows the traceback)", file=sys.stderr)
-        return EXIT_INTERNAL
+        return EXIT_BAD_INPUT
 
 
 def _reconcile(args) -> int:
     from .reconciler import reconcile
 
     if args.summary == "-":
-        text = sys.stdin.read()
+        data = _read("-")
     else:
         try:
-            text = Path(args.summary).read_text(encoding="utf-8", errors="replace")
+            with open(args.summary, "rb") as f:
+                data = f.read(MAX_CONFIG_BYTES + 1)  # the same cap as for a model
         except OSError as e:
             raise ParamcountError(f"cannot read {args.summary}: {e.strerror}") from None
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ParamcountError(f"{args.summary}: more than {MAX_CONFIG_BYTES:,} bytes is too "
+                                  "large for a summary table")
+    text = data.decode("utf-8", errors="replace")
     result = reconcile(text)
     print(json.dumps(result.to_dict(), indent=2) if args.json else result.text())
     return 0

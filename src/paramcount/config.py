@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zipfile
 import zlib
 from pathlib import Path
 
 from .errors import ParamcountError
+from .safety import contract
 
 __all__ = ["load_model_config", "keras_major", "layer_entry", "MAX_CONFIG_BYTES"]
 
-MAX_CONFIG_BYTES = 64 * 1024 * 1024  # a config.json this large is not a model config
+# The largest config read, from a file, stdin or an archive: real ones stay under a few MB, and
+# any JSON up to this size (even 8 MiB of nested empty lists) parses within the time and memory
+# budget (docs/explain.md).
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
 _MAX_RATIO = 200  # zip bombs compress far better than JSON does
 
 
+@contract
 def load_model_config(source) -> dict:
     """Return a model config (the dict ``json.loads(model.to_json())`` gives) from ``source``.
 
@@ -32,6 +38,9 @@ def load_model_config(source) -> dict:
     if isinstance(source, bytes):
         source = source.decode("utf-8", errors="replace")
     if isinstance(source, str):
+        if len(source) > MAX_CONFIG_BYTES:
+            raise ParamcountError(f"the JSON text is {len(source):,} characters; paramcount reads "
+                                  f"configs of at most {MAX_CONFIG_BYTES:,} bytes")
         text = source.strip()
         if not text:
             raise ParamcountError("empty input: expected a Keras model config (JSON) or a path")
@@ -127,6 +136,9 @@ def _parse_json(text: str, where: str):
                               "it, or a .keras archive") from None
     except RecursionError:
         raise ParamcountError(f"{where}: JSON nested too deeply") from None
+    except ValueError:  # an integer longer than Python converts
+        raise ParamcountError(f"{where}: holds a number of more than 4,300 digits; not a model "
+                              "config") from None
 
 
 def _check_model(data, where: str) -> dict:
@@ -140,8 +152,10 @@ def _check_model(data, where: str) -> dict:
 def keras_major(model: dict) -> int:
     """2 for configs written by tf.keras / tf-keras, 3 for Keras 3 ones."""
     version = model.get("keras_version")
-    if isinstance(version, str) and version[:1].isdigit():
-        return int(version.split(".")[0]) if version.split(".")[0] != "1" else 2
+    major = re.match(r"\d+", version) if isinstance(version, str) else None
+    if major:  # "3.15.0", "2.21.0-tf", even "3x": its first number
+        number = int(major.group()[:6])
+        return number if number >= 3 else 2
     layers = model.get("config", {}).get("layers")
     if isinstance(layers, list):
         for entry in layers:

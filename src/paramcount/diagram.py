@@ -21,12 +21,20 @@ defaults, so the drawing follows the page's colour scheme.
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape as _escape_markup
 
+from .errors import printable
 from .formulas.base import registration
 from .result import LayerCount, Weight
 
 __all__ = ["svg"]
+
+
+def escape(text: str) -> str:
+    """Escaped for markup, control characters written out (``\\x1b``): names come from files, and
+    XML allows no control characters."""
+    return _escape_markup(printable(text))
+
 
 _GATED_WEIGHTS = ("kernel", "recurrent_kernel", "bias")
 

@@ -1,4 +1,35 @@
-"""The one exception paramcount raises for bad input."""
+"""The one exception paramcount raises for bad input, and text made safe to show."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["ParamcountError", "printable"]
+
+MAX_MESSAGE_CHARS = 1000  # an error quotes the input it refuses; a long input, only its start
+
+# Control characters (C0, DEL, C1), lone surrogates, and the invisible characters that reorder or
+# hide text (bidirectional overrides, zero-width, line and paragraph separators).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff"
+                     "\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    r"""``text`` with every control or invisible character written as an escape (``\n``,
+    ``\x1b``, ``\u202e``), so a name read from a file can neither forge a line nor drive the
+    terminal.
+
+    >>> print(printable("dense\x1b[31m\nparamcount: error: forged"))
+    #> dense\x1b[31m\nparamcount: error: forged
+    """
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 class ParamcountError(ValueError):
@@ -7,9 +38,14 @@ class ParamcountError(ValueError):
     paramcount never guesses: when a config is malformed, a layer unknown or a size invalid it
     raises this error naming the problem (and the layer, with its position) instead of a number.
     ``field`` names the input the problem is in when that is known ("input_shape" for a shape
-    that cannot be read or that the layer cannot take), so a form can point at it.
+    that cannot be read or that the layer cannot take), so a form can point at it. The message
+    is always one printable line: names quoted from a file are escaped, and a long quote is cut
+    short.
     """
 
     def __init__(self, message: str = "", *, field: str | None = None):
-        super().__init__(message)
+        text = printable(str(message))
+        if len(text) > MAX_MESSAGE_CHARS:
+            text = text[:MAX_MESSAGE_CHARS - 1] + "…"
+        super().__init__(text)
         self.field = field

@@ -1,14 +1,19 @@
-"""Writing counts out: derivations step by step, and a table like ``model.summary()``'s."""
+"""Writing counts out: derivations step by step, and a table like ``model.summary()``'s.
+
+Names and notes come from the file being read: every line is passed through :func:`printable`, so
+none can hold a control character (a forged line, a terminal escape).
+"""
 
 from __future__ import annotations
 
+from .errors import printable
 from .result import LayerCount, ModelCount, derivation_lines, format_shape
 
 __all__ = ["derivation_lines", "summary_table", "explain_model"]
 
 
 def explain_layer_text(layer: LayerCount) -> str:
-    head = f"{layer.name} ({layer.class_name})"
+    head = printable(f"{layer.name} ({layer.class_name})")
     if layer.input_shape is not None:
         head += f"  input {format_shape(layer.input_shape)}"
     if layer.output_shape is not None:
@@ -16,12 +21,14 @@ def explain_layer_text(layer: LayerCount) -> str:
     body = [f"  {line}" for line in derivation_lines(layer)]
     for sub in layer.sublayers:
         if sub.weights:
-            body.append(f"  ├─ {sub.name} ({sub.class_name}): {sub.expr.text()} = {sub.params:,}")
+            body.append(printable(f"  ├─ {sub.name} ({sub.class_name}): {sub.expr.text()} = "
+                                  f"{sub.params:,}"))
     return "\n".join([head, *body])
 
 
 def explain_model(model: ModelCount) -> str:
-    parts = [f'Model "{model.name}" ({model.class_name}, Keras {model.keras_version} config)']
+    parts = [printable(f'Model "{model.name}" ({model.class_name}, Keras {model.keras_version} '
+                       'config)')]
     parts += [explain_layer_text(layer) for layer in model.layers]
     parts.append(_totals(model))
     return "\n".join(parts)
@@ -30,7 +37,7 @@ def explain_model(model: ModelCount) -> str:
 def summary_table(model: ModelCount) -> str:
     """The model as ``model.summary()`` lays it out: layer, output shape, parameters."""
     # A layer measured with --keras (no formula) is marked, so it is never mistaken for derived.
-    rows = [(f"{layer.name} ({layer.class_name})", format_shape(layer.output_shape)
+    rows = [(printable(f"{layer.name} ({layer.class_name})"), format_shape(layer.output_shape)
              if layer.output_shape is not None else "?",
              f"{layer.params:,}" + ("*" if layer.measured else ""))
             for layer in model.layers]
@@ -43,7 +50,7 @@ def summary_table(model: ModelCount) -> str:
 
     footnote = (["* measured by loading the model with Keras (--keras), not derived"]
                 if any(layer.measured for layer in model.layers) else [])
-    return "\n".join([f'Model: "{model.name}"', fmt(headers), line, *map(fmt, rows), line,
+    return "\n".join([printable(f'Model: "{model.name}"'), fmt(headers), line, *map(fmt, rows), line,
                       _totals(model), *footnote])
 
 

@@ -17,6 +17,7 @@ import re
 
 from .errors import ParamcountError
 from .formulas.base import REGISTRY, load_formulas
+from .safety import MAX_CODE_CHARS, ArgumentTypeError, check_size, contract
 
 __all__ = ["parse_layer", "parse_shape", "parse_shapes"]
 
@@ -24,10 +25,11 @@ __all__ = ["parse_layer", "parse_shape", "parse_shapes"]
 _OPAQUE = re.compile(r"(initializer|regularizer|constraint|activation|dtype|seed)$")
 
 
+@contract
 def parse_layer(code: str) -> dict:
     """A layer config (``{"class_name": ..., "config": {...}}``) from one layer's Keras code."""
     load_formulas()
-    text = code.strip()
+    text = _text(code, "layer code").strip()
     if not text:
         raise ParamcountError("empty layer code: write a layer such as LSTM(128)")
     try:
@@ -35,6 +37,9 @@ def parse_layer(code: str) -> dict:
     except SyntaxError as e:
         column = f" at column {e.offset}" if e.offset else ""
         raise ParamcountError(f"cannot read layer code{column}: {e.msg}") from None
+    except (ValueError, RecursionError, MemoryError):  # a NUL byte; nesting the parser refuses
+        raise ParamcountError("cannot read layer code: it is not one layer call such as "
+                              "LSTM(128)") from None
     node = tree.body
     if not isinstance(node, ast.Call):
         raise ParamcountError("layer code must be a call such as LSTM(128), "
@@ -83,12 +88,25 @@ def _value(node: ast.expr, key: str, class_name: str):
     if isinstance(node, (ast.Tuple, ast.List)):
         return [_value(e, key, class_name) for e in node.elts]
     try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError):
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         raise ParamcountError(f"{class_name}: cannot read {key}={ast.unparse(node)} "
                               "(only numbers, strings, True/False/None, tuples and layers)") from None
+    if isinstance(value, int):
+        check_size(value, class_name, f"number in {key}")
+    return value
 
 
+def _text(value, what: str, field: str | None = None) -> str:
+    if not isinstance(value, str):
+        raise ArgumentTypeError(f"{what} must be a str, got {type(value).__name__}")
+    if len(value) > MAX_CODE_CHARS:
+        raise ParamcountError(f"{what} is {len(value):,} characters long; paramcount reads at "
+                              f"most {MAX_CODE_CHARS:,}", field=field)
+    return value
+
+
+@contract
 def parse_shape(text: str) -> tuple:
     """An input shape without the batch axis, e.g. ``"(28, 28)"``; returns it with the batch axis.
 
@@ -100,10 +118,11 @@ def parse_shape(text: str) -> tuple:
     return shapes[0]
 
 
+@contract
 def parse_shapes(text: str) -> list[tuple]:
     """One input shape, or several for layers with several inputs: ``"[(10, 64), (20, 64)]"``
     (query and value of an attention layer). Each is returned with its batch axis."""
-    raw = text.strip()
+    raw = _text(text, "input shape", "input_shape").strip()
     if not raw:
         raise _shape_error("empty input shape: write one such as (28, 28)")
     try:
@@ -126,7 +145,7 @@ def _one_shape(value, raw: str) -> tuple:
     for d in value:
         if d is not None and (isinstance(d, bool) or not isinstance(d, int)):
             raise _shape_error(f"input shape sizes must be integers or None, got {d!r}")
-        if d is not None and d <= 0:
+        if d is not None and check_size(d, "input shape", field="input_shape") <= 0:
             raise _shape_error(f"input shape sizes must be positive, got {d}")
     return (None, *value)
 

@@ -5,18 +5,22 @@ installed Keras in safe mode (no lambdas are deserialized) and without compiling
 paramcount can derive is still derived from its formula, and only the others take Keras' numbers,
 marked ``measured=True``.
 
-Loading a custom layer needs its class: Keras finds it when the package that registers it is
-imported, so the modules the config names for such layers are imported first. That runs code
-installed on this machine, never code from the file.
+Loading a custom layer needs its class: Keras finds it once the package that registers it is
+imported, which the user asks for by name (``--import``). Nothing a file names is imported unless
+it is a Keras module (tf-keras would import any module a config names, so those are refused while
+it loads), and nothing is imported from the current directory, which ``python -m`` puts on the
+path.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import io
 import json
 import os
-from contextlib import redirect_stdout
+import sys
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 from .config import keras_major, load_model_config
@@ -24,10 +28,26 @@ from .errors import ParamcountError
 from .expr import Num
 from .graph import count_model
 from .result import LayerCount, ModelCount, Weight
+from .safety import contract
 
-__all__ = ["count_with_keras"]
+__all__ = ["count_with_keras", "import_modules"]
+
+KERAS_PACKAGES = frozenset({"keras", "tf_keras", "keras_hub", "keras_cv", "keras_nlp"})
 
 
+def import_modules(names: list[str]) -> None:
+    """Import the modules the user names (``--import``), which register their custom layers."""
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            raise ParamcountError(f"--import {name}: {e}") from None
+        except Exception as e:  # the user's own module failed: one line, as for any error
+            raise ParamcountError(f"--import {name}: the module raised {type(e).__name__}: "
+                                  f"{e}") from None
+
+
+@contract
 def count_with_keras(source, input_shape=None) -> ModelCount:
     """Count ``source`` (a ``.keras`` archive or a JSON config file), measuring with Keras the
     layers that paramcount cannot derive."""
@@ -88,9 +108,11 @@ def _load(source, config: dict):
         isinstance(source, str) and "\n" not in source and Path(source).is_file())
     path = Path(source) if is_path else None
     version = keras_major(config)
-    _import_custom_modules(config)
+    # A package the file names that is neither Keras' nor imported (by --import, say) stays out.
+    refused = {name for name in _named_packages(config) - KERAS_PACKAGES if name not in sys.modules}
     try:
-        with redirect_stdout(io.StringIO()):  # keep our stdout for the answer
+        # stdout is kept for the answer.
+        with _safe_imports(refused), redirect_stdout(io.StringIO()):
             if version == 2:
                 import tf_keras as keras
             else:
@@ -102,29 +124,57 @@ def _load(source, config: dict):
         raise ParamcountError(f"--keras needs Keras installed ({e})") from None
     except Exception as e:  # Keras raises many kinds; report its message in one line
         message = " ".join(str(e).split())
-        raise ParamcountError(f"Keras could not load the model: {type(e).__name__}: "
+        hint = (f" (the file names {', '.join(sorted(refused))}: import the module that registers "
+                "its layers with --import MODULE)" if refused else "")
+        raise ParamcountError(f"Keras could not load the model{hint}: {type(e).__name__}: "
                               f"{message[:300]}") from None
 
 
-def _import_custom_modules(config) -> None:
-    """Import the packages that register the config's custom layers, so Keras can find them."""
-    modules = set()
+class _RefuseImports(importlib.abc.MetaPathFinder):
+    """Refuses to import the packages a file names (its ``module`` fields) that are not Keras'."""
 
-    def walk(x):
-        if isinstance(x, dict):
-            module, registered = x.get("module"), x.get("registered_name")
-            if isinstance(module, str) and isinstance(registered, str) and ">" in registered \
-                    and not module.startswith(("keras", "tf_keras")):
-                modules.add(module)
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
+    def __init__(self, packages: set[str]):
+        self.packages = packages
 
-    walk(config)
-    for module in sorted(modules):
-        try:
-            importlib.import_module(module)
-        except Exception:  # Keras will report the class it cannot find
-            pass
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in self.packages:
+            raise ImportError(f"not importing {fullname!r}, which the file names: only Keras "
+                              "modules are (name your own with --import)")
+        return None
+
+
+def _named_packages(config) -> set[str]:
+    """The top-level packages of the ``module`` fields a config holds."""
+    named, stack = set(), [config]
+    while stack:  # the config may nest deeply: no recursion
+        value = stack.pop()
+        if isinstance(value, dict):
+            module = value.get("module")
+            if isinstance(module, str) and module:
+                named.add(module.split(".")[0])
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return named
+
+
+@contextmanager
+def _safe_imports(refused: set[str]):
+    """While Keras loads the model: no import from the current directory, and none of the
+    packages ``refused``."""
+    saved_path = list(sys.path)
+    sys.path[:] = [entry for entry in sys.path if not _is_current_directory(entry)]
+    guard = _RefuseImports(refused)
+    sys.meta_path.insert(0, guard)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(guard)
+        sys.path[:] = saved_path
+
+
+def _is_current_directory(entry: str) -> bool:
+    try:
+        return entry in ("", ".") or Path(entry).resolve() == Path.cwd().resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from math import prod
 
+from .errors import printable
 from .expr import Expr, Sym
 
 Shape = tuple  # of int | None; the batch axis first, as Keras writes it
@@ -175,4 +176,5 @@ def derivation_lines(layer: LayerCount) -> list[str]:
     if layer.non_trainable:
         lines.append(f"trainable = {layer.trainable:,}, non-trainable = {layer.non_trainable:,}")
     lines.extend(f"note: {n}" for n in layer.notes)
-    return lines
+    # Names and notes come from the file: no control character reaches a terminal or a page.
+    return [printable(line) for line in lines]

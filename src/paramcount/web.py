@@ -16,14 +16,14 @@ numbers it shows come from the same formulas as the CLI and the site's pages. Th
 from __future__ import annotations
 
 import json
-from html import escape
 
 from . import count_layer_entry
-from .diagram import subscripts, svg
-from .errors import ParamcountError
+from .diagram import escape, subscripts, svg
+from .errors import ParamcountError, printable
 from .layercode import parse_layer
 from .mathml import formula as formula_mathml
 from .result import LayerCount, Weight, format_shape
+from .safety import InternalError
 
 __all__ = ["calculate", "result", "results_html"]
 
@@ -35,11 +35,14 @@ def result(layer_code: str, input_shape: str) -> dict:
         # An empty shape is fine when the code gives one, e.g. LSTM(8, input_shape=(5, 3)).
         layer = count_layer_entry(parse_layer(layer_code), input_shape.strip() or None)
         return _answer(layer, layer_code, input_shape)
+    except InternalError as e:  # a bug met by this input (an error, but not the input's)
+        return {"ok": False, "error": str(e), "field": "layer", "internal": True}
     except ParamcountError as e:  # the error knows when it is about the shape; else the code
         return {"ok": False, "error": str(e), "field": e.field or "layer"}
     except Exception as e:  # a bug in paramcount, not bad input: say so, never show a number
-        return {"ok": False, "error": f"paramcount failed ({type(e).__name__}: {e}); please report "
-                "this layer and shape", "field": "layer", "internal": True}
+        return {"ok": False, "error": printable(f"paramcount failed ({type(e).__name__}: {e}); "
+                                                "please report this layer and shape"),
+                "field": "layer", "internal": True}
 
 
 def _answer(layer: LayerCount, layer_code: str, input_shape: str) -> dict:
@@ -69,7 +72,12 @@ def _answer(layer: LayerCount, layer_code: str, input_shape: str) -> dict:
 
 
 def calculate(layer_code: str, input_shape: str) -> str:
-    """:func:`result` as JSON text: what the page's JavaScript receives."""
+    """:func:`result` as JSON text: what the page's JavaScript receives.
+
+    Like every entry point it answers any text, however hostile, with a count or ``"ok": False``
+    and one line; within the limits of :mod:`paramcount.safety` (layer code and shape of at most
+    10,000 characters each) it answers within the budget documented for ``paramcount explain``
+    (2 s, 300 MB), so a caller may give up on it after that."""
     return json.dumps(result(layer_code, input_shape))
 
 
@@ -104,7 +112,7 @@ def _panel(layer: LayerCount, mathml: str, diagram: str) -> str:
         f"<tbody>{weights}</tbody></table></div>"
         f'<div class="pc-diagram-box">{diagram}</div>'
         f'<details class="pc-derivation"><summary>Derivation as text (what <code>paramcount '
-        f"explain</code> prints)</summary><pre><code>{escape(chr(10).join(layer.derivation))}"
+        f"explain</code> prints)</summary><pre><code>{chr(10).join(map(escape, layer.derivation))}"
         f"</code></pre></details>"
     )
 

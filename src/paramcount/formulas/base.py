@@ -15,6 +15,7 @@ from math import prod
 from ..errors import ParamcountError
 from ..expr import Expr, Sym, as_expr, product, total
 from ..result import LayerCount, Shape, Weight, format_shape
+from ..safety import MAX_WEIGHTS, check_size
 
 __all__ = ["Ctx", "Spec", "W", "LayerClass", "layer", "registration", "REGISTRY", "FORMULAS",
            "count_layer", "load_formulas", "format_shape", "policy_mode", "with_lora"]
@@ -206,7 +207,7 @@ class Ctx:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             need = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
             raise self.error(f"'{key}' must be {need}, got {value!r}")
-        return value
+        return check_size(value, self.where, f"'{key}'")
 
     def ints(self, key: str, n: int, default=_MISSING, minimum: int = 1) -> tuple[int, ...]:
         """An int or a tuple of ``n`` ints (kernel_size, strides...), as Keras accepts both."""
@@ -217,7 +218,7 @@ class Ctx:
                 isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in value):
             need = "positive integers" if minimum == 1 else f"integers ≥ {minimum}"
             raise self.error(f"'{key}' must be an integer or {n} {need}, got {value!r}")
-        return tuple(value)
+        return tuple(check_size(v, self.where, f"'{key}'") for v in value)
 
     def choice(self, key: str, options: tuple, default=_MISSING):
         value = self.option(key, default)
@@ -282,10 +283,19 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
     if not registered.quantizable:
         _refuse_quantized(ctx)
     spec = registered.formula(ctx)
+    seen: dict[int, int] = {}
+    listed = len(spec.weights) + sum(len(sub.weights) + _listed(sub, seen)
+                                     for sub in spec.sublayers)
+    if listed > MAX_WEIGHTS:  # e.g. Bidirectional wrapped in Bidirectional, many levels deep
+        raise ParamcountError(f"{where}: its explanation would list {listed:,} weight tensors "
+                              f"(its sublayers' included); paramcount lists at most "
+                              f"{MAX_WEIGHTS:,} for one layer")
+    _check_shape(spec.output_shape, where)
     frozen = config.get("trainable", True) is False and spec.freezable
     weights = [Weight(w.path, tuple(as_expr(d).value for d in w.shape), w.trainable and not frozen,
                       tuple(as_expr(d).text() for d in w.shape)) for w in spec.weights]
     expr = spec.formula if spec.formula is not None else total(w.size for w in spec.weights)
+    check_size(expr.value, where, "parameter count")
     for sub in spec.sublayers:
         prefix = f"{sub.name}/" if spec.prefix_sublayers else ""
         weights += [Weight(prefix + w.path, w.shape, w.trainable and not frozen,
@@ -330,6 +340,22 @@ def _refuse_quantized(ctx: Ctx) -> None:
         quantizable = sorted(name for name, c in REGISTRY.items() if c.quantizable)
         raise ctx.error(f"the layer's dtype policy is quantized ({mode}), but Keras quantizes "
                         f"only {', '.join(quantizable[:-1])} and {quantizable[-1]}")
+
+
+def _listed(layer: LayerCount, seen: dict[int, int]) -> int:
+    """How many weights a layer's full explanation lists, its sublayers' lists included (a
+    sublayer shared by two, as in a Bidirectional, is walked once)."""
+    if id(layer) not in seen:
+        seen[id(layer)] = len(layer.weights) + sum(_listed(sub, seen) for sub in layer.sublayers)
+    return seen[id(layer)]
+
+
+def _check_shape(shape, where: str) -> None:
+    """Refuse output sizes too long to print (a Flatten over huge axes, say)."""
+    for s in shape if isinstance(shape, list) else [shape]:
+        for d in s or ():
+            if isinstance(d, int):
+                check_size(d, where, "size in the output shape")
 
 
 _loaded = False

@@ -67,7 +67,9 @@ def resolve_reshape(ctx: Ctx, shape: tuple, target: tuple) -> tuple:
 def permute(ctx: Ctx) -> Spec:
     dims = ctx.option("dims")
     rank = len(ctx.input_shape) - 1
-    if not isinstance(dims, (list, tuple)) or sorted(dims) != list(range(1, rank + 1)):
+    if not isinstance(dims, (list, tuple)) or not all(
+            isinstance(d, int) and not isinstance(d, bool) for d in dims) \
+            or sorted(dims) != list(range(1, rank + 1)):
         raise ctx.error(f"'dims' must order the axes 1..{rank}, got {dims!r}")
     return Spec(output_shape=(ctx.input_shape[0], *(ctx.input_shape[d] for d in dims)))
 
@@ -158,10 +160,14 @@ def dot(ctx: Ctx) -> Spec:
     a, b = (list(s) for s in ctx.input_shapes)
     axes = ctx.option("axes")
     if isinstance(axes, int) and not isinstance(axes, bool):
-        axes = [axes % len(a), axes % len(b)] if axes < 0 else [axes, axes]
+        axes = [axes, axes]
     if not (isinstance(axes, (list, tuple)) and len(axes) == 2
-            and all(isinstance(x, int) for x in axes)):
+            and all(isinstance(x, int) and not isinstance(x, bool) for x in axes)):
         raise ctx.error(f"'axes' must be an integer or two integers, got {axes!r}")
+    for axis, shape in zip(axes, (a, b)):
+        if not -len(shape) <= axis < len(shape):
+            raise ctx.error(f"axis {axis} is out of range for an input of rank {len(shape)}")
+    axes = [axis % len(shape) for axis, shape in zip(axes, (a, b))]  # as Keras: negative from the end
     if a[axes[0]] is not None and b[axes[1]] is not None and a[axes[0]] != b[axes[1]]:
         raise ctx.error(f"axis sizes differ: {a[axes[0]]} and {b[axes[1]]}")
     a.pop(axes[0])

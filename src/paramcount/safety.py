@@ -1,0 +1,77 @@
+"""Hostile input: the limits paramcount keeps, the one contract of its entry points, and text
+made safe to show.
+
+Every public entry point answers with a result or a :class:`ParamcountError` (a wrong-type
+Python argument may be a ``TypeError``); :func:`contract` turns what Python itself raises on
+absurd input (a recursion too deep, memory exhausted, a number too long to print) into that
+error. Sizes are capped so that the cost of an answer grows with the size of the input, never
+with the numbers written in it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from .errors import ParamcountError, printable
+
+__all__ = ["MAX_CODE_CHARS", "MAX_DIGITS", "MAX_WEIGHTS", "MAX_OUTPUTS", "ArgumentTypeError",
+           "InternalError", "contract", "printable", "check_size"]
+
+MAX_CODE_CHARS = 10_000  # layer code and input shapes: one layer is a line, not a program
+# Sizes and counts have at most this many digits. No model comes near (10^100 parameters); it
+# keeps arithmetic cheap, and Python refuses to print integers over 4,300 digits anyway.
+MAX_DIGITS = 100
+# Weight tensors one layer's explanation may list, its sublayers' lists included: wrappers
+# nested in wrappers double it at every level.
+MAX_WEIGHTS = 10_000
+MAX_OUTPUTS = 10_000  # tensors one op may return (ops.split into n parts)
+
+_LIMIT = 10**MAX_DIGITS
+
+
+def check_size(value: int, where: str, what: str = "size", field: str | None = None) -> int:
+    """Refuse an integer with more than :data:`MAX_DIGITS` digits (without printing it)."""
+    if -_LIMIT < value < _LIMIT:
+        return value
+    raise ParamcountError(f"{where}: a {what} has more than {MAX_DIGITS} digits; no Keras model "
+                          "is that large", field=field)
+
+
+class ArgumentTypeError(TypeError):
+    """A Python argument of the wrong type: the one error besides ParamcountError."""
+
+
+def contract(function):
+    """Let ``function`` answer only with a result or a :class:`ParamcountError`."""
+
+    @functools.wraps(function)
+    def guarded(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (ParamcountError, ArgumentTypeError):
+            raise
+        except RecursionError:
+            raise ParamcountError("the input is nested too deeply to read") from None
+        except MemoryError:
+            raise ParamcountError("the input is too large to read in the memory available") \
+                from None
+        except ValueError as e:
+            if "integer string conversion" in str(e):
+                raise ParamcountError(f"a number in the input has more than {MAX_DIGITS} "
+                                      "digits") from None
+            raise _internal(e) from e
+        except (TypeError, AttributeError, KeyError, IndexError, ArithmeticError,
+                AssertionError, UnicodeError) as e:
+            raise _internal(e) from e
+
+    return guarded
+
+
+class InternalError(ParamcountError):
+    """A bug in paramcount met by this input: still one clear line and no number (the tests look
+    for its wording, "internal error", to find such bugs)."""
+
+
+def _internal(error: Exception) -> ParamcountError:
+    return InternalError(f"internal error ({type(error).__name__}: {error}); please report "
+                           "this input")
