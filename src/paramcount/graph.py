@@ -9,6 +9,7 @@ recorded in the config where that tensor is consumed.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from .config import keras_major, layer_entry, load_model_config
@@ -17,6 +18,7 @@ from .expr import Num
 from .formulas.base import count_layer, format_shape, registration
 from .formulas.ops import OP_MODULES, Tensor, op_name, op_output_shape
 from .result import LayerCount, ModelCount, Shape
+from .safety import check_size, contract
 
 __all__ = ["count_model", "count_graph", "MODEL_CLASSES"]
 
@@ -24,6 +26,7 @@ MODEL_CLASSES = ("Sequential", "Functional", "Model")
 TF_OP_LAYERS = ("TFOpLambda", "SlicingOpLambda")  # tf-keras: an op wrapped as a layer
 
 
+@contract
 def count_model(source, input_shape: Shape | None = None, *, measure=None) -> ModelCount:
     """Count a whole model given as anything :func:`load_model_config` reads.
 
@@ -77,6 +80,9 @@ def _shape(value, where: str) -> Shape:
     if not isinstance(value, (list, tuple)) or not all(
             d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in value):
         raise ParamcountError(f"{where}: invalid shape {value!r}")
+    for d in value:
+        if d is not None:
+            check_size(d, where)
     if any(d is not None and d <= 0 for d in value):
         raise ParamcountError(f"{where}: sizes must be positive, got shape "
                               f"{format_shape(tuple(value))}")
@@ -270,6 +276,11 @@ def _functional(config, entries, input_shapes, version, where, measure=None):
         if p.build_shape is not None and len(p.calls) == 1 and len(refs) == 1:
             recorded.setdefault((refs[0].layer, refs[0].node, refs[0].index), p.build_shape)
 
+    recorded_width: dict[tuple[str, int], int] = {}  # (layer, call) -> outputs known downstream
+    for layer_name, node, index in recorded:
+        key = (layer_name, node)
+        recorded_width[key] = max(recorded_width.get(key, 0), index + 1)
+
     outputs: dict[tuple[str, int], list[Shape | None]] = {}  # (layer, call) -> output shapes
     first_call: dict[str, tuple[int, LayerCount]] = {}
 
@@ -286,39 +297,51 @@ def _functional(config, entries, input_shapes, version, where, measure=None):
             raise ParamcountError(f"{where}: input '{name}' has no shape")
         outputs[(name, 0)] = [shape]
 
-    pending = [(p, n) for p in parsed for n in range(len(p.calls))]
-    while pending:
-        waiting = []
-        for p, n in pending:
-            call = p.calls[n]
-            refs = call.tensors()
-            if any((ref.layer, ref.node) not in outputs for ref, _ in refs):
-                waiting.append((p, n))
-                continue
-            label = f"{where}: layer {position[p.name]} '{p.name}' ({p.class_name})"
-            shapes = [_input_shape(outputs, ref, by_name, label) for ref, _ in refs]
-            layer = _count_call(p, call, refs, shapes, label, version, measure)
-            out = layer.output_shape
-            out = list(out) if isinstance(out, list) else [out]
-            # Fill in what could not be worked out from what Keras recorded downstream.
-            if any(s is None for s in out) or not out:
-                known = sorted(i for (lay, node, i) in recorded if (lay, node) == (p.name, n))
-                width = max(len(out), known[-1] + 1 if known else 0)
-                out = [(out[i] if i < len(out) else None) or recorded.get((p.name, n, i))
-                       for i in range(width)] or [None]
-                layer.output_shape = out[0] if len(out) == 1 else out
-            outputs[(p.name, n)] = out
-            if p.name not in first_call or n < first_call[p.name][0]:
-                first_call[p.name] = (n, layer)  # weights are made at the first call
-        if len(waiting) == len(pending):
-            missing = {ref.layer for p, n in waiting for ref, _ in p.calls[n].tensors()
-                       if ref.layer not in by_name}
-            if missing:
-                raise ParamcountError(f"{where}: layer '{waiting[0][0].name}' takes the output "
-                                      f"of {sorted(missing)}, which is not among the layers")
-            raise ParamcountError(f"{where}: cannot reach layer '{waiting[0][0].name}' from the "
-                                  "inputs (the graph has a cycle or refers to a missing call)")
-        pending = waiting
+    # Each call waits for the calls that make its input tensors; walked in one pass, so a graph
+    # listed in any order costs time in proportion to its size.
+    waiting_for: dict[tuple[str, int], list[tuple[_Entry, int]]] = {}
+    missing_inputs: dict[tuple[str, int], int] = {}
+    ready: deque[tuple[_Entry, int]] = deque()
+    for p in parsed:
+        for n, call in enumerate(p.calls):
+            needed = {(ref.layer, ref.node) for ref, _ in call.tensors()} - outputs.keys()
+            missing_inputs[(p.name, n)] = len(needed)
+            for producer in needed:
+                waiting_for.setdefault(producer, []).append((p, n))
+            if not needed:
+                ready.append((p, n))
+    while ready:
+        p, n = ready.popleft()
+        call = p.calls[n]
+        refs = call.tensors()
+        label = f"{where}: layer {position[p.name]} '{p.name}' ({p.class_name})"
+        shapes = [_input_shape(outputs, ref, by_name, label) for ref, _ in refs]
+        layer = _count_call(p, call, refs, shapes, label, version, measure)
+        out = layer.output_shape
+        out = list(out) if isinstance(out, list) else [out]
+        # Fill in what could not be worked out from what Keras recorded downstream.
+        if any(s is None for s in out) or not out:
+            width = max(len(out), recorded_width.get((p.name, n), 0))
+            out = [(out[i] if i < len(out) else None) or recorded.get((p.name, n, i))
+                   for i in range(width)] or [None]
+            layer.output_shape = out[0] if len(out) == 1 else out
+        outputs[(p.name, n)] = out
+        if p.name not in first_call or n < first_call[p.name][0]:
+            first_call[p.name] = (n, layer)  # weights are made at the first call
+        for consumer in waiting_for.pop((p.name, n), ()):
+            key = (consumer[0].name, consumer[1])
+            missing_inputs[key] -= 1
+            if missing_inputs[key] == 0:
+                ready.append(consumer)
+    stuck = [(p, n) for p in parsed for n in range(len(p.calls)) if missing_inputs[(p.name, n)]]
+    if stuck:
+        missing = {ref.layer for p, n in stuck for ref, _ in p.calls[n].tensors()
+                   if ref.layer not in by_name}
+        if missing:
+            raise ParamcountError(f"{where}: layer '{stuck[0][0].name}' takes the output "
+                                  f"of {sorted(missing)}, which is not among the layers")
+        raise ParamcountError(f"{where}: cannot reach layer '{stuck[0][0].name}' from the "
+                              "inputs (the graph has a cycle or refers to a missing call)")
 
     layers = []
     for p in parsed:

@@ -375,7 +375,26 @@ def locally_connected(ctx: Ctx) -> Spec:
 
 def _connected_pairs(size: int, k: int, stride: int) -> int:
     """Along one axis, with padding="same": how many input positions each output position's
-    window covers, summed (tf-keras' ``conv_connected_inputs``)."""
+    window covers, summed (tf-keras' ``conv_connected_inputs``).
+
+    Output position ``o`` covers inputs ``max(0, o·stride - left)`` to ``min(size, o·stride -
+    left + k)``; both sums are of clipped arithmetic series, so this is a closed form, whatever
+    the size.
+    """
     outputs = (size - 1) // stride + 1
     left = k // 2
-    return sum(min(size, o * stride - left + k) - max(0, o * stride - left) for o in range(outputs))
+    return (_clipped_sum(k - left, stride, outputs, high=size)
+            - _clipped_sum(-left, stride, outputs, low=0))
+
+
+def _clipped_sum(start: int, step: int, n: int, *, low=None, high=None) -> int:
+    """``sum(min(high, start + o·step))`` or ``sum(max(low, start + o·step))`` for o < n."""
+    def series(first: int, count: int) -> int:  # start + o·step for o in [first, first + count)
+        return count * start + step * (count * (2 * first + count - 1) // 2)
+
+    if high is not None:  # terms below high: o < (high - start) / step
+        below = min(n, max(0, -(-(high - start) // step)))
+        return series(0, below) + (n - below) * high
+    # terms at or below low: o ≤ (low - start) / step
+    clipped = min(n, max(0, (low - start) // step + 1))
+    return clipped * low + series(clipped, n - clipped)

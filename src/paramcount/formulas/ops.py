@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
 
+from ..safety import MAX_OUTPUTS
 from .base import Ctx, Spec, layer
 
 __all__ = ["Tensor", "op_output_shape", "op_name", "OP_MODULES"]
@@ -285,9 +286,12 @@ def _split(args: list, params: dict) -> list:
     axis = _axis(params.get("axis", 0), len(shape))
     size = shape[axis]
     if isinstance(sections, int):
-        if size is not None and size % sections:
+        if size is not None and size % sections or not 0 < sections <= MAX_OUTPUTS:
+            # Too many parts to list: the shapes recorded where they are used stand in.
             raise _Unknown
         parts = [None if size is None else size // sections] * sections
+    elif len(sections) > MAX_OUTPUTS:
+        raise _Unknown
     elif params["__version__"] == 2:  # tf.split: a list of sizes
         parts = list(sections)
     else:  # ops.split: a list of indices

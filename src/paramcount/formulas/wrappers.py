@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .base import Ctx, Spec, layer
 
 
@@ -15,18 +17,38 @@ def bidirectional(ctx: Ctx) -> Spec:
     inner = ctx.option("layer")
     if not isinstance(inner, dict):
         raise ctx.error("needs a 'layer' to wrap")
+    if not isinstance(inner.get("config", {}), dict):
+        raise ctx.error("the wrapped layer's config must be an object")
     merge_mode = ctx.choice("merge_mode", ("concat", "sum", "mul", "ave", None), "concat")
     forward_cfg = _renamed(inner, "forward_")
     backward_entry = ctx.option("backward_layer", None)
-    backward_cfg = backward_entry if isinstance(backward_entry, dict) else _renamed(
-        inner, "backward_")
+    if backward_entry is not None and not isinstance(backward_entry, dict):
+        raise ctx.error("'backward_layer' must be a layer config")
+    backward_cfg = backward_entry or _renamed(inner, "backward_")
     forward = ctx.sublayer(forward_cfg, ctx.input_shape, "forward layer")
-    backward = ctx.sublayer(backward_cfg, ctx.input_shape, "backward layer")
+    if _same_layer(forward_cfg, backward_cfg):
+        # The usual case: the backward layer is a copy of the forward one, run in reverse. Counted
+        # once, so that wrappers nested in wrappers cost time in proportion to their depth.
+        backward = replace(forward, name=str(backward_cfg["config"].get("name")))
+    else:
+        backward = ctx.sublayer(backward_cfg, ctx.input_shape, "backward layer")
     # Two copies of the same layer: 2·(its formula); a custom backward layer: the sum.
     same = forward.expr.text() == backward.expr.text() and forward.params == backward.params
     formula = 2 * forward.expr if same else forward.expr + backward.expr
     return Spec(output_shape=_merged(forward.output_shape, backward.output_shape, merge_mode),
                 formula=formula, sublayers=[forward, backward])
+
+
+def _same_layer(a: dict, b: dict) -> bool:
+    """Whether two layer configs differ only in name and direction."""
+    def essence(entry):
+        config = entry.get("config")
+        if not isinstance(config, dict) or not isinstance(config.get("name"), str):
+            return None
+        config = {k: v for k, v in config.items() if k not in ("name", "go_backwards")}
+        return {**entry, "config": config}
+
+    return essence(a) is not None and essence(a) == essence(b)
 
 
 def _renamed(entry: dict, prefix: str) -> dict:
