@@ -6,6 +6,8 @@
 2. Models far too large for any machine, counted exactly from their configs in well under a
    second, with (almost) nothing allocated: the weights are never made, only their shapes.
 3. The site's page weight, if ``scripts/page_weight.py`` is there.
+4. The hostile-input budget (issue #8): the budget cases of ``tests/hostile_corpus.py``, each in
+   a fresh process, against 2 s and 300 MB.
 4. The calculator: time to a shared link's own total (cold, warm), typing latency, bytes
    (``scripts/calculator_bench.py``).
 
@@ -29,6 +31,7 @@ sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import paramcount  # noqa: E402
+import paramcount.safety  # noqa: E402
 
 RUNS = 5
 GOAL_SPEEDUP, GOAL_MIB = 20, 60
@@ -165,9 +168,73 @@ def calculator() -> None:
     calculator_bench.main()
 
 
+# --- hostile input: the budget of issue #8 ----------------------------------------------------
+
+BUDGET_SECONDS, BUDGET_MIB = paramcount.safety.BUDGET_SECONDS, paramcount.safety.BUDGET_MB
+# The CLI run so that it reports its own peak memory (VmHWM) on a pipe as it exits: a child's
+# ru_maxrss on Linux includes the RSS of the parent it was forked from, here this script.
+_MEASURED_CLI = """
+import atexit, os, runpy, sys
+def report(fd=int(os.environ.pop("PARAMCOUNT_BENCH_FD"))):
+    peak = [line for line in open("/proc/self/status") if line.startswith("VmHWM")]
+    os.write(fd, peak[0].split()[1].encode())
+atexit.register(report)
+sys.argv[0] = "paramcount"
+runpy.run_module("paramcount.cli", run_name="__main__")
+"""
+
+
+def run_measured(args: list[str], stdin: bytes | None, cwd: str) -> tuple[int, float, float, float]:
+    """Exit status, wall seconds, CPU seconds and peak MiB of one ``paramcount`` process."""
+    read, write = os.pipe()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PARAMCOUNT_BENCH_FD": str(write)}
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _MEASURED_CLI, *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd,
+                            env=env, pass_fds=(write,))
+    os.close(write)
+    if stdin is not None:
+        try:
+            proc.stdin.write(stdin)
+        except BrokenPipeError:  # it stopped reading at the cap, as it should
+            pass
+    proc.stdin.close()
+    peak_kib = os.read(read, 64)
+    os.close(read)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    return (os.waitstatus_to_exitcode(status), seconds, usage.ru_utime + usage.ru_stime,
+            int(peak_kib or 0) / 1024)
+
+
+def hostile() -> None:
+    """Each budget case of tests/hostile_corpus.py as a fresh ``paramcount`` process: wall time,
+    CPU time and peak memory against the budget (2 s, 300 MB on 2 cores). On a busy machine the
+    wall time grows with the load; the CPU time is the steadier measure."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from hostile_corpus import BUDGET, CONTRACT
+
+    print("\n4. Hostile input: any input within the caps answered in "
+          f"≤ {BUDGET_SECONDS:.0f} s and ≤ {BUDGET_MIB} MB (fresh process each)")
+    print(f"   {'case':56}{'status':>7}{'wall':>9}{'CPU':>9}{'peak':>10}")
+    worst = [0.0, 0.0, 0.0]
+    for case in BUDGET + CONTRACT:
+        with tempfile.TemporaryDirectory() as tmp:
+            run = case.make(Path(tmp))
+            status, seconds, cpu, mib = run_measured(run.args, run.stdin, str(run.cwd or tmp))
+        worst = [max(worst[0], seconds), max(worst[1], cpu), max(worst[2], mib)]
+        print(f"   {case.name[:55]:56}{status:>7}{seconds * 1000:>7.0f}ms{cpu * 1000:>7.0f}ms"
+              f"{mib:>7.1f}MiB")
+    met = worst[1] <= BUDGET_SECONDS and worst[2] <= BUDGET_MIB
+    print(f"   worst: {worst[0]:.2f} s wall, {worst[1]:.2f} s CPU, {worst[2]:.0f} MiB — budget "
+          f"{'met' if met else 'NOT met'} (CPU time and memory; load average now "
+          f"{os.getloadavg()[0]:.1f})")
+
+
 def main() -> None:
     compare_with_keras()
     huge()
+    hostile()
     page_weight()
     calculator()
 

@@ -19,18 +19,20 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, count, explain_layer
+from . import __version__, count, explain_layer, safety
 from .config import MAX_CONFIG_BYTES
 from .errors import ParamcountError, printable
 from .explain import explain_layer_text, explain_model, summary_table
-from .safety import MAX_CODE_CHARS, MAX_DIGITS, MAX_WEIGHTS
 
 EXIT_BAD_INPUT = 2  # any input paramcount will not count, and any failure: never a traceback
 
 LIMITS = (f"limits: a config (file, archive member or stdin) of at most {MAX_CONFIG_BYTES:,} "
-          f"bytes; layer code and --input-shape of at most {MAX_CODE_CHARS:,} characters; sizes "
-          f"and counts of at most {MAX_DIGITS} digits; at most {MAX_WEIGHTS:,} weights listed "
-          "for one layer. Within them every answer takes under 2 s and 300 MB.")
+          f"bytes and {safety.MAX_JSON_CONTAINERS:,} lists and objects; "
+          f"{safety.MAX_LAYERS:,} layer calls; layer code and --input-shape of at most "
+          f"{safety.MAX_CODE_CHARS:,} characters; sizes and counts of at most "
+          f"{safety.MAX_DIGITS} digits; {safety.MAX_WEIGHTS:,} weights listed for one layer. "
+          f"Within them every answer takes under {safety.BUDGET_SECONDS} s and "
+          f"{safety.BUDGET_MB} MB.")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 from .errors import ParamcountError
-from .safety import contract
+from .safety import MAX_JSON_CONTAINERS, contract
 
 __all__ = ["load_model_config", "keras_major", "layer_entry", "MAX_CONFIG_BYTES"]
 
@@ -128,6 +128,10 @@ def _member(archive: zipfile.ZipFile, name: str, path: Path, *, required: bool) 
 
 
 def _parse_json(text: str, where: str):
+    containers = text.count("[") + text.count("{")  # a cheap scan before Python builds them
+    if containers > MAX_JSON_CONTAINERS:
+        raise ParamcountError(f"{where}: holds {containers:,} lists and objects; paramcount reads "
+                              f"configs of at most {MAX_JSON_CONTAINERS:,}")
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:

@@ -21,6 +21,8 @@ from .safety import MAX_CODE_CHARS, ArgumentTypeError, check_size, contract
 
 __all__ = ["parse_layer", "parse_shape", "parse_shapes"]
 
+MAX_LAYER_NESTING = 32  # layers inside layers in pasted code; real code nests two or three
+
 # Arguments whose value may be any call (an initializer, a regularizer...): none changes a count.
 _OPAQUE = re.compile(r"(initializer|regularizer|constraint|activation|dtype|seed)$")
 
@@ -57,8 +59,11 @@ def _class_name(func: ast.expr) -> str:
     return func.attr if isinstance(func, ast.Attribute) else func.id
 
 
-def _layer(call: ast.Call) -> dict:
+def _layer(call: ast.Call, depth: int = 1) -> dict:
     class_name = _class_name(call.func)
+    if depth > MAX_LAYER_NESTING:
+        raise ParamcountError(f"layers nested more than {MAX_LAYER_NESTING} deep; paramcount reads "
+                              "wrappers a few levels deep, such as Bidirectional(LSTM(8))")
     if class_name not in REGISTRY:
         close = difflib.get_close_matches(class_name, REGISTRY, n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]}?)" if close else ""
@@ -69,24 +74,24 @@ def _layer(call: ast.Call) -> dict:
                               f"(it takes {len(positional)}: {', '.join(positional) or 'none'})")
     config: dict = {}
     for key, value in zip(positional, call.args):
-        config[key] = _value(value, key, class_name)
+        config[key] = _value(value, key, class_name, depth)
     for keyword in call.keywords:
         if keyword.arg is None:
             raise ParamcountError(f"{class_name}: **kwargs cannot be read")
         if keyword.arg in config:
             raise ParamcountError(f"{class_name}: '{keyword.arg}' given twice")
-        config[keyword.arg] = _value(keyword.value, keyword.arg, class_name)
+        config[keyword.arg] = _value(keyword.value, keyword.arg, class_name, depth)
     config.setdefault("name", _snake_case(class_name))
     return {"class_name": class_name, "config": config}
 
 
-def _value(node: ast.expr, key: str, class_name: str):
+def _value(node: ast.expr, key: str, class_name: str, depth: int):
     if isinstance(node, ast.Call):
         if _OPAQUE.search(key):
             return ast.unparse(node)  # kept as text: it does not change any count
-        return _layer(node)
+        return _layer(node, depth + 1)
     if isinstance(node, (ast.Tuple, ast.List)):
-        return [_value(e, key, class_name) for e in node.elts]
+        return [_value(e, key, class_name, depth) for e in node.elts]
     try:
         value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):

@@ -115,11 +115,16 @@ def _load(source, config: dict):
         with _safe_imports(refused), redirect_stdout(io.StringIO()):
             if version == 2:
                 import tf_keras as keras
+                from tf_keras.src.saving.serialization_lib import SafeModeScope
             else:
                 import keras
-            if path is not None and path.suffix == ".keras":
-                return keras.models.load_model(path, safe_mode=True, compile=False)
-            return keras.models.model_from_json(json.dumps(config))
+                from keras.src.saving.serialization_lib import SafeModeScope
+            # model_from_json has no safe_mode argument, and tf-keras' loads a lambda's bytecode
+            # unless a safe-mode scope is open.
+            with SafeModeScope(True):
+                if path is not None and path.suffix == ".keras":
+                    return keras.models.load_model(path, safe_mode=True, compile=False)
+                return keras.models.model_from_json(json.dumps(config))
     except ImportError as e:
         raise ParamcountError(f"--keras needs Keras installed ({e})") from None
     except Exception as e:  # Keras raises many kinds; report its message in one line

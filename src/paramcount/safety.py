@@ -11,11 +11,19 @@ with the numbers written in it.
 from __future__ import annotations
 
 import functools
+from contextvars import ContextVar
 
 from .errors import ParamcountError, printable
 
-__all__ = ["MAX_CODE_CHARS", "MAX_DIGITS", "MAX_WEIGHTS", "MAX_OUTPUTS", "ArgumentTypeError",
-           "InternalError", "contract", "printable", "check_size"]
+__all__ = ["BUDGET_SECONDS", "BUDGET_MB", "MAX_CODE_CHARS", "MAX_DIGITS", "MAX_WEIGHTS",
+           "MAX_OUTPUTS", "MAX_LAYERS", "MAX_JSON_CONTAINERS", "ArgumentTypeError", "InternalError",
+           "contract",
+           "printable", "check_size", "count_layer_call"]
+
+# The budget: any input within the limits below is answered within this time and memory on a
+# 2-core machine (measured by `make bench`, scripts/bench.py).
+BUDGET_SECONDS = 2
+BUDGET_MB = 300
 
 MAX_CODE_CHARS = 10_000  # layer code and input shapes: one layer is a line, not a program
 # Sizes and counts have at most this many digits. No model comes near (10^100 parameters); it
@@ -25,6 +33,14 @@ MAX_DIGITS = 100
 # nested in wrappers double it at every level.
 MAX_WEIGHTS = 10_000
 MAX_OUTPUTS = 10_000  # tensors one op may return (ops.split into n parts)
+# Layer calls counted for one answer, nested models' included: the largest real models have a
+# few thousand layers.
+MAX_LAYERS = 10_000
+# Lists and objects in one JSON config: a real one holds one per 50 bytes or so; JSON of nothing
+# but empty lists holds one per 3, and costs 25 times its size in memory.
+MAX_JSON_CONTAINERS = 500_000
+
+_calls: ContextVar[list[int] | None] = ContextVar("paramcount_layer_calls", default=None)
 
 _LIMIT = 10**MAX_DIGITS
 
@@ -46,6 +62,8 @@ def contract(function):
 
     @functools.wraps(function)
     def guarded(*args, **kwargs):
+        outermost = _calls.get() is None
+        token = _calls.set([0]) if outermost else None  # one layer budget for the whole answer
         try:
             return function(*args, **kwargs)
         except (ParamcountError, ArgumentTypeError):
@@ -63,8 +81,22 @@ def contract(function):
         except (TypeError, AttributeError, KeyError, IndexError, ArithmeticError,
                 AssertionError, UnicodeError) as e:
             raise _internal(e) from e
+        finally:
+            if outermost:
+                _calls.reset(token)
 
     return guarded
+
+
+def count_layer_call(where: str) -> None:
+    """Count one more layer call towards :data:`MAX_LAYERS` for the answer being made."""
+    calls = _calls.get()
+    if calls is None:
+        return
+    calls[0] += 1
+    if calls[0] > MAX_LAYERS:
+        raise ParamcountError(f"{where}: the model has more than {MAX_LAYERS:,} layer calls; "
+                              "paramcount counts at most that many")
 
 
 class InternalError(ParamcountError):

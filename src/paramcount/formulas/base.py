@@ -15,7 +15,7 @@ from math import prod
 from ..errors import ParamcountError
 from ..expr import Expr, Sym, as_expr, product, total
 from ..result import LayerCount, Shape, Weight, format_shape
-from ..safety import MAX_WEIGHTS, check_size
+from ..safety import MAX_WEIGHTS, check_size, count_layer_call
 
 __all__ = ["Ctx", "Spec", "W", "LayerClass", "layer", "registration", "REGISTRY", "FORMULAS",
            "count_layer", "load_formulas", "format_shape", "policy_mode", "with_lora"]
@@ -269,6 +269,7 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
                 keras_version: int = 3, named_inputs: dict | None = None,
                 call_options: dict | None = None, symbol_suffix: str = "") -> LayerCount:
     """Apply the registered formula of ``class_name`` to one layer."""
+    count_layer_call(where)  # at most MAX_LAYERS calls per answer
     load_formulas()
     registered = REGISTRY.get(class_name)
     if registered is None:
