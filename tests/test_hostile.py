@@ -203,3 +203,16 @@ def test_fuzzed_layer_configs_keep_the_contract(class_name, config, shape):
         {"class_name": "InputLayer", "config": {"batch_shape": [None, *shape], "name": "in"}},
         {"class_name": class_name, "config": {"name": "x\x1b", **config}}]}}
     assert_contract(lambda: paramcount.count(model))
+
+
+def test_a_bug_is_one_clear_error_and_the_calculator_says_it_is_a_bug(monkeypatch):
+    import paramcount.formulas.base as base
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(base, "count_layer", broken)
+    with pytest.raises(paramcount.ParamcountError, match="internal error.*ZeroDivisionError"):
+        paramcount.explain_layer("Dense(3)", "(4,)")
+    answer = web.result("Dense(3)", "(4,)")
+    assert answer["ok"] is False and answer["internal"] is True
