@@ -141,6 +141,8 @@ BUDGET = [
     Case("6,000-layer graph listed in reverse, --json", "budget",
          count_file("reverse.json", reversed_graph(), "--json"), "count"),
     Case("stdin over the size cap", "budget", _stdin_over_cap),
+    Case("reconcile: stdin over the size cap", "budget",
+         lambda tmp: Run(["reconcile", "-"], stdin=b" " * (MAX_CONFIG_BYTES + 1))),
     Case("config of empty lists at the size cap", "budget",
          count_file("lists.json", empty_lists(MAX_CONFIG_BYTES))),
     Case("60 MB config of empty lists", "budget",
@@ -234,7 +236,22 @@ def _surrogate_name(tmp: Path) -> Run:
     return Run(["explain", str(write(tmp / "surrogate.json", text))])
 
 
+FORGED_SUMMARY = """Model: "s\x1b]0;title\x07"
+_____
+ Layer (type)   Output Shape   Param #
+=====
+ dense\x1b[2J (Dense)   (None, 4)   20
+=====
+Total params: 20
+Trainable params: 20
+Non-trainable params: 0
+"""
+
+
 OUTPUT = [
+    Case("escape sequences in a pasted summary table", "output",
+         lambda tmp: Run(["reconcile", "-"], stdin=FORGED_SUMMARY.encode()), "either",
+         shown=("\\x1b",)),
     Case("newline and escape sequences in names: table", "output", _forged_names(), "count",
          shown=("\\n", "\\x1b", "\\u202e")),
     Case("newline and escape sequences in names: explain", "output",

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import product as cartesian
 
-from .errors import ParamcountError
+from .errors import ParamcountError, printable
 from .formulas.base import FORMULAS, count_layer, load_formulas
 from .result import LayerCount, Shape, format_shape
 from .summary_text import Summary, SummaryRow, parse_summary
@@ -130,7 +130,8 @@ class Reconciliation:
             if r.note:
                 out.append(f"{indent}    note: {r.note}")
         out += self.notes
-        return "\n".join(out)
+        # Names come from the pasted text: no control character reaches the terminal.
+        return "\n".join(printable(line) for line in out)
 
 
 def reconcile(text: str) -> Reconciliation:
