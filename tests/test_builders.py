@@ -85,3 +85,32 @@ def test_the_same_headings_and_ids(both):
     differ = [path for path, (a, b) in both.items()
               if Page(a).heading_has_permalink.keys() != Page(b).heading_has_permalink.keys()]
     assert not differ
+
+
+@pytest.mark.parametrize("builder", [0, 1], ids=["mkdocs", "zensical"])
+def test_a_missing_address_gets_a_page_that_says_so_and_links_home(both, builder):
+    page = Page(both["404.html"][builder])
+    assert "Page not found" in page.text
+    links = {attributes.get("href") for tag, attributes in page.elements if tag == "a"}
+    assert {"/", "/calculator/"} <= links
+    # Served at any depth, so what it loads must not be relative to where it is.
+    relative = [url for tag, attributes in page.elements for name, url in attributes.items()
+                if name in {"src", "href"} and tag in {"link", "script", "img"}
+                and not url.startswith(("/", "http", "data:", "#"))]
+    assert not relative
+
+
+def test_llms_txt_lists_every_page_of_the_nav_at_its_address(built_site: Path, zensical_site: Path):
+    from paramcount_site.llms import llms_txt
+
+    text = llms_txt()
+    assert (built_site / "llms.txt").read_text() == (zensical_site / "llms.txt").read_text() == text
+    assert text.startswith("# Keras Parameter Counts\n\n> ")
+    site_url = "https://keras-parameter-counts.github.io/"
+    urls = re.findall(r"^- \[[^\]]+\]\((\S+)\)", text, re.M)
+    pages = {rel(p, built_site).removesuffix("index.html") for p in html_files(built_site)
+             if p.name == "index.html"}
+    listed = {url.removeprefix(site_url) for url in urls}
+    assert all(url.startswith(site_url) for url in urls) and len(urls) == len(listed)
+    assert listed == pages  # every page the site has, each once
+    assert "{{" not in text

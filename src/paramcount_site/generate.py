@@ -35,6 +35,7 @@ from html import escape
 from pathlib import Path
 
 from . import DOCS, ROOT
+from .llms import llms_txt
 from .versions import verified_versions
 
 CALCULATOR_CSS = "assets/calculator/calculator.css"
@@ -45,6 +46,7 @@ ANSWERS = DOCS / "assets" / "calculator" / "answers"
 SNAPSHOT = DOCS / "assets" / "calculator" / "python.snapshot.gz"
 SNAPSHOT_INFO = DOCS / "assets" / "calculator" / "python-snapshot.json"
 VERSIONS_PARTIAL = ROOT / "overrides" / "partials" / "verified-versions.html"
+LLMS_TXT = DOCS / "llms.txt"  # the site as an index for language models (paramcount_site.llms)
 
 
 def bundle() -> bytes:
@@ -129,7 +131,8 @@ def check_answers() -> list[str]:
 
 
 def outputs() -> dict[Path, bytes]:
-    return {BUNDLE: bundle(), VERSIONS_PARTIAL: versions_partial().encode()}
+    return {BUNDLE: bundle(), VERSIONS_PARTIAL: versions_partial().encode(),
+            LLMS_TXT: llms_txt().encode()}
 
 
 def write_if_changed(path: Path, content: bytes) -> bool:
