@@ -71,6 +71,17 @@ WATCH = """wanted => {
 }"""
 
 
+def size_of(request) -> int:
+    """Bytes received for a request (0 once its page is gone: the visit is measured by then)."""
+    from playwright.sync_api import Error
+
+    try:
+        sizes = request.sizes()
+    except Error:
+        return 0
+    return sizes["responseBodySize"] + sizes["responseHeadersSize"]
+
+
 def total_of(layer: str, shape: str) -> str:
     return f"{paramcount.explain_layer(layer, shape).params:,}"
 
@@ -99,8 +110,7 @@ def cold_and_warm(browser, url: str, cases) -> tuple[list[float], list[float], l
     for layer, shape in cases:
         context = browser.new_context(base_url=url)
         received = []
-        context.on("requestfinished", lambda request, received=received: received.append(
-            request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"]))
+        context.on("requestfinished", lambda request, received=received: received.append(size_of(request)))
         page, seconds = open_case(context, layer, shape)
         cold.append(seconds)
         page.wait_for_selector(PYTHON_DONE, timeout=TIMEOUT_MS)
@@ -137,7 +147,7 @@ def linking_page_bytes(browser, url: str) -> tuple[int, list[str]]:
     sizes, runtime = [], []
 
     def count(request) -> None:
-        sizes.append(request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"])
+        sizes.append(size_of(request))
         if "/assets/pyodide/" in request.url or "/assets/calculator/" in request.url:
             runtime.append(request.url.removeprefix(url))
 
