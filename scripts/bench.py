@@ -229,6 +229,36 @@ def hostile() -> None:
     print(f"   worst: {worst[0]:.2f} s wall, {worst[1]:.2f} s CPU, {worst[2]:.0f} MiB — budget "
           f"{'met' if met else 'NOT met'} (CPU time and memory; load average now "
           f"{os.getloadavg()[0]:.1f})")
+    calculator_entry(BUDGET + CONTRACT)
+
+
+def calculator_entry(cases) -> None:
+    """The calculator's entry point, ``paramcount.web.calculate``, on the same layer-code cases,
+    in this process: the page's worker gives up after a time limit, and relies on it answering
+    within the budget."""
+    from paramcount import web
+
+    web.calculate("LSTM(10)", "(None, 1)")  # formulas loaded first, as in the worker
+    print(f"\n   paramcount.web.calculate on the layer-code cases{'':12}{'CPU':>9}{'peak':>10}")
+    worst = [0.0, 0.0]
+    for case in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            args = case.make(Path(tmp)).args
+        if args[0] != "explain" or "(" not in args[1]:
+            continue
+        shape = args[args.index("--input-shape") + 1] if "--input-shape" in args else ""
+        tracemalloc.start()
+        start = time.process_time()
+        answer = json.loads(web.calculate(args[1], shape))
+        cpu = time.process_time() - start
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        if answer.get("internal"):
+            raise SystemExit(f"{case.name}: {answer['error']}")
+        worst = [max(worst[0], cpu), max(worst[1], peak)]
+        print(f"   {case.name[:55]:56}{'ok' if answer['ok'] else 'error':>7}{cpu * 1000:>7.0f}ms"
+              f"{peak:>7.1f}MiB")
+    print(f"   worst: {worst[0]:.2f} s CPU, {worst[1]:.1f} MiB allocated by Python")
 
 
 def main() -> None:

@@ -46,7 +46,12 @@ def result(layer_code: str, input_shape: str) -> dict:
 
 
 def _answer(layer: LayerCount, layer_code: str, input_shape: str) -> dict:
-    data = layer.to_dict()
+    # The layer's own parts of layer.to_dict(), without its sublayers' dicts: those of a wrapper
+    # nested in wrappers repeat every level's weights, and the panel shows none of them.
+    data = {"weights": [w.to_dict() for w in layer.weights],
+            "symbols": [{"name": s.name, "value": s.value, "meaning": s.meaning}
+                        for s in layer.symbols],
+            "derivation": layer.derivation}
     mathml = formula_mathml(layer.expr, layer.params)
     diagram = svg(layer)
     return {
