@@ -223,3 +223,10 @@ def test_cli_not_a_summary_is_one_line(stdin):
     done = run("reconcile", "-", stdin=stdin, status=2)
     assert done.stdout == "" and done.stderr.count("\n") == 1
     assert done.stderr.startswith("paramcount: error: not a model summary")
+
+
+def test_every_question_page_links_the_reconciler():
+    questions = Path(__file__).parents[1] / "docs" / "questions"
+    missing = [p.name for p in sorted(questions.glob("*.md"))
+               if "[Paste your own summary](../reconcile.md)" not in p.read_text(encoding="utf-8")]
+    assert not missing

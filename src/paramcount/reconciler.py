@@ -664,6 +664,8 @@ def _phrase(fit: Fit, fits: list[Fit], row: SummaryRow) -> str:
         recurrent = cls in _RECURRENT or inner in _RECURRENT
         what = ("features per step" if recurrent else
                 "input channels" if cls.startswith("Conv") else "input features")
+        if features == 1:
+            what = what.replace("features", "feature").replace("channels", "channel")
         parts.append(f"reads {features:,} {what}")
     if "kernel_size" in fit.settings:
         parts.append("with a " + "×".join(map(str, fit.settings["kernel_size"])) + " kernel")

@@ -25,7 +25,7 @@ from .mathml import formula as formula_mathml
 from .result import LayerCount, Weight, format_shape
 from .safety import InternalError
 
-__all__ = ["calculate", "result", "results_html"]
+__all__ = ["calculate", "result", "results_html", "reconcile_summary"]
 
 
 def result(layer_code: str, input_shape: str) -> dict:
@@ -127,3 +127,44 @@ def _weight_row(weight: Weight) -> str:
             f'data-weight-shape="{escape(json.dumps(list(weight.shape)))}">'
             f"<td><code>{escape(weight.path)}</code></td><td>{subscripts(weight.shape_label)}</td>"
             f"<td>{weight.size:,}</td><td>{'yes' if weight.trainable else 'no'}</td></tr>")
+
+
+# --- the reconcile page ------------------------------------------------------------------------
+
+def reconcile_summary(text: str) -> str:
+    """A pasted ``model.summary()`` reconciled, as JSON for the reconcile page: ``{"ok": true,
+    "html": ..., "result": <reconcile --json>}``, or ``{"ok": false, "error": ...}``."""
+    from .reconciler import reconcile
+
+    try:
+        reconciled = reconcile(text)
+    except ParamcountError as e:
+        return json.dumps({"ok": False, "error": str(e)})
+    except Exception as e:  # a bug in paramcount, not bad input: say so, never show a number
+        return json.dumps({"ok": False, "error": f"paramcount failed ({type(e).__name__}: {e}); "
+                           "please report this table", "internal": True})
+    return json.dumps({"ok": True, "html": reconcile_html(reconciled),
+                       "result": reconciled.to_dict()})
+
+
+def reconcile_html(reconciled) -> str:
+    """Each row with its derivation or the reason there is none, then the totals' check."""
+    rows = []
+    for r in reconciled.rows:
+        shape = format_shape(r.output_shape) if r.output_shape is not None else "?"
+        given = format_shape(r.input_shape) if r.input_shape is not None else "?"
+        explanation = escape(r.derivation or "")
+        if r.note:
+            explanation += f'<span class="pc-note">{escape(r.note)}</span>'
+        params = "?" if r.params is None else f"{r.params:,}"
+        rows.append(
+            f'<tr data-explained="{str(r.explained).lower()}" style="--pc-depth: {r.depth}">'
+            f'<td>{"✓" if r.explained else "✗"}</td>'
+            f'<td class="pc-layer"><code>{escape(r.name)}</code> ({escape(r.class_name)})</td>'
+            f"<td><code>{escape(given)}</code></td><td><code>{escape(shape)}</code></td>"
+            f'<td class="pc-num">{params}</td><td class="pc-why">{explanation}</td></tr>')
+    notes = "".join(f"<li>{escape(n)}</li>" for n in reconciled.notes)
+    return ('<div class="pc-table-scroll"><table class="pc-reconciled"><thead><tr><th></th>'
+            "<th>Layer</th><th>Input (solved)</th><th>Output</th><th>Params</th>"
+            f'<th>Why</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+            f'<ul class="pc-notes">{notes}</ul>')
