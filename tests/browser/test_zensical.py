@@ -1,5 +1,6 @@
 """A smoke test of the Zensical build in Chromium: every page's math drawn with nothing fetched
-from elsewhere and no console error, and the calculator computing a shared case.
+from elsewhere and no console error. (test_instant.py and test_math.py run the calculator and
+aligned math under both builders.)
 
 The MkDocs build gets the full browser tests (test_pages.py, test_calculator.py);
 tests/test_builders.py compares the two builds' HTML page by page."""
@@ -10,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from site_browser import DESKTOP, watch
-from test_calculator import SHARED, expected, wait_for_case, wait_until_started
 from test_pages import MATH, RAW_TEX, VISIBLE_TEXT, page_paths
 
 
@@ -38,14 +38,3 @@ def test_every_page_draws_its_math_and_asks_nothing_of_another_host(context, zen
     page.close()
     assert not problems
     assert drawn > 100
-
-
-def test_the_calculator_computes_a_shared_case(context):
-    page = context.new_page()
-    page.goto(f"calculator/?layer={SHARED[0]}&input_shape={SHARED[1]}")
-    wait_until_started(page)
-    shown = wait_for_case(page, *SHARED)
-    assert shown["state"] == "ready" and shown["fields"] == list(SHARED)
-    assert {k: shown[k] for k in ("totals", "weights")} == expected(*SHARED)
-    assert page.locator(".pc-formula math").count() == 3
-    assert context.browser_log.errors == [] and context.browser_log.elsewhere == []
