@@ -382,7 +382,15 @@ def _keras_shadow_in_cwd(tmp: Path) -> Run:
     return Run(["count", str(write(tmp / "custom.json", model)), "--keras"], cwd=tmp)
 
 
+def _stdlib_shadow_in_cwd(tmp: Path) -> Run:
+    """``python -m paramcount.cli`` puts the current directory first on the path: a module there
+    named like one paramcount imports late (difflib, for layer code) must not run."""
+    (tmp / "difflib.py").write_text(f"open({str(tmp / MARKER)!r}, 'w').close()\n")
+    return Run(["explain", "Dense(3)", "--input-shape", "(4,)"], cwd=tmp)
+
+
 KERAS = [
+    Case("difflib.py in the current directory", "keras", _stdlib_shadow_in_cwd, "count"),
     Case("--keras: module the file names, in the current directory", "keras", _module_in_cwd,
          "either", needs_keras=True),
     Case("--keras: keras.py in the current directory", "keras", _keras_shadow_in_cwd, "either",

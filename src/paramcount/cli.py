@@ -110,7 +110,6 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    _leave_current_directory()
     args = _parser().parse_args(argv)
     try:
         if args.command == "reconcile":
@@ -174,4 +173,5 @@ def _reconcile(args) -> int:
 
 
 if __name__ == "__main__":
+    _leave_current_directory()  # only as a program: main() called from Python leaves sys.path be
     sys.exit(main())
