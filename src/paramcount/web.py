@@ -153,7 +153,8 @@ def reconcile_html(reconciled) -> str:
     for r in reconciled.rows:
         shape = format_shape(r.output_shape) if r.output_shape is not None else "?"
         given = format_shape(r.input_shape) if r.input_shape is not None else "?"
-        explanation = escape(r.derivation or "")
+        # One line per setting that fits; escape() writes control characters out, newlines too.
+        explanation = "\n".join(escape(line) for line in (r.derivation or "").splitlines())
         if r.note:
             explanation += f'<span class="pc-note">{escape(r.note)}</span>'
         params = "?" if r.params is None else f"{r.params:,}"

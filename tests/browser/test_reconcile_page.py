@@ -1,0 +1,80 @@
+"""The reconcile page in Chromium: paste a summary, get every row explained by paramcount running
+in the page, and a link that carries the table; opening the link (or reloading) shows the same.
+
+Uses the fixtures of conftest.py (`browser`, `site_url`: the strictly built site on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from site_browser import DESKTOP, watch
+
+import paramcount
+
+SUMMARIES = Path(__file__).parents[1] / "fixtures" / "summaries"
+START_TIMEOUT_MS = 60_000  # Pyodide starts in about 6 s here; a loaded CI machine is slower
+
+READ_ROWS = """app => [...app.querySelectorAll('.pc-reconciled tbody tr')].map(tr => ({
+  explained: tr.dataset.explained === 'true',
+  cells: [...tr.querySelectorAll('td')].map(td => td.textContent)}))"""
+
+
+def wait_done(page) -> str:
+    page.wait_for_selector(".pc-reconcile[data-state=ready], .pc-reconcile[data-state=invalid], "
+                           ".pc-reconcile[data-state=failed]", timeout=START_TIMEOUT_MS)
+    return page.locator(".pc-reconcile").get_attribute("data-state")
+
+
+@pytest.fixture(scope="module")
+def reconcile_page(browser, site_url: str):
+    context = browser.new_context(viewport=DESKTOP, base_url=site_url)
+    log = watch(context, site_url)
+    page = context.new_page()
+    page.goto("reconcile/")
+    page.log = log
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("table", ["keras3_lstm_dense_50.txt", "tf_keras_functional_branches_65.txt"])
+def test_paste_explain_link_reload(reconcile_page, table):
+    page = reconcile_page
+    text = (SUMMARIES / table).read_text(encoding="utf-8")
+    want = paramcount.reconcile(text)
+    page.fill("#pc-summary", text)
+    page.click(".pc-reconcile button[type=submit]")
+    assert wait_done(page) == "ready"
+    rows = page.locator(".pc-reconcile").evaluate(READ_ROWS)
+    assert [r["explained"] for r in rows] == [r.explained for r in want.rows]
+    # The derivations on screen are paramcount's, row by row.
+    for shown, row in zip(rows, want.rows):
+        assert (row.derivation or "") in shown["cells"][-1]
+    link = page.locator(".pc-reconcile-link").input_value()
+    assert link == page.url and "#summary=" in link and "?" not in link  # never sent to a server
+    # The link, opened afresh in another page, shows the same table and the same rows.
+    other = page.context.new_page()
+    other.goto(link)
+    assert wait_done(other) == "ready"
+    assert other.locator("#pc-summary").input_value() == text.replace("\r\n", "\n")
+    assert other.locator(".pc-reconcile").evaluate(READ_ROWS) == rows
+    other.reload()
+    assert wait_done(other) == "ready"
+    assert other.locator(".pc-reconcile").evaluate(READ_ROWS) == rows
+    other.close()
+
+
+def test_not_a_summary_gets_a_message_and_no_rows(reconcile_page):
+    page = reconcile_page
+    page.fill("#pc-summary", "hello, this is not a table")
+    page.click(".pc-reconcile button[type=submit]")
+    assert wait_done(page) == "invalid"
+    assert page.locator(".pc-reconcile-message").text_content().startswith("not a model summary")
+    assert page.locator(".pc-reconciled").count() == 0
+
+
+def test_nothing_was_asked_of_another_host_and_nothing_logged_an_error(reconcile_page):
+    assert any(url.endswith("paramcount.zip") for url in reconcile_page.log.requests)
+    assert reconcile_page.log.elsewhere == []
+    assert reconcile_page.log.errors == []
