@@ -216,3 +216,12 @@ def test_a_bug_is_one_clear_error_and_the_calculator_says_it_is_a_bug(monkeypatc
         paramcount.explain_layer("Dense(3)", "(4,)")
     answer = web.result("Dense(3)", "(4,)")
     assert answer["ok"] is False and answer["internal"] is True
+
+
+def test_reconcile_page_escapes_names_and_keeps_its_line_breaks():
+    table = (Path(__file__).parent / "fixtures" / "summaries" / "tf_keras_lstm_dense_default.txt")
+    text = table.read_text().replace("lstm (LSTM)", "lstm\x1b[2J (LSTM)")
+    answer = json.loads(web.reconcile_summary(text))
+    assert answer["ok"], answer
+    assert not RAW_CONTROL.search(answer["html"]) and "lstm\\x1b[2J" in answer["html"]
+    assert "\n" in answer["html"]  # a derivation of several lines stays several lines

@@ -138,6 +138,8 @@ def reconcile_summary(text: str) -> str:
 
     try:
         reconciled = reconcile(text)
+    except InternalError as e:  # a bug met by this table (an error, but not the table's)
+        return json.dumps({"ok": False, "error": str(e), "internal": True})
     except ParamcountError as e:
         return json.dumps({"ok": False, "error": str(e)})
     except Exception as e:  # a bug in paramcount, not bad input: say so, never show a number
