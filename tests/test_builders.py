@@ -114,3 +114,14 @@ def test_llms_txt_lists_every_page_of_the_nav_at_its_address(built_site: Path, z
     assert all(url.startswith(site_url) for url in urls) and len(urls) == len(listed)
     assert listed == pages  # every page the site has, each once
     assert "{{" not in text
+
+
+def test_the_same_edit_link_on_every_page(both):
+    def edit_links(html: str) -> set[str]:
+        return {a.get("href") for tag, a in Page(html).elements if tag == "a" and a.get("rel") == "edit"}
+
+    differ = {path: (edit_links(a), edit_links(b)) for path, (a, b) in both.items()
+              if edit_links(a) != edit_links(b)}
+    assert not differ
+    assert edit_links(both["contributing/index.html"][1]) == {
+        "https://github.com/keras-parameter-counts/keras-parameter-counts/edit/main/CONTRIBUTING.md"}

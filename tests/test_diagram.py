@@ -315,6 +315,16 @@ def test_raw_html_urls_are_relative_to_the_built_page(src_uri, expected):
     assert from_source == posixpath.relpath("assets/x.js", posixpath.dirname(src_uri) or ".")
 
 
+def test_a_pages_own_assets_get_addresses_right_for_both_builders():
+    tags = '<link rel="stylesheet" href="{}x.css"><script type="module" src="{}x.js"></script>'
+    text = '{{ assets("assets/x.css", "assets/x.js") }}'
+    assert expand(text, "tools/page.md").strip() == tags.format("../../assets/", "../../assets/")
+    zensical = placeholders.Page("tools/page.md", html_urls_from_source=True)
+    assert placeholders.expand(text, zensical).strip() == tags.format("../assets/", "../assets/")
+    with pytest.raises(placeholders.PlaceholderError, match="neither a stylesheet"):
+        expand('{{ assets("assets/x.png") }}', "page.md")
+
+
 def test_the_bundle_holds_exactly_the_sources_in_src():
     data = generate.bundle()
     assert data == generate.bundle()  # same sources, same bytes

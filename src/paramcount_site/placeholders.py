@@ -270,3 +270,20 @@ def calculator_app(page: Page, layer: str, input_shape: str) -> str:
 @placeholder
 def formula(page: Page, layer: str, input_shape: str) -> str:
     return paramcount.explain_layer(layer, input_shape).expr.tex()
+
+
+@placeholder
+def assets(page: Page, *site_paths: str) -> str:
+    """{{ assets("assets/x/x.css", "assets/x/x.js") }}: a page's own stylesheets and module scripts,
+    at addresses right for both builders (raw HTML written by hand gets them right for only one:
+    Zensical rewrites relative URLs in raw HTML from the Markdown file, MkDocs does not)."""
+    tags = []
+    for path in site_paths:
+        if path.endswith(".css"):
+            tags.append(f'<link rel="stylesheet" href="{page.url(path)}">')
+        elif path.endswith((".js", ".mjs")):
+            tags.append(f'<script type="module" src="{page.url(path)}"></script>')
+        else:
+            raise ValueError(f"{path!r} is neither a stylesheet (.css) nor a script (.js)")
+    return block("".join(tags))
+
