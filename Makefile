@@ -15,7 +15,7 @@ BUILD_zensical := $(VENV)/bin/zensical build --strict
 SERVE_mkdocs   := $(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
 SERVE_zensical := $(VENV)/bin/zensical serve --dev-addr 127.0.0.1:8000
 
-.PHONY: help serve build test update-examples bench lint clean setup chromium generate
+.PHONY: help serve build test update-examples bench lint clean setup chromium generate mutation
 
 help:
 	@echo "make serve            set up, then serve the site at http://127.0.0.1:8000 (live reload)"
@@ -23,6 +23,7 @@ help:
 	@echo "make build            build the site into site/ (strict; BUILDER=zensical for Zensical)"
 	@echo "make update-examples  rewrite the #> outputs in docs/ from a real run"
 	@echo "make bench            paramcount vs Keras speed and memory; huge models; page weight; calculator speed"
+	@echo "make mutation         change every quoted number, #> value, formula term and operator once; print the score"
 	@echo "make lint             ruff over src, tests and scripts"
 
 setup: $(STAMP) $(PYODIDE)
@@ -62,6 +63,9 @@ test: $(STAMP) $(PYODIDE) chromium
 
 update-examples: $(STAMP)
 	$(PY) -m pytest tests/test_docs.py --update-examples -q
+
+mutation: $(STAMP)
+	$(PY) scripts/mutation.py
 
 bench: $(STAMP) $(PYODIDE) generate
 	$(PY) scripts/bench.py

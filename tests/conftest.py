@@ -61,3 +61,10 @@ def zensical_site(zensical_build: SiteBuild) -> Path:
     if zensical_build.returncode != 0:
         pytest.fail("zensical build --strict failed:\n" + zensical_build.log[-3000:], pytrace=False)
     return zensical_build.directory
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The mutation check's score (tests/test_mutation.py), when it ran."""
+    mutants = sys.modules.get("mutants")
+    if mutants is not None and mutants.LAST_SCORE:
+        terminalreporter.write_line(mutants.LAST_SCORE)

@@ -22,7 +22,7 @@ import ast
 import random
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -57,6 +57,8 @@ class Token:
     kind: str  # "num", "sym", "op" (+ - * / ^), "(", ")", "=", "break"
     text: str
     value: Fraction | None = None
+    at: int = -1  # where its text starts in the line it was read from (-1: not written there)
+    source: str = ""  # that text as written: "\\cdot" for the op "*"
 
 
 GREEK = ("alpha beta gamma delta epsilon zeta eta theta kappa lambda mu nu xi rho sigma tau phi "
@@ -73,14 +75,16 @@ TEX_OPS = {r"\cdot": "*", r"\times": "*", "+": "+", "-": "-", "/": "/", r"\div":
 TEX_OP = re.compile(r"\\cdot(?![A-Za-z])|\\times(?![A-Za-z])|\\div(?![A-Za-z])|[-+/]")
 
 
-def math_tokens(tex: str) -> list[Token]:
-    """TeX as tokens. Braces group like parentheses; `\\frac{a}{b}` is `((a)/(b))`."""
-    tex = re.sub(r"\\underbrace\{", "{", tex)
-    tex = re.sub(r"\}_\{\\text(?:tt)?\{[^{}]*\}\}", "}", tex)  # the label under an underbrace
+def math_tokens(tex: str, offset: int = 0) -> list[Token]:
+    """TeX as tokens. Braces group like parentheses; `\\frac{a}{b}` is `((a)/(b))`. `offset`:
+    where `tex` starts in its line, for the tokens' positions."""
+    tex = re.sub(r"\\underbrace(?=\{)", lambda m: " " * len(m[0]), tex)
+    tex = re.sub(r"(?<=\})_\{\\text(?:tt)?\{[^{}]*\}\}", lambda m: " " * len(m[0]), tex)
     tokens: list[Token] = []
     i = 0
     while i < len(tex):
         rest = tex[i:]
+        count = len(tokens)
         if m := SPACES.match(rest):
             pass
         elif m := TEX_WORD.match(rest):
@@ -91,9 +95,11 @@ def math_tokens(tex: str) -> list[Token]:
             frac = _frac_arguments(rest[len(r"\frac"):])
             if frac is None:
                 return [*tokens, Token("break", rest)]
-            numerator, denominator, used = frac
-            tokens += [Token("(", "("), *math_tokens(numerator), Token(")", ")"), Token("op", "/"),
-                       Token("(", "("), *math_tokens(denominator), Token(")", ")"), Token(")", ")")]
+            (numerator, at_n), (denominator, at_d), used = frac
+            start = offset + i + len(r"\frac")
+            tokens += [Token("(", "("), *math_tokens(numerator, start + at_n), Token(")", ")"),
+                       Token("op", "/"), Token("(", "("), *math_tokens(denominator, start + at_d),
+                       Token(")", ")"), Token(")", ")")]
             i += len(r"\frac") + used
             continue
         elif m := TEX_NUMBER.match(rest):
@@ -117,8 +123,19 @@ def math_tokens(tex: str) -> list[Token]:
         else:  # a command we do not evaluate, a comma, a bracket...
             m = re.match(r"\\[A-Za-z]+|\\.|.", rest, re.S)
             tokens.append(Token("break", m[0]))
+        _place(tokens, count, offset + i, m[0])
         i += max(len(m[0]), 1)
     return tokens
+
+
+def _place(tokens: list[Token], first_new: int, at: int, written: str) -> None:
+    """Give the tokens just read (all from `written`, at `at`) their position in the line."""
+    new = tokens[first_new:]
+    if len(new) == 1 and new[0].kind in ("num", "sym", "op", "="):
+        tokens[first_new] = replace(new[0], at=at, source=written)
+    elif len(new) == 2 and new[0].text == "^":  # ^2: the number is the exponent's last digits
+        digits = new[1].text
+        tokens[first_new + 1] = replace(new[1], at=at + written.rindex(digits), source=digits)
 
 
 def _applied(symbol: str, after: str) -> bool:
@@ -126,7 +143,8 @@ def _applied(symbol: str, after: str) -> bool:
     return symbol.startswith("\\") and bool(OPENERS.match(after.lstrip()))
 
 
-def _frac_arguments(text: str) -> tuple[str, str, int] | None:
+def _frac_arguments(text: str) -> tuple[tuple[str, int], tuple[str, int], int] | None:
+    """The two `{...}` arguments after `\\frac`, each with where it starts, and the length used."""
     parts, i = [], 0
     for _ in range(2):
         while i < len(text) and text[i].isspace():
@@ -139,7 +157,7 @@ def _frac_arguments(text: str) -> tuple[str, str, int] | None:
             i += 1
             if depth == 0:
                 break
-        parts.append(text[start + 1 : i - 1])
+        parts.append((text[start + 1 : i - 1], start + 1))
     return parts[0], parts[1], i
 
 
@@ -147,12 +165,13 @@ PROSE_NUMBER = re.compile(r"\d{1,3}(?:[,\u00a0\u2009\u202f]\d{3})+(?!\d)|\d+(?:\
 PROSE_OPS = {"×": "*", "·": "*", "⋅": "*", "+": "+", "−": "-", "/": "/"}
 
 
-def prose_tokens(text: str) -> list[Token]:
+def prose_tokens(text: str, offset: int = 0) -> list[Token]:
     """Plain text as tokens: numbers, `× · + − - / = ( )`; any other word is a break."""
     tokens: list[Token] = []
     i = 0
     while i < len(text):
         rest = text[i:]
+        count = len(tokens)
         if m := re.match(r"\s+|\*\*|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|_", rest):
             pass  # spaces and emphasis
         elif m := PROSE_NUMBER.match(rest):
@@ -168,6 +187,7 @@ def prose_tokens(text: str) -> list[Token]:
         else:
             m = re.match(r"\w+|.", rest, re.S)
             tokens.append(Token("break", m[0]))
+        _place(tokens, count, offset + i, m[0])
         i += max(len(m[0]), 1)
     return tokens
 
@@ -183,16 +203,18 @@ def with_formulas(text: str) -> str:
 
 
 def line_tokens(text: str) -> list[Token]:
-    """A line of prose, its inline math and `$$` math, as one stream of tokens."""
+    """A line of prose, its inline math and `$$` math, as one stream of tokens. Their positions
+    are in `text` unless it holds a formula placeholder (then its expansion was read)."""
     text = with_formulas(text)
     for pattern in NOT_ARITHMETIC:
-        text = pattern.sub(BREAK, text)
+        text = pattern.sub(lambda m: BREAK * len(m[0]), text)
     tokens, position = [], 0
     for math in MATH.finditer(text):
-        tokens += prose_tokens(text[position : math.start()])
-        tokens += math_tokens(next(group for group in math.groups() if group is not None))
+        tokens += prose_tokens(text[position : math.start()], position)
+        group = next(n for n in range(1, 5) if math[n] is not None)
+        tokens += math_tokens(math[group], math.start(group))
         position = math.end()
-    return tokens + prose_tokens(text[position:])
+    return tokens + prose_tokens(text[position:], position)
 
 
 # --- Expressions --------------------------------------------------------------------------------
@@ -336,6 +358,16 @@ class Equation:
     where: str  # page.md:LINE
     text: str  # the sides as written, joined by " = "
     sides: tuple[Node, ...]
+    side_tokens: tuple[tuple[Token, ...], ...] = ()  # each side's tokens, for the mutation check
+
+    def checked_tokens(self) -> list[Token]:
+        """The tokens of the sides that `problem` compares."""
+        numeric = [t for s, t in zip(self.sides, self.side_tokens) if not s.symbols()]
+        symbolic = [t for s, t in zip(self.sides, self.side_tokens) if s.symbols()]
+        checked = numeric if len(numeric) >= 2 else []
+        if len(symbolic) >= 2 and all(s.compound for s in self.sides if s.symbols()):
+            checked += symbolic
+        return [token for side in checked for token in side]
 
     def problem(self) -> str | None:
         """Why the equation is false, or None when it holds (or states a value of this page)."""
@@ -384,7 +416,7 @@ def _equation(run: list[Token], where: str) -> list[Equation]:
             sides_tokens[-1].append(token)
     # The first side may be what the line says before its `=` (`\text{params}`, a word cut at a
     # break) and the last what follows its value: such ends are dropped, not checked.
-    kept, texts = [], []
+    kept, texts, kept_tokens = [], [], []
     for index, side in enumerate(sides_tokens):
         try:
             node = parse(side)
@@ -396,15 +428,17 @@ def _equation(run: list[Token], where: str) -> list[Equation]:
             continue  # a name: `P = ...`, `u = 1`
         kept.append(node)
         texts.append(_text(side))
+        kept_tokens.append(tuple(side))
     if len(kept) < 2:
         return []
-    return [Equation(where, " = ".join(texts), tuple(kept))]
+    return [Equation(where, " = ".join(texts), tuple(kept), tuple(kept_tokens))]
 
 
-def page_lines(page: Path) -> Iterator[tuple[str, str]]:
+def page_lines(page: Path, text: str | None = None) -> Iterator[tuple[str, str]]:
     """(page.md:LINE, text) for the prose of a page (see docs_support.prose_lines), after its front
-    matter; a `$$` block spread over lines is one line, numbered by its first."""
-    lines = page.read_text(encoding="utf-8").splitlines()
+    matter; a `$$` block spread over lines is one line, numbered by its first. `text` stands for
+    the page's text (the mutation check)."""
+    lines = (page.read_text(encoding="utf-8") if text is None else text).splitlines()
     first = 1
     if lines and lines[0].strip() == "---":
         end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
@@ -424,5 +458,7 @@ def page_lines(page: Path) -> Iterator[tuple[str, str]]:
                 block = []
 
 
-def page_equations(page: Path) -> list[Equation]:
-    return [eq for where, text in page_lines(page) for eq in equations_in(line_tokens(text), where)]
+def page_equations(page: Path, text: str | None = None) -> list[Equation]:
+    return [
+        eq for where, line in page_lines(page, text) for eq in equations_in(line_tokens(line), where)
+    ]

@@ -96,9 +96,12 @@ def numbers_in_code(source: str) -> set[str]:
     return numbers_in("\n".join(t.string for t in tokens if t.type != tokenize.COMMENT))
 
 
-def audit(page: Path) -> list[str]:
-    """One message per number the page quotes but did not print; empty when the page is honest."""
-    meta, lines, first_line = split_front_matter(page.read_text(encoding="utf-8"))
+def audit(page: Path, text: str | None = None) -> list[str]:
+    """One message per number the page quotes but did not print; empty when the page is honest.
+    `text` stands for the page's text (the mutation check), with what the page's blocks printed."""
+    if text is None:
+        text = page.read_text(encoding="utf-8")
+    meta, lines, first_line = split_front_matter(text)
     # Keys in quotes: Zensical refuses front matter whose keys are not strings.
     unquoted = [k for k in (meta.get("constants") or {}) if not isinstance(k, str)]
     if unquoted:

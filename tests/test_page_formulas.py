@@ -6,7 +6,9 @@ A page lists the layers whose formulas it states, in its front matter:
     formulas:             # paramcount derives these; tests/test_formulas_* check them against Keras
       - LSTM(10) on (None, 1)
       - Bidirectional(LSTM(10)) on (None, 1)
+      - LSTM(10, use_bias=False) on (None, 1) (count only)   # its weights are not the page's
     other_formulas:       # typed formulas paramcount has no layer for, each with its evidence
+                          # (matched as written, so a changed term still fails)
       "4u(m + u + 2)": "CuDNNLSTM: the tf-keras block under it prints 520 = 4·10·13"
     ---
 
@@ -68,36 +70,63 @@ def engine_tex(text: str) -> str:
 class Quantities:
     """What a page's declared layers let it write: expressions, and their symbols."""
 
-    known: tuple[tuple[str, Node], ...]  # (what it is, expression)
+    known: tuple[tuple[str, Node], ...]  # (what it is: "the count of ..." or a weight path, expression)
+    shapes: tuple[tuple[str, tuple[Node, ...]], ...]  # (weight path, shape) of every weight
+    literal: frozenset[str]  # other_formulas, as written
     symbols: frozenset[str]
     meanings: tuple[tuple[str, str], ...]  # (symbol, paramcount's meaning)
 
-    def match(self, node: Node) -> str | None:
-        return next((name for name, known in self.known if same_polynomial(node, known)), None)
+    def match(self, item: Node | list[Node], written: str, context: str = "") -> bool:
+        if isinstance(item, list):
+            return any(len(shape) == len(item) and all(map(same_polynomial, item, shape))
+                       for shape in self.shapes_of(context))
+        named = self.named(context)
+        return as_written(written) in self.literal or any(
+            same_polynomial(item, known) for what, known in self.known
+            if not named or what.startswith("the count") or named in what.split("/") or not what)
+
+
+    def named(self, context: str) -> str | None:
+        """The part of a weight path the context names last (a table row's first cell, or the text
+        before the math: `kernel`, query, gate), if any."""
+        parts = {part for path, _ in self.shapes for part in path.split("/")}
+        named = [word for word in re.findall(r"\w+", context) if word in parts]
+        return named[-1] if named else None
+
+    def shapes_of(self, context: str) -> list[tuple[Node, ...]]:
+        """The shapes of the weights the context names, or of every weight if it names none."""
+        named = self.named(context)
+        return [shape for path, shape in self.shapes if not named or named in path.split("/")]
+
+
+def as_written(tex: str) -> str:
+    """TeX without its spacing, to compare what a page typed with what it declared."""
+    return re.sub(r"\\[,;:! ]|\s+", "", tex)
 
 
 @cache
 def quantities(page: Path) -> Quantities:
     meta = front_matter(page)
-    known, symbols, meanings = [], set(), {}
+    known, shapes, symbols, meanings = [], [], set(), {}
     for case in meta.get("formulas") or []:
+        case, count_only = case.removesuffix(" (count only)"), case.endswith(" (count only)")
         code, _, shape = case.partition(" on ")
         counted = paramcount.explain_layer(code, input_shape=shape)
         known.append((f"the count of {case}", parse_tex(counted.expr.tex())))
         groups: dict[str, list[Node]] = {}  # weight sizes by the sublayer that holds them
-        for weight in counted.weights:
+        for weight in [] if count_only else counted.weights:
             dims = [parse_tex(engine_tex(d)) for d in weight.symbolic or ()]
-            known += [(f"a dimension of {weight.path} in {case}", d) for d in dims]
+            shapes.append((weight.path, tuple(dims)))
             groups.setdefault(weight.path.rpartition("/")[0], []).append(_product(dims))
         for holder, sizes in groups.items():
             for start, end in combinations(range(len(sizes) + 1), 2):
-                known.append((f"weights of {holder or case}", _sum(sizes[start:end])))
+                known.append((holder, _sum(sizes[start:end])))
         for sym in counted.symbol_list or []:
             symbols.add(sym.name)
             meanings.setdefault(sym.name, sym.meaning)
-    for tex, why in (meta.get("other_formulas") or {}).items():
-        known.append((why, parse_tex(tex)))
-    return Quantities(tuple(known), frozenset(symbols), tuple(meanings.items()))
+    literal = frozenset(as_written(tex) for tex in meta.get("other_formulas") or {})
+    return Quantities(tuple(known), tuple(shapes), literal, frozenset(symbols),
+                      tuple(meanings.items()))
 
 
 def _sum(terms: list[Node]) -> Node:
@@ -116,14 +145,17 @@ def _product(dims: list[Node]) -> Node:
     return result
 
 
-def math_pieces(tex: str) -> list[tuple[str, Node | list[Node]]]:
+Piece = tuple[str, "Node | list[Node]", list]  # as written, the formula (or shape), its tokens
+
+
+def math_pieces(tex: str, offset: int = 0) -> list[Piece]:
     """The formulas in one piece of math that stand for a quantity on their own: the whole of it,
     or each side of its `=` when no two sides check each other; a shape `(a, b)` as a list."""
-    tokens = math_tokens(tex)
+    tokens = math_tokens(tex, offset)
     if all(t.kind != "break" or t.text == "," for t in tokens) and tokens and tokens[0].kind == "(":
         shape = _shape(tokens)
         if shape is not None:
-            return [(tex, shape)]
+            return [(tex, shape, tokens)]
     sides, current = [], []
     for token in [*tokens, None]:
         if token is None or token.kind in ("=", "break"):
@@ -134,13 +166,13 @@ def math_pieces(tex: str) -> list[tuple[str, Node | list[Node]]]:
     parsed = []
     for side in sides:
         try:
-            parsed.append(parse(side))
+            parsed.append((parse(side), side))
         except NotArithmetic:
             continue
-    symbolic = [node for node in parsed if node.symbols() and node.op != "sym"]
+    symbolic = [(node, side) for node, side in parsed if node.symbols() and node.op != "sym"]
     if len(symbolic) >= 2 and "=" in tex:
         return []  # an identity: test_arithmetic checks its sides against each other
-    return [(tex, node) for node in symbolic if has_sum(node)]
+    return [(tex, node, side) for node, side in symbolic if has_sum(node)]
 
 
 def has_sum(node: Node) -> bool:
@@ -168,27 +200,37 @@ def _shape(tokens) -> list[Node] | None:
         return None
 
 
-def unknown_formulas(page: Path) -> list[str]:
-    """One message per formula in the page's symbols that is none of its layers' quantities."""
+def checked_formulas(page: Path, text: str | None = None) -> list[tuple[str, str, Node, list, str]]:
+    """(page.md:LINE, as written, formula or shape, its tokens, what the line says before it: a
+    table row's first cell, else the text before the math) for each formula and each weight shape
+    written in the page's symbols."""
     allowed = quantities(page)
-    problems = []
-    for where, line in page_lines(page):
-        line = with_formulas(line)
+    found = []
+    for where, line in page_lines(page, text):
+        line = raw = with_formulas(line)
         for pattern in NOT_ARITHMETIC[:4]:  # code spans, placeholders, comments, tags
-            line = pattern.sub("\x00", line)
+            line = pattern.sub(lambda m: "\x00" * len(m[0]), line)
         for math in MATH.finditer(line):
-            tex = next(group for group in math.groups() if group is not None)
-            for written, found in math_pieces(tex):
-                nodes = found if isinstance(found, list) else [found]
-                for node in nodes:
-                    if not node.symbols() or not node.symbols() <= allowed.symbols:
-                        continue  # another page's symbols, or a number
-                    if allowed.match(node) is None:
-                        problems.append(
-                            f"{where}: ${written.strip()}$ is not a formula paramcount derives for "
-                            "this page's layers (front matter `formulas:`)"
-                        )
-    return problems
+            group = next(n for n in range(1, 5) if math[n] is not None)
+            row = re.match(r"\s*\|([^|]*)\|", raw)
+            context = row[1] if row else raw[: math.start()]
+            for written, item, tokens in math_pieces(math[group], math.start(group)):
+                names = set().union(*(n.symbols() for n in (item if isinstance(item, list) else [item])))
+                if names and names <= allowed.symbols:
+                    found.append((where, written, item, tokens, context))
+    return found
+
+
+def unknown_formulas(page: Path, text: str | None = None) -> list[str]:
+    """One message per formula in the page's symbols that is none of its layers' quantities
+    (`text` stands for the page's text: the mutation check)."""
+    allowed = quantities(page)
+    return [
+        f"{where}: ${written.strip()}$ is not a formula paramcount derives for this page's layers "
+        "(front matter `formulas:`)"
+        for where, written, item, _, context in checked_formulas(page, text)
+        if not allowed.match(item, written, context)
+    ]
 
 
 @pytest.mark.parametrize("page", FORMULA_PAGES, ids=[rel(p) for p in FORMULA_PAGES])
@@ -208,10 +250,10 @@ def test_typed_formulas_are_paramcounts(page: Path) -> None:
 SYMBOL_ROW = re.compile(r"^\|\s*(\$[^|]*\$[^|]*)\|([^|]*)\|")
 
 
-def symbol_rows(page: Path) -> dict[str, str]:
+def symbol_rows(page: Path, text: str | None = None) -> dict[str, str]:
     """Symbol -> meaning, from the rows of the page's tables that start with math."""
     rows = {}
-    for _, line in page_lines(page):
+    for _, line in page_lines(page, text):
         row = SYMBOL_ROW.match(line)
         if row:
             for math in re.findall(r"\$([^$]+)\$", row[1]):
@@ -231,7 +273,12 @@ WITH_SYMBOL_TABLE = [p for p in DECLARING if symbol_rows(p)]
 
 @pytest.mark.parametrize("page", WITH_SYMBOL_TABLE, ids=[rel(p) for p in WITH_SYMBOL_TABLE])
 def test_the_symbol_table_names_paramcounts_symbols(page: Path) -> None:
-    rows = symbol_rows(page)
+    problems = symbol_table_problems(page)
+    assert not problems, "\n".join(problems)
+
+
+def symbol_table_problems(page: Path, text: str | None = None) -> list[str]:
+    rows = symbol_rows(page, text)
     problems = []
     for name, meaning in quantities(page).meanings:
         if name not in rows:
@@ -239,7 +286,7 @@ def test_the_symbol_table_names_paramcounts_symbols(page: Path) -> None:
         elif not key_words(meaning) <= set(re.findall(r"[a-z]+", rows[name].lower())):
             problems.append(f"{rel(page)}: ${name}$ is '{rows[name]}' on the page but "
                             f"'{meaning}' in paramcount")
-    assert not problems, "\n".join(problems)
+    return problems
 
 
 # --- The check bites. ---
@@ -273,7 +320,8 @@ def test_a_true_page_passes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "old, new",
     [("4u(m + u + 1)$.", "4u(m + u + 2)$."), ("(m, 4u)", "(m, 3u)"),
-     ("= 4u(m + u + 1)$$", "= 4u(m + 2u + 1)$$"), ("4u(m + u + 1)$.", "4u(m - u + 1)$.")],
+     ("= 4u(m + u + 1)$$", "= 4u(m + 2u + 1)$$"), ("4u(m + u + 1)$.", "4u(m - u + 1)$."),
+     ("(m, 4u)", "(4u, m)"), ("(m, 4u)", "(u, 4u)")],
 )
 def test_a_changed_term_fails_naming_page_and_line(tmp_path: Path, old: str, new: str) -> None:
     page = write(tmp_path, LSTM_PAGE.replace(old, new, 1))

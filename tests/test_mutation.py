@@ -1,0 +1,38 @@
+"""The page checks bite: a sample of one-change mutants of the pages, each caught by some check.
+
+`make mutation` checks every mutant (tests/mutants.py says which and how); here a sample drawn
+evenly across the kinds, different for each PARAMCOUNT_MUTATION_SEED, reuses what test_docs
+already ran, so it costs seconds. The score is printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import mutants
+
+SAMPLE = 160
+
+
+@pytest.mark.keras
+def test_a_sample_of_mutants_is_caught() -> None:
+    seed = int(os.environ.get("PARAMCOUNT_MUTATION_SEED", "0"))
+    chosen = mutants.sample(mutants.all_mutants(), SAMPLE, seed)
+    result = mutants.score(chosen)
+    mutants.LAST_SCORE = f"{result} (sample of {len(chosen)}, seed {seed}; all: make mutation)"
+    assert result.total >= SAMPLE * 3 // 4, "too few mutants: do the pages still hold numbers?"
+    assert not result.survivors, "not caught:\n" + "\n".join(map(str, result.survivors))
+    # A number typed as another number the page prints is what the prose audit cannot see.
+    assert all(m.kind == "number" for m in result.printed_elsewhere)
+
+
+def test_a_mutant_changes_one_thing(tmp_path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# A page\n\nThe answer is $4 \\cdot 2 \\cdot 6 = 48$.\n")
+    found = list(mutants.number_mutants(page, page.read_text()))
+    assert [(m.line, m.old, m.new) for m in found] == [(3, "4", "5"), (3, "2", "3"), (3, "6", "7"),
+                                                       (3, "48", "49")]
+    assert found[-1].apply(page.read_text()).endswith("= 49$.\n")
+    assert mutants.last_digit_up("1{,}769") == "1{,}768"
