@@ -31,10 +31,13 @@ KERAS_SETTINGS = settings(max_examples=int(os.environ.get("PARAMCOUNT_EXAMPLES",
 def keras_facts(model) -> dict:
     """What Keras itself says: totals, and per top-level layer its counts and weights."""
     layers = []
+    # What the model trains (and summary() counts as trainable). A tf-keras variable keeps
+    # trainable=True when its layer is frozen, so ask the model, not the variable; and a Keras 3
+    # wrapper given trainable=False in its constructor lists no trainable weights of its own
+    # while the model still trains its wrapped layer's.
+    trainable_ids = {id(w) for w in model.trainable_weights}
     for layer in model.layers:
         weights = []
-        # A tf-keras variable keeps trainable=True when its layer is frozen: ask the layer.
-        trainable_ids = {id(w) for w in layer.trainable_weights}
         for w in layer.weights:
             path = getattr(w, "path", None) or w.name
             path = path.split(":")[0]
@@ -44,8 +47,8 @@ def keras_facts(model) -> dict:
             if layer.name in parts:
                 parts = parts[parts.index(layer.name) + 1:]
             weights.append(("/".join(parts), tuple(int(d) for d in w.shape), id(w) in trainable_ids))
-        trainable = sum(int(_size(w)) for w in layer.trainable_weights)
-        non_trainable = sum(int(_size(w)) for w in layer.non_trainable_weights)
+        trainable = sum(int(_size(w)) for w in layer.weights if id(w) in trainable_ids)
+        non_trainable = sum(int(_size(w)) for w in layer.weights) - trainable
         layers.append({"name": layer.name, "class_name": type(layer).__name__,
                        "params": trainable + non_trainable, "trainable": trainable,
                        "non_trainable": non_trainable, "weights": weights})

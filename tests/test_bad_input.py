@@ -91,6 +91,11 @@ def make(tmp: Path, case: str) -> list[str]:
         model = dense_model()
         del model["config"]["layers"][0]
         return file("unbuilt.json", json.dumps(model))
+    if case == "subclassed model":  # what keras.Model subclasses write: no layers to read
+        return file("subclassed.json", json.dumps({
+            "module": None, "class_name": "MyModel", "registered_name": "MyModel",
+            "config": {"units": 3, "trainable": True}, "build_config": {"input_shape": [1, 4]},
+            "compile_config": {}}))
     if case == "deeply nested JSON":
         return file("deep.json", "[" * 100000 + "]" * 100000)
     raise AssertionError(case)
@@ -100,7 +105,7 @@ CASES = ["empty file", "truncated JSON", "JSON list", "JSON not a model", "Pytho
          "binary junk", "broken zip", "not a zip", "zip without config", "zip bomb",
          "compression bomb", "unknown layer class", "custom registered layer", "negative size",
          "zero size", "float units", "missing file", "directory", "HDF5 file", "unbuilt model",
-         "deeply nested JSON"]
+         "subclassed model", "deeply nested JSON"]
 
 
 def assert_one_line_error(args, stdin=None):
@@ -127,6 +132,8 @@ def test_errors_name_the_problem(tmp_path):
                                                                    "custom registered layer")])
     assert "HDF5" in assert_one_line_error(["count", *make(tmp_path, "HDF5 file")])
     assert "refusing" in assert_one_line_error(["count", *make(tmp_path, "zip bomb")])
+    subclassed = assert_one_line_error(["count", *make(tmp_path, "subclassed model")])
+    assert "'MyModel' is a subclassed Model" in subclassed and "not a model" not in subclassed
 
 
 @pytest.mark.parametrize("args", [

@@ -34,14 +34,18 @@ def test_api_imports_no_framework(fixture):
     assert got == {"result": EXPECTED[fixture], "loaded": []}
 
 
-def test_cli_imports_no_framework():
+@pytest.mark.parametrize("fixture", ["keras3_sequential.keras", "keras3_custom.keras",
+                                     "keras3_legacy.h5", "tf_keras_legacy.h5"])
+def test_cli_imports_no_framework(fixture):
     # The console script's entry point, run in-process so sys.modules can be inspected after it.
-    path = FIXTURES / "keras3_sequential.keras"
+    # Files with weights are read as a second witness too: their HDF5 metadata, still no NumPy.
+    path = FIXTURES / fixture
     body = ("import io, contextlib\nfrom paramcount.cli import main\nout = io.StringIO()\n"
             f"with contextlib.redirect_stdout(out):\n    code = main(['count', {str(path)!r}, "
-            "'--json'])\nresult = [code, json.loads(out.getvalue())['total']]")
+            "'--json'])\ncounted = json.loads(out.getvalue())\n"
+            "result = [code, counted['total'], counted['stored_weights']['disagreements']]")
     got = run(body)
-    assert got == {"result": [0, EXPECTED["keras3_sequential.keras"]], "loaded": []}
+    assert got == {"result": [0, EXPECTED[fixture], []], "loaded": []}
 
 
 def test_the_check_can_fail():

@@ -24,14 +24,20 @@ __version__ = "0.1.0"
 
 @contract
 def count(source: dict | str | os.PathLike | object,
-          input_shape: tuple | str | None = None) -> ModelCount:
+          input_shape: tuple | str | None = None,
+          weights: str | os.PathLike | None = None) -> ModelCount:
     """Count a Keras model, layer by layer, exactly as ``model.summary()`` does.
 
     Args:
         source: a model config as a dict (what ``json.loads(model.to_json())`` gives), a JSON
-            string, a path to a ``.json`` file or a ``.keras`` archive, or a live Keras model
-            (only then is Keras used, to call ``to_json()``).
+            string, a path to a ``.json`` file, a ``.keras`` archive or a legacy full-model
+            ``.h5`` file, or a live Keras model (only then is Keras used, to call ``to_json()``).
         input_shape: the input shape without the batch axis, for a model that declares none.
+        weights: a weights file (``model.save_weights(...)``, ``.weights.h5`` or ``.h5``) for a
+            JSON config. Files that hold weights (this one, a ``.keras`` archive, a ``.h5``) are
+            a second witness: their stored shapes count layers no formula covers
+            (``source == "stored weights"``) and check every other layer; the result's
+            ``witness`` lists any disagreement. Only shapes are read, never values.
 
     Returns:
         The totals (``.total``, ``.trainable``, ``.non_trainable``) and ``.layers``. A live model
@@ -45,7 +51,7 @@ def count(source: dict | str | os.PathLike | object,
     if hasattr(source, "to_json") and hasattr(source, "count_params"):
         source = json.loads(source.to_json())
     shape = _batch_shape(input_shape) if input_shape is not None else None
-    return count_model(source, shape)
+    return count_model(source, shape, weights=weights)
 
 
 @contract

@@ -1,7 +1,7 @@
 """The ``paramcount`` command.
 
-    paramcount count MODEL [--json] [--input-shape SHAPE] [--keras]
-    paramcount explain MODEL [--json] [--keras]
+    paramcount count MODEL [--json] [--input-shape SHAPE] [--keras] [--weights FILE]
+    paramcount explain MODEL [--json] [--keras] [--weights FILE]
     paramcount explain "Bidirectional(LSTM(128))" --input-shape "(28, 28)"
     paramcount reconcile SUMMARY.txt [--json]     (a pasted model.summary(); '-' for stdin)
 
@@ -42,16 +42,18 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="paramcount", description="Count and explain the parameters of a Keras "
-                "model from its config (.keras or JSON), without TensorFlow.", epilog=LIMITS)
+                "model from its config (.keras, .h5 or JSON), without TensorFlow.", epilog=LIMITS)
     p.add_argument("--version", action="version", version=f"paramcount {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     c = sub.add_parser("count", help="a table like model.summary(), plus totals")
-    c.add_argument("model", help="a .keras archive or a JSON config file ('-' for stdin)")
+    c.add_argument("model", help="a .keras archive, a .h5 model file or a JSON config file "
+                   "('-' for stdin)")
     c.add_argument("--json", action="store_true", help="print the full count as JSON")
     c.add_argument("--input-shape", help="input shape (no batch axis) for a model without one")
     c.add_argument("--keras", action="store_true", help=_KERAS_HELP)
     c.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
                    help=_IMPORT_HELP)
+    c.add_argument("--weights", help=_WEIGHTS_HELP)
     e = sub.add_parser("explain", help="each layer's derivation, step by step")
     e.add_argument("model", help="a .keras archive, a JSON config file, or one layer as Keras "
                    "code such as \"LSTM(128)\"")
@@ -60,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--keras", action="store_true", help=_KERAS_HELP)
     e.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
                    help=_IMPORT_HELP)
+    e.add_argument("--weights", help=_WEIGHTS_HELP)
     r = sub.add_parser("reconcile", help="explain every row of a pasted model.summary() table")
     r.add_argument("summary", help="a text file holding the table ('-' for stdin)")
     r.add_argument("--json", action="store_true", help="print the rows and totals as JSON")
@@ -72,6 +75,10 @@ _KERAS_HELP = ("load the model with the installed Keras (safe mode) to measure l
                "has no formula for, such as custom layers; they are marked as measured")
 _IMPORT_HELP = ("with --keras: import this module first, so that the custom layers it registers "
                 "can be loaded (repeatable); modules a file names are never imported")
+
+
+_WEIGHTS_HELP = ("the model's weights file (.weights.h5 or .h5) for a JSON config: its stored "
+                 "shapes count layers no formula covers and check the others")
 
 
 def _looks_like_code(text: str) -> bool:
@@ -128,9 +135,14 @@ def main(argv: list[str] | None = None) -> int:
 
             import_modules(args.imports)
             shape = parse_shape(args.input_shape) if args.input_shape else None
-            model = count_with_keras(source, shape)
+            model = count_with_keras(source, shape, weights=args.weights)
         else:
-            model = count(source, args.input_shape)
+            model = count(source, args.input_shape, weights=args.weights)
+        witness = model.witness
+        if witness is not None and witness.disagreements:
+            print(printable(f"paramcount: warning: the stored weights disagree with the config "
+                            f"on {len(witness.disagreements)} layer(s): "
+                            f"{witness.disagreements[0]}"), file=sys.stderr)
         if args.json:
             print(json.dumps(model.to_dict(), indent=2))
         elif args.command == "count":

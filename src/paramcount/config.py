@@ -1,7 +1,8 @@
 """Reading a model's config as data: dicts, JSON text or files, and ``.keras`` archives.
 
 Nothing here imports Keras or runs anything a file contains: a ``.keras`` archive is a zip whose
-``config.json`` is read as JSON; its weights and any pickled or Python content are never touched.
+``config.json`` is read as JSON; its weights are read elsewhere (:mod:`paramcount.stored`), as
+shapes only, and any pickled or Python content is never touched.
 """
 
 from __future__ import annotations
@@ -61,8 +62,13 @@ def _read_path(path: Path) -> dict:
     if not path.exists():
         raise ParamcountError(f"{path}: no such file")
     if path.is_dir():
-        raise ParamcountError(f"{path}: is a directory, not a model file (SavedModel directories "
-                              "hold no Keras config paramcount can read; save as .keras)")
+        if (path / "saved_model.pb").is_file():
+            raise ParamcountError(
+                f"{path}: is a TensorFlow SavedModel, which holds a graph, not a Keras config; "
+                "convert it where it was made: tf_keras.models.load_model(dir).save('model.h5') "
+                "for one saved by tf.keras / tf-keras (Keras 3 export() keeps no Keras model: "
+                "save the original model as .keras)")
+        raise ParamcountError(f"{path}: is a directory, not a model file")
     if not path.is_file():
         raise ParamcountError(f"{path}: not a regular file")
     if zipfile.is_zipfile(path):
@@ -74,9 +80,8 @@ def _read_path(path: Path) -> dict:
         raise ParamcountError(f"{path}: {size:,} bytes is too large for a model config")
     with open(path, "rb") as f:
         head = f.read(8)
-    if head.startswith(b"\x89HDF"):
-        raise ParamcountError(f"{path}: is an HDF5 (.h5) file; paramcount reads .keras archives "
-                              "and JSON configs (model.to_json())")
+    if head.startswith(b"\x89HDF"):  # paramcount.count reads these through witness.load_source
+        raise ParamcountError(f"{path}: is an HDF5 (.h5) file; read it with paramcount.count()")
     if path.suffix == ".keras":
         raise ParamcountError(f"{path}: not a valid .keras archive (not a zip file)")
     try:

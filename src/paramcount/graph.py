@@ -27,13 +27,61 @@ TF_OP_LAYERS = ("TFOpLambda", "SlicingOpLambda")  # tf-keras: an op wrapped as a
 
 
 @contract
-def count_model(source, input_shape: Shape | None = None, *, measure=None) -> ModelCount:
-    """Count a whole model given as anything :func:`load_model_config` reads.
+def count_model(source, input_shape: Shape | None = None, *, measure=None,
+                weights=None) -> ModelCount:
+    """Count a whole model given as anything :func:`load_model_config` reads, or a legacy
+    ``.h5`` file.
 
-    ``measure(name, class_name, reason)``, if given, supplies a :class:`LayerCount` for a
-    top-level layer paramcount cannot derive (see :mod:`paramcount.measure`).
+    ``measure(name, class_name, reason, config)``, if given, supplies a :class:`LayerCount` for a
+    top-level layer paramcount cannot derive (see :mod:`paramcount.measure`). The weights a file
+    stores (a ``.keras`` archive's, a ``.h5`` file's, or ``weights``, a ``.weights.h5`` path) count
+    the layers no formula covers and check the others.
     """
-    model = load_model_config(source)
+    if isinstance(source, dict) and weights is None:
+        model, stored, unread = load_model_config(source), None, None
+    else:
+        from .witness import load_source
+
+        model, stored, unread = load_source(source, weights)
+        if stored is not None and _subclassed(model):
+            from .witness import subclassed_count
+
+            return subclassed_count(model, stored)
+    counted = _count_config(model, input_shape, _with_stored(measure, stored))
+    if stored is not None or unread is not None:
+        from .witness import cross_check
+
+        counted.witness = cross_check(counted, stored, unread, str(source))
+    return counted
+
+
+def _subclassed(model: dict) -> bool:
+    """A Keras 3 Model subclass: a model's config (only models carry compile_config) that is
+    neither Sequential nor functional."""
+    config = model.get("config")
+    return "compile_config" in model and model.get("class_name") not in MODEL_CLASSES and not (
+        isinstance(config, dict) and isinstance(config.get("layers"), list))
+
+
+def _with_stored(measure, stored):
+    """Layers no formula covers: Keras' numbers if asked (--keras), else the stored shapes."""
+    if stored is None:
+        return measure
+
+    def from_stored(name, class_name, reason, config=None):
+        if measure is not None:
+            return measure(name, class_name, reason, config)
+        found = stored.layers.get(name)
+        if found is None:
+            raise ParamcountError(f"{reason} (and the stored weights have no layer '{name}')")
+        from .witness import stored_layer_count
+
+        return stored_layer_count(name, class_name, config, found, reason)
+
+    return from_stored
+
+
+def _count_config(model: dict, input_shape, measure) -> ModelCount:
     version = keras_major(model)
     class_name, config = layer_entry(model, "model")
     graph_class = class_name
@@ -41,6 +89,12 @@ def count_model(source, input_shape: Shape | None = None, *, measure=None) -> Mo
             and config.get("input_layers") is not None:
         graph_class = "Functional"  # a subclass of Functional (a keras_hub backbone...)
     if graph_class not in MODEL_CLASSES:
+        if _subclassed(model):
+            raise ParamcountError(
+                f"'{class_name}' is a subclassed Model: its layers are made by its Python code, "
+                "which paramcount never runs, so its config lists none (a .keras archive of it is "
+                "counted from its stored weights; or build it as a functional or Sequential "
+                "model)")
         # A single layer's config: count it as a one-layer model.
         if input_shape is None:
             raise ParamcountError(f"'{class_name}' is a layer, not a model; give its input shape")
@@ -73,7 +127,7 @@ def _count_layer(measure, name, class_name, config, shapes, **kwargs) -> LayerCo
     except ParamcountError as e:
         if measure is None:
             raise
-        return measure(name, class_name, str(e))
+        return measure(name, class_name, str(e), config)
 
 
 def _shape(value, where: str) -> Shape:

@@ -48,20 +48,22 @@ def import_modules(names: list[str]) -> None:
 
 
 @contract
-def count_with_keras(source, input_shape=None) -> ModelCount:
+def count_with_keras(source, input_shape=None, weights=None) -> ModelCount:
     """Count ``source`` (a ``.keras`` archive or a JSON config file), measuring with Keras the
     layers that paramcount cannot derive."""
-    config = load_model_config(source)
+    from .witness import load_source
+
+    config = load_model_config(source) if isinstance(source, dict) else load_source(source)[0]
     model = _load(source, config)
     layers = {layer.name: layer for layer in model.layers}
 
-    def measure(name: str, class_name: str, reason: str) -> LayerCount:
+    def measure(name: str, class_name: str, reason: str, config=None) -> LayerCount:
         layer = layers.get(name)
         if layer is None:
             raise ParamcountError(f"{reason} (and Keras' model has no layer '{name}' to measure)")
         return measured_layer(layer, class_name, reason)
 
-    return count_model(config, input_shape, measure=measure)
+    return count_model(source, input_shape, measure=measure, weights=weights)
 
 
 def measured_layer(layer, class_name: str, reason: str) -> LayerCount:
@@ -72,7 +74,7 @@ def measured_layer(layer, class_name: str, reason: str) -> LayerCount:
     count = LayerCount(layer.name, class_name, weights, Num(sum(w.size for w in weights)),
                        _shapes(layer, "input"), _shapes(layer, "output"),
                        notes=[f"measured by loading the model with Keras ({reason.split(': ')[-1]})"],
-                       measured=True)
+                       measured=True, source="keras")
     if count.output_shape is None:
         raise ParamcountError(f"{reason}; Keras loaded it but reports no output shape")
     return count

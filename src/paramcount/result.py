@@ -19,7 +19,7 @@ class Weight:
 
     path: str  # e.g. "lstm_cell/kernel", or "forward_lstm/lstm_cell/kernel" in a Bidirectional
     shape: tuple[int, ...]
-    trainable: bool = True
+    trainable: bool | None = True  # None: the source does not say (a custom layer's stored weights)
     symbolic: tuple[str, ...] | None = None  # the shape over symbols, e.g. ("m", "4·u")
 
     @property
@@ -58,6 +58,7 @@ class LayerCount:
     notes: list[str] = field(default_factory=list)
     measured: bool = False  # True when the number comes from running Keras, not from a formula
     symbol_list: list[Sym] | None = None  # in the order the formula defines them
+    source: str = "formula"  # "formula", "stored weights" (read from the file) or "keras"
 
     @property
     def params(self) -> int:
@@ -69,7 +70,12 @@ class LayerCount:
 
     @property
     def non_trainable(self) -> int:
-        return self.params - self.trainable
+        return sum(w.size for w in self.weights if w.trainable is False)
+
+    @property
+    def trainable_unknown(self) -> int:
+        """Parameters whose trainability the source does not record (stored weights only)."""
+        return self.params - self.trainable - self.non_trainable
 
     @property
     def symbols(self) -> list[Sym]:
@@ -104,6 +110,8 @@ class LayerCount:
             "sublayers": [s.to_dict() for s in self.sublayers],
             "notes": list(self.notes),
             "measured": self.measured,
+            "source": self.source,
+            "trainable_unknown": self.trainable_unknown,
         }
 
 
@@ -115,6 +123,7 @@ class ModelCount:
     class_name: str
     layers: list[LayerCount]
     keras_version: int = 3  # the config layout that was read: 2 (tf.keras / tf-keras) or 3
+    witness: Witness | None = None  # the stored weights the count was checked against
 
     @property
     def total(self) -> int:
@@ -126,7 +135,11 @@ class ModelCount:
 
     @property
     def non_trainable(self) -> int:
-        return self.total - self.trainable
+        return sum(layer.non_trainable for layer in self.layers)
+
+    @property
+    def trainable_unknown(self) -> int:
+        return self.total - self.trainable - self.non_trainable
 
     def to_dict(self) -> dict:
         return {
@@ -136,8 +149,24 @@ class ModelCount:
             "total": self.total,
             "trainable": self.trainable,
             "non_trainable": self.non_trainable,
+            "trainable_unknown": self.trainable_unknown,
+            "stored_weights": self.witness.to_dict() if self.witness else None,
             "layers": [layer.to_dict() for layer in self.layers],
         }
+
+
+@dataclass
+class Witness:
+    """The weights file a count was checked against, and what it said."""
+
+    file: str
+    checked: list[str] = field(default_factory=list)  # layers whose stored shapes matched
+    disagreements: list[str] = field(default_factory=list)  # one sentence per layer
+    unread: str | None = None  # why the file could not be read, if it could not
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "checked": list(self.checked),
+                "disagreements": list(self.disagreements), "unread": self.unread}
 
 
 def _shape_json(shape):
@@ -166,14 +195,18 @@ def derivation_lines(layer: LayerCount) -> list[str]:
     if layer.weights:
         width = max(len(w.path) for w in layer.weights)
         for w in layer.weights:
-            frozen = "" if w.trainable else "  [non-trainable]"
+            frozen = "" if w.trainable else "  [non-trainable]" if w.trainable is False \
+                else "  [trainable: not recorded]"
             lines.append(f"{w.path:<{width}}  {w.shape_label}  → {w.size:,}{frozen}")
     expr = layer.expr
     steps = [expr.text(), expr.text(substitute=True), f"{layer.params:,}"]
     # Drop steps that repeat the previous one (e.g. a formula with no symbols).
     shown = [s for i, s in enumerate(steps) if i == 0 or s != steps[i - 1]]
     lines.append("params = " + " = ".join(shown))
-    if layer.non_trainable:
+    if layer.trainable_unknown:
+        lines.append(f"trainable = {layer.trainable:,}, non-trainable = {layer.non_trainable:,}, "
+                     f"not recorded = {layer.trainable_unknown:,}")
+    elif layer.non_trainable:
         lines.append(f"trainable = {layer.trainable:,}, non-trainable = {layer.non_trainable:,}")
     lines.extend(f"note: {n}" for n in layer.notes)
     # Names and notes come from the file: no control character reaches a terminal or a page.

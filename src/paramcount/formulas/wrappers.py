@@ -24,7 +24,11 @@ def bidirectional(ctx: Ctx) -> Spec:
     backward_entry = ctx.option("backward_layer", None)
     if backward_entry is not None and not isinstance(backward_entry, dict):
         raise ctx.error("'backward_layer' must be a layer config")
-    backward_cfg = backward_entry or _renamed(inner, "backward_")
+    if isinstance(backward_entry, dict):
+        # tf-keras renames a given backward layer "backward_<name>"; Keras 3 keeps its name.
+        backward_cfg = backward_entry if ctx.keras_version >= 3 else _prefixed(backward_entry)
+    else:
+        backward_cfg = _renamed(inner, "backward_")
     forward = ctx.sublayer(forward_cfg, ctx.input_shape, "forward layer")
     if _same_layer(forward_cfg, backward_cfg):
         # The usual case: the backward layer is a copy of the forward one, run in reverse. Counted
@@ -35,8 +39,24 @@ def bidirectional(ctx: Ctx) -> Spec:
     # Two copies of the same layer: 2·(its formula); a custom backward layer: the sum.
     same = forward.expr.text() == backward.expr.text() and forward.params == backward.params
     formula = 2 * forward.expr if same else forward.expr + backward.expr
-    return Spec(output_shape=_merged(forward.output_shape, backward.output_shape, merge_mode),
-                formula=formula, sublayers=[forward, backward])
+    merged = _merged(forward.output_shape, backward.output_shape, merge_mode, ctx.keras_version)
+    return Spec(output_shape=merged,
+                formula=formula, sublayers=[forward, backward], **_wrapper_freezing(ctx))
+
+
+_UNFROZEN_WRAPPER = (
+    "Keras 3: trainable=False given to the wrapper does not reach the layer it wraps, so the "
+    "model still trains its weights (summary() counts them as trainable); to freeze "
+    "both, set wrapper.trainable = True and then False (setting False again changes nothing)")
+
+
+def _wrapper_freezing(ctx: Ctx, notes: list[str] | None = None) -> dict:
+    """tf-keras freezes the wrapped layer with the wrapper; Keras 3 builds the wrapped layer from
+    its own config, so only its own trainable flag counts."""
+    if ctx.keras_version < 3:
+        return {"notes": notes or []}
+    frozen = ctx.option("trainable", True) is False
+    return {"freezable": False, "notes": (notes or []) + [_UNFROZEN_WRAPPER] * frozen}
 
 
 def _same_layer(a: dict, b: dict) -> bool:
@@ -59,9 +79,20 @@ def _renamed(entry: dict, prefix: str) -> dict:
     return {**entry, "config": config}
 
 
-def _merged(fwd, bwd, merge_mode):
+def _prefixed(entry: dict) -> dict:
+    config = dict(entry.get("config") or {})
+    config["name"] = "backward_" + str(config.get("name") or entry.get("class_name", "layer")).lower()
+    return {**entry, "config": config}
+
+
+def _merged(fwd, bwd, merge_mode, keras_version):
+    """The output shapes. tf-keras reports what each half computes; Keras 3 works every shape
+    out from the forward layer alone (its compute_output_shape), so a backward layer of another
+    width still shows the forward's shape, and the forward's states twice."""
     fwd_list = fwd if isinstance(fwd, list) else [fwd]
     bwd_list = bwd if isinstance(bwd, list) else [bwd]
+    if keras_version >= 3:
+        bwd_list = fwd_list
     out_f, out_b = fwd_list[0], bwd_list[0]
     if merge_mode == "concat":
         out = [(*out_f[:-1], None if out_f[-1] is None or out_b[-1] is None
@@ -89,4 +120,5 @@ def time_distributed(ctx: Ctx) -> Spec:
     # tf-keras names the weights "time_distributed/kernel"; Keras 3 "time_distributed/dense/kernel".
     return Spec(output_shape=(batch, steps, *out[1:]), formula=sub.expr, sublayers=[sub],
                 prefix_sublayers=ctx.keras_version >= 3,
-                notes=["the wrapped layer is applied to every timestep with the same weights"])
+                **_wrapper_freezing(ctx, ["the wrapped layer is applied to every timestep with "
+                                          "the same weights"]))
