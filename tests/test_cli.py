@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -138,8 +139,16 @@ def test_keras_option_measures_custom_layers(tmp_path):
     env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
            "TF_CPP_MIN_LOG_LEVEL": "3"}
 
-    # Without --keras: one line naming the class and where it is.
-    error = run("count", path, env=env, status=2).stderr
+    # Without --keras: counted from the weights the archive stores, and marked as such.
+    stored = json.loads(run("count", path, "--json", env=env).stdout)
+    assert stored["total"] == total
+    row = next(layer for layer in stored["layers"] if layer["name"] == "scale")
+    assert (row["source"], row["params"], row["trainable_unknown"]) == ("stored weights", 4, 4)
+    # A bare config has no weights to count it from: one line naming the class and where it is.
+    config = tmp_path / "custom.json"
+    with zipfile.ZipFile(path) as archive:
+        config.write_bytes(archive.read("config.json"))
+    error = run("count", config, env=env, status=2).stderr
     assert error.count("\n") == 1 and "pc_test>Scale" in error and "'scale'" in error
 
     # The module that registers the layer is imported only when named: a file names no imports.
