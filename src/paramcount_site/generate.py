@@ -187,6 +187,8 @@ def write_snapshot(bundle_bytes: bytes) -> str | None:
     SNAPSHOT_INFO.write_text(json.dumps({"bundle_sha256": None if problem else digest}) + "\n")
     if problem:
         SNAPSHOT.unlink(missing_ok=True)
+    else:
+        print(f"wrote {SNAPSHOT.relative_to(ROOT)}")
     return problem
 
 

@@ -23,19 +23,25 @@ started.then(() => postMessage({ ready: true }),
              (error) => postMessage({ failed: String(error?.message ?? error) }));
 
 async function start() {
-  const [bundle, made] = await Promise.all([
-    fetchOk("paramcount.zip").then((response) => response.arrayBuffer()),
-    fetchOk("python-snapshot.json").then((response) => response.json()).catch(() => ({})),
-  ]);
-  const snapshot = await snapshotFor(bundle, made);
+  const canUseSnapshot = Boolean(self.crypto?.subtle && self.DecompressionStream);
+  const made = fetchOk("python-snapshot.json").then((response) => response.json()).catch(() => ({}));
+  // The snapshot downloads while its digest is checked and Pyodide compiles its runtime.
+  const snapshot = made.then((info) => (canUseSnapshot && info.bundle_sha256 ? readSnapshot() : null));
+  const bundle = await fetchOk("paramcount.zip").then((response) => response.arrayBuffer());
   const indexURL = new URL("../pyodide/", import.meta.url).href;
   const { loadPyodide } = await pyodideModule;
-  const pyodide = await loadPyodide(snapshot ? { indexURL, _loadSnapshot: snapshot } : { indexURL });
+  let pyodide = null;
+  if (canUseSnapshot && await madeFrom(bundle, (await made).bundle_sha256)) {
+    const memory = snapshot.then((bytes) => bytes ?? Promise.reject(new Error("no snapshot")));
+    pyodide = await loadPyodide({ indexURL, _loadSnapshot: memory }).catch(() => null);
+  }
+  const fresh = !pyodide;
+  pyodide ??= await loadPyodide({ indexURL }); // slower, same answers
   // Python imports paramcount from the zip itself (zipimport: nothing to unpack). Files are not
   // part of a snapshot, only Python's memory: the zip is written every time.
   pyodide.FS.mkdirTree(HOME);
   pyodide.FS.writeFile(`${HOME}/paramcount.zip`, new Uint8Array(bundle));
-  if (!snapshot) pyodide.runPython(`import sys; sys.path.insert(0, "${HOME}/paramcount.zip")`);
+  if (fresh) pyodide.runPython(`import sys; sys.path.insert(0, "${HOME}/paramcount.zip")`);
   const web = pyodide.pyimport("paramcount.web");
   return { web, callable: new Set(web.__all__.toJs()), PythonError: pyodide.ffi.PythonError };
 }
@@ -46,18 +52,21 @@ async function fetchOk(name) {
   return response;
 }
 
-/** The build's snapshot if it was made from this very bundle (and can be read here), else null. */
-async function snapshotFor(bundle, made) {
-  if (!made.bundle_sha256 || !self.crypto?.subtle || !self.DecompressionStream) return null;
+/** Whether the snapshot was made from this very bundle. */
+async function madeFrom(bundle, digestWanted) {
+  if (!digestWanted) return false;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bundle));
-  const hex = Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
-  if (hex !== made.bundle_sha256) return null;
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("") === digestWanted;
+}
+
+/** The build's snapshot of Python's memory, or null if it cannot be read. */
+async function readSnapshot() {
   try {
     const packed = (await fetchOk("python.snapshot.gz")).body;
     const memory = packed.pipeThrough(new DecompressionStream("gzip"));
     return new Uint8Array(await new Response(memory).arrayBuffer());
   } catch {
-    return null; // start afresh: slower, same answers
+    return null;
   }
 }
 
