@@ -67,7 +67,7 @@ function followLink(event) {
 }
 
 /** 32-bit FNV-1a of the case's UTF-8 bytes, in hex: the name of its build-time answer file
- * (hooks/calculator.py computes the same). */
+ * (paramcount_site.generate.answer_key computes the same). */
 function answerKey([layer, shape]) {
   let hash = 0x811c9dc5;
   for (const byte of new TextEncoder().encode(`${layer}\n${shape}`)) {
