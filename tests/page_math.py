@@ -14,6 +14,8 @@ In a run, a side that is one symbol or empty names the quantity and is dropped (
   polynomial (`mn + n = n(m + 1)`), tried on many random values;
 - a run with one side of each kind (`2u = 32`, `h\,d_k = 2 \cdot 3`) states a value for this
   page's example, and is not checked by itself.
+A table row whose first cell is "total" is an equation too: in each column of plain numbers, the
+sum of the rows above it.
 """
 
 from __future__ import annotations
@@ -459,6 +461,43 @@ def page_lines(page: Path, text: str | None = None) -> Iterator[tuple[str, str]]
 
 
 def page_equations(page: Path, text: str | None = None) -> list[Equation]:
-    return [
-        eq for where, line in page_lines(page, text) for eq in equations_in(line_tokens(line), where)
-    ]
+    lines = list(page_lines(page, text))
+    found = [eq for where, line in lines for eq in equations_in(line_tokens(line), where)]
+    return found + table_totals(lines)
+
+
+def table_totals(lines: list[tuple[str, str]]) -> list[Equation]:
+    """A table row named "total" is, in each column of plain numbers, the sum of the rows above."""
+    found, rows = [], []
+    for where, line in lines:
+        if not line.lstrip().startswith("|"):
+            rows = []
+            continue
+        cells = [cell.strip().strip("*`").strip() for cell in line.strip().strip("|").split("|")]
+        if cells[0].lower() == "total" and rows:
+            for column, cell in enumerate(cells[1:], start=1):
+                column_values = [_plain_number(row[column]) if column < len(row) else None
+                                 for row in rows]
+                total = _plain_number(cell)
+                if total is None or not column_values or None in column_values:
+                    continue
+                addends = sum_of([Node("num", value=v) for v in column_values])
+                text = " + ".join(_format(v) for v in column_values) + f" = {cell}"
+                found.append(Equation(where, text, (addends, Node("num", value=total))))
+        elif re.fullmatch(r"[\s|:-]+", line):  # under the header: the rows start here
+            rows = []
+        else:
+            rows.append(cells)
+    return found
+
+
+def _plain_number(cell: str) -> Fraction | None:
+    match = re.fullmatch(PROSE_NUMBER, cell)
+    return Fraction(re.sub(r"[,\u00a0\u2009\u202f]", "", cell)) if match else None
+
+
+def sum_of(terms: list[Node]) -> Node:
+    total = terms[0]
+    for term in terms[1:]:
+        total = Node("+", (total, term))
+    return total

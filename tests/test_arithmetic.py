@@ -89,3 +89,11 @@ def test_tex_is_read_as_written() -> None:
     assert same_polynomial(parse_tex("k_1 k_2 c f + f"), parse_tex(r"f\,(k_1 k_2\, c + 1)"))
     assert not same_polynomial(parse_tex("4u(m + u + 1)"), parse_tex("4u(m + u) + 4"))
     assert [t.kind for t in line_tokens("$291{,}840$ = 291,840")] == ["num", "=", "num"]
+
+
+def test_a_table_total_is_the_sum_of_its_column(tmp_path: Path) -> None:
+    table = "| weight | count | shape |\n|---|---:|---|\n| `kernel` | 28,672 | $28 \\times 1024$ |\n"
+    table += "| `bias` | 1,024 | $1024$ |\n"
+    assert problems_on(tmp_path, table + "| total | 29,696 | |\n") == []
+    (problem,) = problems_on(tmp_path, table + "| **total** | 29,969 | |\n")
+    assert problem.endswith(":5: 28,672 + 1,024 = 29,969 is false: the sides are 29,696 = 29,969")

@@ -46,6 +46,7 @@ from page_math import (
     parse,
     parse_tex,
     same_polynomial,
+    sum_of,
     with_formulas,
 )
 from paramcount_site import placeholders
@@ -120,20 +121,13 @@ def quantities(page: Path) -> Quantities:
             groups.setdefault(weight.path.rpartition("/")[0], []).append(_product(dims))
         for holder, sizes in groups.items():
             for start, end in combinations(range(len(sizes) + 1), 2):
-                known.append((holder, _sum(sizes[start:end])))
+                known.append((holder, sum_of(sizes[start:end])))
         for sym in counted.symbol_list or []:
             symbols.add(sym.name)
             meanings.setdefault(sym.name, sym.meaning)
     literal = frozenset(as_written(tex) for tex in meta.get("other_formulas") or {})
     return Quantities(tuple(known), tuple(shapes), literal, frozenset(symbols),
                       tuple(meanings.items()))
-
-
-def _sum(terms: list[Node]) -> Node:
-    total = terms[0]
-    for term in terms[1:]:
-        total = Node("+", (total, term))
-    return total
 
 
 def _product(dims: list[Node]) -> Node:
