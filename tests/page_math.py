@@ -20,7 +20,6 @@ sum of the rows above it.
 
 from __future__ import annotations
 
-import ast
 import random
 import re
 from collections.abc import Iterator
@@ -194,14 +193,8 @@ def prose_tokens(text: str, offset: int = 0) -> list[Token]:
     return tokens
 
 
-FORMULA_PLACEHOLDER = re.compile(r"\{\{\s*formula\((.*?)\)\s*\}\}")
-
-
-def with_formulas(text: str) -> str:
-    """`{{ formula(...) }}` placeholders replaced by the TeX the build puts there."""
-    return FORMULA_PLACEHOLDER.sub(
-        lambda m: placeholders.formula(None, *ast.literal_eval(f"({m[1]},)")), text
-    )
+FORMULA_PLACEHOLDER = placeholders.FORMULA
+with_formulas = placeholders.expand_formulas  # the TeX the build puts in place of {{ formula() }}
 
 
 def line_tokens(text: str) -> list[Token]:

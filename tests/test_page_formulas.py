@@ -334,3 +334,9 @@ def test_the_formula_placeholder_writes_paramcounts_formula_in_page_notation() -
     text = 'Answer: ${{ formula("LSTM(10)", "(None, 1)") }}$, or `{{ formula("x", "y") }}`.'
     assert placeholders.expand(text, page) == 'Answer: $4u(m + u + 1)$, or `{{ formula("x", "y") }}`.'
     assert with_formulas('${{ formula("GRU(3)", "(None, 4)") }}$') == "$3u(m + u + 2)$"
+
+
+def test_llms_txt_quotes_an_answer_written_with_the_formula_placeholder() -> None:
+    from paramcount_site.llms import summary
+
+    assert summary("formulas/lstm.md")[1].startswith("$4u(m + u + 1)$, and $4u(m + u)$ with")

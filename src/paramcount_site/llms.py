@@ -39,6 +39,9 @@ def summary(markdown_file: str, label: str | None = None) -> tuple[str, str]:
     """A page's title (its h1, else its nav label) and the first sentences of its answer."""
     text = (DOCS / markdown_file).read_text(encoding="utf-8")
     text = INCLUDE.sub(lambda m: (ROOT / m[1]).read_text(encoding="utf-8"), text)
+    from .placeholders import expand_formulas  # here: placeholders -> generate -> this module
+
+    text = expand_formulas(text)  # an answer that states its formula through {{ formula(...) }}
     heading = HEADING.search(text)
     title = heading[1] if heading else label or Path(markdown_file).stem.replace("-", " ").title()
     body = text[heading.end():] if heading else text

@@ -272,6 +272,15 @@ def formula(page: Page, layer: str, input_shape: str) -> str:
     return paramcount.explain_layer(layer, input_shape).expr.tex()
 
 
+FORMULA = re.compile(r"\{\{\s*formula\((.*?)\)\s*\}\}")
+
+
+def expand_formulas(text: str) -> str:
+    """Only the `{{ formula(...) }}` placeholders expanded (for readers of a page's Markdown that
+    need its math as the site shows it: llms.txt, the pages' arithmetic checks)."""
+    return FORMULA.sub(lambda m: formula(Page(""), *ast.literal_eval(f"({m[1]},)")), text)
+
+
 @placeholder
 def assets(page: Page, *site_paths: str) -> str:
     """{{ assets("assets/x/x.css", "assets/x/x.js") }}: a page's own stylesheets and module scripts,
