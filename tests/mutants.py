@@ -2,7 +2,8 @@
 
 A mutant is one change on one page:
 - `number`: a number quoted in the prose or math (as test_numbers reads it), its last digit +1;
-- `output`: a number in a code block's output (`#>` lines, output blocks), its last digit +1;
+- `output`: a number in a code block's output (`#>` lines, output blocks), its last digit +1,
+  on the pages and in the package's docstring examples;
 - `operator`: in an equation or a count formula the checks read, `+` -> `-`, `-` -> `+`,
   `\\cdot`, `×`, `·` -> `+`;
 - `term`: in such an equation or formula, a number's last digit +1 or a symbol replaced by
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from docs_support import (
     DOCS,
+    PACKAGE,
     RUNNER,
     examples_on,
     key,
@@ -164,7 +166,10 @@ def mutants_of(page: Path) -> list[Mutant]:
 
 
 def all_mutants() -> list[Mutant]:
-    return [m for page in PAGES for m in mutants_of(page)]
+    """Every page's mutants, and the outputs of the package's docstring examples."""
+    modules = [m for m in sorted(PACKAGE.rglob("*.py")) if examples_on(m)]
+    return [m for page in PAGES for m in mutants_of(page)] + [
+        m for module in modules for m in output_mutants(module)]
 
 
 # --- Whether a check catches one ----------------------------------------------------------------
@@ -196,8 +201,9 @@ def _caught_by_docs(mutant: Mutant, text: str) -> str | None:
         record = RUNNER.records[key(example)]
         index = mutant.line - example.start_line - 1
         source = example.source.splitlines(keepends=True)
-        old_line = text.split("\n")[mutant.line - 1]
-        source[index] = old_line[example.indent :] + "\n"
+        page_line = mutant.page.read_text(encoding="utf-8").split("\n")[mutant.line - 1]
+        at = mutant.column - page_line.find(source[index].rstrip("\n"))  # in the block's line
+        source[index] = source[index][:at] + mutant.new + source[index][at + len(mutant.old) :]
         changed = dataclasses.replace(example, source="".join(source))
         if orphan_messages(changed, record) or record.updated_print_statements(changed):
             return "docs output"

@@ -7,6 +7,7 @@ already ran, so it costs seconds. The score is printed at the end of the run.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -36,3 +37,15 @@ def test_a_mutant_changes_one_thing(tmp_path) -> None:
                                                        (3, "48", "49")]
     assert found[-1].apply(page.read_text()).endswith("= 49$.\n")
     assert mutants.last_digit_up("1{,}769") == "1{,}768"
+
+
+@pytest.mark.keras
+def test_every_mutant_of_a_small_page_is_caught_and_no_unchanged_one_is(tmp_path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# A page\n\n```py\nprint(4 * 2 * 6)\n#> 48\n```\n\n"
+                    "It has $4 \\cdot 2 \\cdot 6 = 48$ weights: 48.\n")
+    found = mutants.mutants_of(page)
+    assert {m.kind for m in found} == {"number", "output", "operator"}
+    assert mutants.score(found).caught == len(found)
+    unchanged = [dataclasses.replace(m, new=m.old) for m in found]
+    assert [mutants.caught_by(m) for m in unchanged] == [None] * len(found)
