@@ -196,4 +196,13 @@ def layer_entry(entry, where: str) -> tuple[str, dict]:
         # A class registered by a package ("my_package>MyLayer"): not Keras' own, even when it
         # shares a name with a Keras layer, so it gets no formula (--keras can measure it).
         return registered, config
+    module = entry.get("module")
+    if isinstance(registered, str) and not (isinstance(module, str) and module.split(".")[0] in (
+            "keras", "tf_keras")):
+        # Keras 3 writes a registered_name for classes that are not its built-in layers: an
+        # unregistered class of the user's that shares a Keras name is not that Keras layer.
+        from .formulas.base import registration
+
+        if registration(class_name) is not None:
+            return f"{module or '__main__'}>{class_name}", config
     return class_name, config
