@@ -82,3 +82,24 @@ def test_a_users_class_named_like_a_keras_one_is_not_counted_as_it():
             paramcount.count(model)
         model["config"]["layers"][1]["module"] = "keras.src.applications.convnext"
         assert paramcount.count(model).total in (4, 15)
+
+
+def test_every_keras_layer_class_is_counted_or_refused_with_a_reason():
+    """A new Keras release cannot add a layer silently: each class of keras.layers has a formula
+    or a one-line reason in paramcount.refused."""
+    import inspect
+
+    import paramcount
+    from paramcount.formulas.base import registration
+    from paramcount.refused import REFUSED
+
+    classes = sorted(name for name, cls in inspect.getmembers(keras.layers, inspect.isclass)
+                     if issubclass(cls, keras.layers.Layer))
+    unaccounted = [name for name in classes if registration(name) is None and name not in REFUSED]
+    assert unaccounted == []
+    assert [name for name in REFUSED if registration(name) is not None] == []
+    model = {"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 4]}},
+        {"class_name": "JaxLayer", "config": {"name": "j"}}]}}
+    with pytest.raises(paramcount.ParamcountError, match="JAX pytree"):
+        paramcount.count(model)

@@ -273,8 +273,10 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
     load_formulas()
     registered = REGISTRY.get(class_name)
     if registered is None:
-        raise ParamcountError(f"{where}: unknown layer class '{class_name}' — paramcount has no "
-                              "formula for it (custom layers can be measured with --keras)")
+        from ..refused import reason
+
+        raise ParamcountError(f"{where}: unknown layer class '{class_name}' — "
+                              f"{reason(class_name)}")
     if not isinstance(config, dict):
         raise ParamcountError(f"{where}: layer config must be an object, got {type(config).__name__}")
     if not input_shapes:

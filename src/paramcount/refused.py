@@ -1,0 +1,34 @@
+"""Layer classes of ``keras.layers`` (Keras 3.15) that paramcount has no formula for, each with
+the reason it refuses them. A file that stores their weights still gets them counted from those
+(see :mod:`paramcount.witness`). ``tests/test_applications.py`` checks that every class of the
+installed ``keras.layers`` is either registered with a formula or listed here."""
+
+from __future__ import annotations
+
+_PREPROCESSING = ("a preprocessing layer whose output shape paramcount has not yet checked "
+                  "against Keras (it has no weights)")
+
+REFUSED: dict[str, str] = {
+    "Layer": "the base class: a layer of this class alone is a custom layer",
+    "Wrapper": "the base class of wrappers: a subclass of it is a custom layer",
+    "InputLayer": "not a layer to count: it is the model's input (0 parameters)",
+    "JaxLayer": "its parameters are a JAX pytree made by code the config does not describe",
+    "FlaxLayer": "its parameters are made by a Flax module's code, which is never run",
+    "TorchModuleWrapper": "its parameters are made by a PyTorch module's code, never run",
+    "TFSMLayer": "it loads a TensorFlow SavedModel from disk; its variables are not in the config",
+    "Pipeline": "a list of preprocessing layers, not yet read by paramcount",
+    "STFTSpectrogram": "its Fourier kernels depend on settings paramcount does not model yet",
+    "MelSpectrogram": _PREPROCESSING,
+    "HashedCrossing": _PREPROCESSING,
+    "MaxNumBoundingBoxes": _PREPROCESSING,
+    **{name: _PREPROCESSING for name in (
+        "AugMix", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix", "MixUp",
+        "RandAugment", "RandomColorJitter", "RandomElasticTransform", "RandomErasing",
+        "RandomGrayscale", "RandomPerspective")},
+}
+
+
+def reason(class_name: str) -> str:
+    """Why paramcount has no formula for ``class_name``."""
+    return REFUSED.get(class_name, "paramcount has no formula for it (custom layers are counted "
+                                   "from a file's stored weights, or measured with --keras)")
