@@ -233,3 +233,29 @@ def test_counted_alone_is_self_attention(code, keras_layer):
     counted = paramcount.explain_layer(code, input_shape=(7, 6))
     assert counted.params == layer.count_params()
     assert any("self-attention" in note for note in counted.notes)
+
+
+@pytest.mark.parametrize("axes", [None, (1,), 1, (0,), -1])
+@pytest.mark.parametrize("keras3", [True, False])
+def test_rank_2_query(axes, keras3):
+    """A (batch, features) query: Keras builds the same projections as for a sequence, whatever
+    attention_axes says; tf-keras cannot build it with the default axes or -1, so those are
+    refused rather than counted."""
+    k = keras if keras3 else tf_keras
+    k.backend.clear_session()
+    query, value = k.Input((8,)), k.Input((5,))
+    try:
+        attention = k.layers.MultiHeadAttention(2, 3, attention_axes=axes)(query, value)
+    except Exception:
+        assert not keras3
+        config = json.loads(k.Model([query, value], query).to_json())
+        config["config"]["layers"].append({
+            "class_name": "MultiHeadAttention", "name": "mha",
+            "config": {"name": "mha", "num_heads": 2, "key_dim": 3, "attention_axes": axes},
+            "inbound_nodes": [[[config["config"]["layers"][0]["name"], 0, 0, {
+                "value": [config["config"]["layers"][1]["name"], 0, 0]}]]]})
+        config["config"]["output_layers"] = [["mha", 0, 0]]
+        with pytest.raises(paramcount.ParamcountError, match="tf-keras cannot build"):
+            paramcount.count(config)
+        return
+    assert_matches_keras(k.Model([query, value], k.layers.Dense(2)(attention)))

@@ -80,7 +80,15 @@ def _projections(terms: list[tuple[Sym, Sym, Sym]], use_bias: bool) -> Expr:
 @layer("MultiHeadAttention", args=("num_heads", "key_dim", "value_dim"))
 def multi_head_attention(ctx: Ctx) -> Spec:
     query, value, key = _attention_inputs(ctx)
-    ctx.rank(3, 99, query)
+    # A rank-2 query (batch, features) is built like a one-step sequence: the weights depend on
+    # the last axis only, whatever attention_axes says (checked against Keras 3 and tf-keras).
+    ctx.rank(3 if ctx.call_options.get("return_attention_scores") else 2, 99, query)
+    axes = ctx.option("attention_axes", None)
+    axes = (axes,) if isinstance(axes, int) else axes
+    if len(query) == 2 and ctx.keras_version < 3 and (
+            axes is None or any(not isinstance(a, int) or a < 0 for a in axes)):
+        raise ctx.error(f"tf-keras cannot build it on a rank-2 query with attention_axes="
+                        f"{ctx.option('attention_axes', None)!r} (its softmax fails)")
     _check_key(ctx, value, key)
     f_q, f_v, f_k = _features(ctx, query, value, key)
     h = ctx.sym("h", ctx.integer("num_heads"), "attention heads (num_heads)")
