@@ -230,3 +230,10 @@ def test_every_question_page_links_the_reconciler():
     missing = [p.name for p in sorted(questions.glob("*.md"))
                if "[Paste your own summary](../reconcile.md)" not in p.read_text(encoding="utf-8")]
     assert not missing
+
+
+def test_connected_to_cut_short_on_two_lines_keeps_both_inputs():
+    """A narrow Keras 3 table cuts each input of "Connected to" on its own line."""
+    from paramcount.summary_text import _connections
+
+    assert _connections("dense_2[0… dense_3[0…", []) == [("dense_2", 0, 0), ("dense_3", 0, 0)]

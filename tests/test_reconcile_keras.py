@@ -5,6 +5,11 @@ Per model: every explained row's inferred input agrees with the real input where
 axis, and the real setting is among those listed (ambiguity is reported, not guessed). Over all
 models (``test_rates``): at least 95% of the rows of supported classes are explained, and the
 inferred input's last axis is given for at least 9 explained rows in 10.
+
+Measured with PARAMCOUNT_EXAMPLES=100 (200 models): 734 rows, all explained, no contradiction,
+last axis given for 92.4% of them (90.0% of the rows with weights). What is left open is the first
+layer of a Sequential table, whose input Keras does not list: with and without a bias (or a
+convolution's channels against its kernel) both fit, and both are listed.
 """
 
 from __future__ import annotations
@@ -177,6 +182,16 @@ def _agrees(inferred, real) -> bool:
     return len(inferred) == len(real) and all(a is None or a == b for a, b in zip(inferred, real))
 
 
+def _last_axis_given(inferred, real) -> bool:
+    """The inferred last axis of each input is known, or unknowable in the real model too
+    (time steps of a variable length)."""
+    if isinstance(real, list):
+        return isinstance(inferred, list) and len(inferred) == len(real) and all(
+            _last_axis_given(a, b) for a, b in zip(inferred, real))
+    return real[-1] is None or (inferred is not None and not isinstance(inferred, list)
+                                and inferred[-1] is not None)
+
+
 def _real_settings(layer) -> dict:
     """The settings a fit names, as the real layer has them."""
     config = layer.get_config()
@@ -223,10 +238,7 @@ def check(model, text: str) -> None:
         STATS["explained"] += 1
         STATS["weighted_explained"] += weighted
         shape = row.input_shape
-        # Given: the inferred last axis, or None where the real one is unknowable (time steps).
-        last_real = real[-1] if not isinstance(real, list) else 0
-        if last_real is None or (shape is not None and not isinstance(shape, list)
-                                 and shape[-1] is not None):
+        if _last_axis_given(shape, real):
             STATS["last_axis"] += 1
             STATS["weighted_last_axis"] += weighted
         if not _agrees(shape, real):

@@ -109,7 +109,7 @@ def reconcile(text: str):
             fence, or without its header line are all fine).
 
     Returns:
-        A :class:`paramcount.reconciler.Reconciliation`: the printed totals and, for each row,
+        A ``paramcount.reconciler.Reconciliation``: the printed totals and, for each row,
         ``explained``, the inferred ``input_shape``, the ``derivation`` with the solved values
         and a ``note`` when several settings fit or none does; ``.to_dict()`` gives the JSON.
 

@@ -379,7 +379,7 @@ def _connections(text: str, earlier: list[SummaryRow]) -> list[tuple[str, int, i
     if text.startswith("[") and text.endswith("]") and ("'" in text or text == "[]"):
         text = text[1:-1]
     refs = []
-    for token in re.split(r",\s*", text):
+    for token in re.split(r"[,\s]+", text):  # a name holds no comma or space
         token = token.strip().strip("'\"").strip()
         if not token:
             continue
