@@ -54,6 +54,16 @@ def test_count_from_stdin():
         "count", "-", stdin=text).stdout
 
 
+def test_a_reader_that_stops_early_is_no_error():
+    """`paramcount explain ... | head -1`: the pipe closes before the output is all written."""
+    reader = subprocess.Popen(["head", "-c", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    done = subprocess.run(COMMAND + ["explain", str(FIXTURES / "keras3_zoo.json")],
+                          stdout=reader.stdin, stderr=subprocess.PIPE, text=True, timeout=120)
+    reader.stdin.close()
+    reader.wait()
+    assert (done.returncode, done.stderr) == (0, "")
+
+
 def test_explain_bidirectional_lstm():
     out = run("explain", "Bidirectional(LSTM(128))", "--input-shape", "(28, 28)").stdout
     assert "160,768" in out

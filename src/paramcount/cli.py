@@ -155,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `paramcount count ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        return 0
     except Exception as e:  # a bug in paramcount, not in the input: still one line
         if os.environ.get("PARAMCOUNT_DEBUG"):
             raise
