@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 from .errors import ParamcountError
 from .graph import count_model
 from .result import LayerCount, ModelCount, Weight
 from .safety import ArgumentTypeError, contract
+
+if TYPE_CHECKING:
+    from .reconciler import Reconciliation
 
 __all__ = ["count", "explain_layer", "reconcile", "ModelCount", "LayerCount", "Weight", "ParamcountError",
            "__version__"]
@@ -101,7 +105,7 @@ def count_layer_entry(entry: dict, input_shape: tuple | str | None = None) -> La
 
 
 @contract
-def reconcile(text: str):
+def reconcile(text: str) -> Reconciliation:
     """Explain every row of a pasted ``model.summary()`` table, solving what it does not show.
 
     Args:
@@ -109,9 +113,9 @@ def reconcile(text: str):
             fence, or without its header line are all fine).
 
     Returns:
-        A ``paramcount.reconciler.Reconciliation``: the printed totals and, for each row,
-        ``explained``, the inferred ``input_shape``, the ``derivation`` with the solved values
-        and a ``note`` when several settings fit or none does; ``.to_dict()`` gives the JSON.
+        The printed totals and, for each row, ``explained``, the inferred ``input_shape``, the
+        ``derivation`` with the solved values and a ``note`` when several settings fit or none
+        does; ``.to_dict()`` gives the JSON of ``paramcount reconcile --json``.
 
     Raises:
         ParamcountError: the text is not a ``model.summary()`` table.
