@@ -32,3 +32,9 @@ def reason(class_name: str) -> str:
     """Why paramcount has no formula for ``class_name``."""
     return REFUSED.get(class_name, "paramcount has no formula for it (custom layers are counted "
                                    "from a file's stored weights, or measured with --keras)")
+
+
+# Classes whose weights only their own code makes (a user's subclass, a JAX/Flax/PyTorch module, a
+# SavedModel, STFT kernels computed from settings): a saved file's stored weights count them.
+STORED_WEIGHTS_ONLY = frozenset({"Layer", "Wrapper", "JaxLayer", "FlaxLayer", "TorchModuleWrapper",
+                                 "TFSMLayer", "STFTSpectrogram"})

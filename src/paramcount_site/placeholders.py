@@ -296,3 +296,48 @@ def assets(page: Page, *site_paths: str) -> str:
             raise ValueError(f"{path!r} is neither a stylesheet (.css) nor a script (.js)")
     return block("".join(tags))
 
+
+
+def _statuses(package: str) -> tuple[str, list]:
+    """The version and each layer class's status, for "keras" or "tf_keras"."""
+    from .keras_layers import load
+    from .supported import status
+
+    listed = load()
+    if package not in listed:
+        raise ValueError(f"unknown package {package!r} (known: {', '.join(listed)})")
+    return listed[package]["version"], [status(name) for name in listed[package]["classes"]]
+
+
+_MODULES = {"keras": ("Keras", "keras.layers"), "tf_keras": ("tf-keras", "tf_keras.layers")}
+
+
+@placeholder
+def supported_summary(page: Page, package: str) -> str:
+    """{{ supported_summary("keras") }}: one line, how many classes of that package's layers
+    module have each status."""
+    from .supported import STATUSES
+
+    version, statuses = _statuses(package)
+    name, module = _MODULES[package]
+    counts = [sum(s.status == kind for s in statuses) for kind in STATUSES]
+    parts = ", ".join(f"**{n}** {kind}" for n, kind in zip(counts, STATUSES))
+    return f"{name} {version}: **{len(statuses)}** classes in `{module}`: {parts}."
+
+
+@placeholder
+def supported_layers(page: Page, package: str) -> str:
+    """{{ supported_layers("keras") }}: a table of every layer class of the package (as listed in
+    paramcount_site/keras_layers.json) with its status in paramcount."""
+    _, statuses = _statuses(package)
+    rows = ["| Class | Status | Details |", "|---|---|---|"]
+    for s in statuses:
+        if s.status == "formula":
+            details = (f"[how it is counted]({page.link(s.page)})" if s.page
+                       else "counted from its config")
+        elif s.status == "weightless":
+            details = "no weights: 0 parameters"
+        else:
+            details = html.escape(s.reason or "").replace("|", "\\|")
+        rows.append(f"| `{s.class_name}` | {s.status} | {details} |")
+    return "\n\n" + "\n".join(rows) + "\n\n"

@@ -1,0 +1,63 @@
+"""Each Keras layer class's status in paramcount, for the supported-layers page.
+
+- "formula": a registered formula counts it, and it can hold weights;
+- "weightless": a registered formula counts it, and it makes no weight on any probe below (or it
+  is InputLayer, the model's input);
+- "stored weights only": no formula (its weights are made by code paramcount never runs), but a
+  saved file's stored weights count it (paramcount.witness);
+- "refused": no formula, and paramcount says why (paramcount.refused).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from paramcount.errors import ParamcountError
+from paramcount.formulas.base import count_layer, registration
+from paramcount.refused import STORED_WEIGHTS_ONLY, reason
+
+STATUSES = ("formula", "weightless", "stored weights only", "refused")
+
+# Configs a formula is tried with: the defaults, then every option that adds a weight switched on
+# (Attention's use_scale...), with the arguments some classes cannot do without.
+_REQUIRED = {"height": 2, "width": 2, "dims": [1], "target_shape": [-1], "n": 2, "num_bins": 3,
+             "num_tokens": 8, "axes": -1, "output_size": 2, "cropping": 1, "padding": 1,
+             "size": 2, "pool_size": 2, "bin_boundaries": [0.5], "vocabulary": ["a"]}
+_SWITCHED_ON = {"use_scale": True, "use_bias": True, "scale": True, "center": True}
+PROBE_CONFIGS = [{}, _REQUIRED, {**_REQUIRED, **_SWITCHED_ON}]
+PROBE_INPUTS = [[(None, 4)], [(None, 4, 3)], [(None, 4, 4, 3)], [(None, 4, 4, 4, 3)],
+                [(None, 4, 3), (None, 4, 3)]]  # merge layers and attention take two
+
+
+@dataclass(frozen=True)
+class Status:
+    class_name: str
+    status: str  # one of STATUSES
+    page: str | None = None  # the formula page, for "formula"
+    reason: str | None = None  # why there is no formula, for the last two
+
+
+def probe_params(class_name: str) -> list[int]:
+    """What the formula counts on every probe it accepts."""
+    counted = []
+    for config in PROBE_CONFIGS:
+        for shapes in PROBE_INPUTS:
+            try:
+                counted.append(count_layer(class_name, dict(config), list(shapes),
+                                           where=class_name).params)
+            except (ParamcountError, KeyError, TypeError, ValueError, IndexError):
+                continue
+    return counted
+
+
+def status(class_name: str) -> Status:
+    if class_name == "InputLayer":  # read as the model's input, never counted as a layer
+        return Status(class_name, "weightless")
+    registered = registration(class_name)
+    if registered is None:
+        kind = "stored weights only" if class_name in STORED_WEIGHTS_ONLY else "refused"
+        return Status(class_name, kind, reason=reason(class_name))
+    counted = probe_params(class_name)
+    if counted and not any(counted):
+        return Status(class_name, "weightless")
+    return Status(class_name, "formula", page=registered.page)
