@@ -90,3 +90,24 @@ def test_formula_classes_are_counted():
 def test_an_unknown_package_stops_the_build():
     with pytest.raises(placeholders.PlaceholderError, match="unknown package"):
         placeholders.expand('{{ supported_layers("keras2") }}', placeholders.Page("x.md"))
+
+
+def test_each_formula_page_in_the_registry_is_published_and_explains_its_family():
+    """The links in the tables: a registered page exists, is in the nav, and names at least one
+    class of the formula it is recorded for (aliases such as Convolution2D share the page)."""
+    from pathlib import Path
+
+    from paramcount.formulas.base import REGISTRY, load_formulas
+
+    root = Path(__file__).resolve().parents[1]
+    nav = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    load_formulas()
+    families: dict[tuple, set[str]] = {}
+    for name, registered in REGISTRY.items():
+        if registered.page:
+            families.setdefault((registered.page, registered.formula), set()).add(name)
+    assert families
+    for (page, _), names in families.items():
+        text = (root / "docs" / page).read_text(encoding="utf-8")
+        assert f"- {page}\n" in nav, page
+        assert any(re.search(rf"\b{name}\b", text) for name in names), (page, sorted(names))

@@ -77,7 +77,7 @@ def _projections(terms: list[tuple[Sym, Sym, Sym]], use_bias: bool) -> Expr:
     return total(out)
 
 
-@layer("MultiHeadAttention", args=("num_heads", "key_dim", "value_dim"))
+@layer("MultiHeadAttention", page="formulas/attention.md", args=("num_heads", "key_dim", "value_dim"))
 def multi_head_attention(ctx: Ctx) -> Spec:
     query, value, key = _attention_inputs(ctx)
     # A rank-2 query (batch, features) is built like a one-step sequence: the weights depend on
@@ -228,7 +228,7 @@ def _dot_output(ctx: Ctx, query, value, key):
     return output
 
 
-@layer("Attention", args=("use_scale", "score_mode"))
+@layer("Attention", page="formulas/attention.md", args=("use_scale", "score_mode"))
 def attention(ctx: Ctx) -> Spec:
     query, value, key = _list_inputs(ctx)
     weights = []
@@ -242,7 +242,7 @@ def attention(ctx: Ctx) -> Spec:
                 + _alone_notes(ctx))
 
 
-@layer("AdditiveAttention", args=("use_scale",))
+@layer("AdditiveAttention", page="formulas/attention.md", args=("use_scale",))
 def additive_attention(ctx: Ctx) -> Spec:
     query, value, key = _list_inputs(ctx)
     weights = []

@@ -121,6 +121,7 @@ def _filters(ctx: Ctx) -> Sym:
 # --- Conv1D/2D/3D ------------------------------------------------------------------------------
 
 @layer("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+       page="formulas/conv.md",
        args=("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
              "groups", "activation", "use_bias"))
 def conv(ctx: Ctx) -> Spec:
@@ -187,9 +188,10 @@ def _transposed_length(size, k: int, stride: int, dilation: int, pad: str, extra
 
 
 @layer("Conv1DTranspose", "Conv2DTranspose", "Convolution1DTranspose", "Convolution2DTranspose",
+       page="formulas/conv.md",
        args=("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
              "dilation_rate", "activation", "use_bias"))
-@layer("Conv3DTranspose", "Convolution3DTranspose",
+@layer("Conv3DTranspose", "Convolution3DTranspose", page="formulas/conv.md",
        args=("filters", "kernel_size", "strides", "padding"))  # Keras 2 and 3 differ after these
 def conv_transpose(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
@@ -227,7 +229,7 @@ def _depth_multiplier(ctx: Ctx) -> Sym:
                    "depth_multiplier (output channels per input channel)")
 
 
-@layer("DepthwiseConv1D", "DepthwiseConv2D",
+@layer("DepthwiseConv1D", "DepthwiseConv2D", page="formulas/separable-depthwise.md",
        args=("kernel_size", "strides", "padding", "depth_multiplier", "data_format",
              "dilation_rate", "activation", "use_bias"))
 def depthwise_conv(ctx: Ctx) -> Spec:
@@ -254,6 +256,7 @@ def depthwise_conv(ctx: Ctx) -> Spec:
 # --- SeparableConv1D/2D --------------------------------------------------------------------------
 
 @layer("SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D",
+       page="formulas/separable-depthwise.md",
        args=("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
              "depth_multiplier", "activation", "use_bias"))
 def separable_conv(ctx: Ctx) -> Spec:

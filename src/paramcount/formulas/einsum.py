@@ -138,7 +138,7 @@ def letter_symbols(ctx: Ctx, dims: list[tuple[str, int | None]], where: str,
     return tuple(shape)
 
 
-@layer("EinsumDense", args=("equation", "output_shape", "activation", "bias_axes"),
+@layer("EinsumDense", page="formulas/dense.md", args=("equation", "output_shape", "activation", "bias_axes"),
        quantizable=True)
 def einsum_dense(ctx: Ctx) -> Spec:
     q = quantization(ctx)

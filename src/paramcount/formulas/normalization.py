@@ -53,7 +53,7 @@ def _stacked(weights: list[W], shape: tuple) -> Expr:
 # --- BatchNormalization ------------------------------------------------------------------------
 
 
-@layer("BatchNormalization", "SyncBatchNormalization",
+@layer("BatchNormalization", "SyncBatchNormalization", page="formulas/normalization.md",
        args=("axis", "momentum", "epsilon", "center", "scale"))
 def batch_normalization(ctx: Ctx) -> Spec:
     rank = ctx.rank(2, 99)
@@ -111,7 +111,7 @@ def _feature_shape(ctx: Ctx, rank: int) -> tuple:
     return tuple(symbols[a] for a in positions)
 
 
-@layer("LayerNormalization", args=("axis", "epsilon", "center", "scale"))
+@layer("LayerNormalization", page="formulas/normalization.md", args=("axis", "epsilon", "center", "scale"))
 def layer_normalization(ctx: Ctx) -> Spec:
     rank = ctx.rank(1, 99)
     shape = _feature_shape(ctx, rank)
@@ -126,7 +126,7 @@ def layer_normalization(ctx: Ctx) -> Spec:
                 notes=notes)
 
 
-@layer("RMSNormalization", args=("axis", "epsilon"))
+@layer("RMSNormalization", page="formulas/normalization.md", args=("axis", "epsilon"))
 def rms_normalization(ctx: Ctx) -> Spec:
     shape = _feature_shape(ctx, ctx.rank(1, 99))
     return Spec([W("scale", shape)], output_shape=ctx.input_shape)
@@ -135,7 +135,8 @@ def rms_normalization(ctx: Ctx) -> Spec:
 # --- GroupNormalization --------------------------------------------------------------------------
 
 
-@layer("GroupNormalization", args=("groups", "axis", "epsilon", "center", "scale"))
+@layer("GroupNormalization", page="formulas/normalization.md",
+       args=("groups", "axis", "epsilon", "center", "scale"))
 def group_normalization(ctx: Ctx) -> Spec:
     rank = ctx.rank(2, 99)
     axis = _axis(ctx, ctx.option("axis", -1), rank)
@@ -160,7 +161,7 @@ def group_normalization(ctx: Ctx) -> Spec:
 # --- Normalization (the preprocessing layer) -----------------------------------------------------
 
 
-@layer("Normalization", args=("axis", "mean", "variance"))
+@layer("Normalization", page="formulas/normalization.md", args=("axis", "mean", "variance"))
 def normalization(ctx: Ctx) -> Spec:
     rank = len(ctx.input_shape)
     value = ctx.option("axis", -1)
