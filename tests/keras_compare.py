@@ -19,6 +19,7 @@ from collections import Counter
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 import paramcount  # noqa: E402
 
@@ -26,6 +27,10 @@ import paramcount  # noqa: E402
 # PARAMCOUNT_EXAMPLES=200 digs deeper.
 KERAS_SETTINGS = settings(max_examples=int(os.environ.get("PARAMCOUNT_EXAMPLES", "6")),
                           deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# Every class name in a config that matched Keras in this session (read by test_registry.py).
+COMPARED: set[str] = set()
 
 
 def keras_facts(model) -> dict:
@@ -83,6 +88,22 @@ def strip_build_config(config):
     return config
 
 
+def strip_recorded_shapes(config):
+    """The config without the shapes Keras 3 writes next to each tensor a call receives."""
+    def walk(x):
+        if isinstance(x, dict):
+            if x.get("class_name") == "__keras_tensor__":
+                x["config"].pop("shape", None)
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    config = json.loads(json.dumps(config))
+    walk(config)
+    return config
+
+
 def paramcount_facts(config) -> dict:
     counted = paramcount.count(config)
     return {
@@ -120,6 +141,19 @@ def assert_matches_keras(model, *, compare_paths: bool = True) -> None:
                     (s, t) for _, s, t in want["weights"]), f"{label}: layer {row['name']} shapes"
         missing = set(want_layers) - {row["name"] for row in got["layers"]}
         assert not missing, f"{label}: Keras has layers paramcount does not list: {missing}"
+    _record_classes(config)
+
+
+def _record_classes(value) -> None:
+    """Note every layer class in a config: nested ones too (a Bidirectional's LSTM, an RNN's cell)."""
+    if isinstance(value, dict):
+        if isinstance(value.get("class_name"), str) and isinstance(value.get("config"), dict):
+            COMPARED.add(value["class_name"])
+        for v in value.values():
+            _record_classes(v)
+    elif isinstance(value, list):
+        for v in value:
+            _record_classes(v)
 
 
 def assert_output_shapes_match(model) -> None:
@@ -138,3 +172,19 @@ def _flat(value) -> list:
     if isinstance(value, (list, tuple)):
         return [t for v in value for t in _flat(v)]
     return [value]
+
+
+# A sample shape without the batch axis: rank 1 to 3, small sizes.
+sample_shape = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
+
+
+@st.composite
+def shape_and_axes(draw, negative=True):
+    """A sample shape and a non-empty set of its axes (1-based, as Keras counts them with the
+    batch axis), each possibly written negative."""
+    shape = draw(sample_shape)
+    rank = len(shape) + 1
+    axes = draw(st.lists(st.integers(1, rank - 1), min_size=1, max_size=rank - 1, unique=True))
+    if negative:
+        axes = [a - rank if draw(st.booleans()) else a for a in axes]
+    return shape, axes

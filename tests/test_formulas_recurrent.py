@@ -1,5 +1,6 @@
-"""Dense, SimpleRNN, LSTM, GRU, Bidirectional and TimeDistributed: random configs built in real
-Keras (3 and tf-keras 2) must count exactly as paramcount counts them."""
+"""The recurrent layers (formulas/recurrent.py): SimpleRNN, LSTM and GRU, their cells, RNN(cell),
+lists of cells and StackedRNNCells, built in real Keras (3 and tf-keras 2), must count exactly as
+paramcount counts them, output shapes included."""
 
 import pytest
 from hypothesis import given
@@ -21,46 +22,6 @@ rnn_class = st.sampled_from(["SimpleRNN", "LSTM", "GRU"])
 def rnn(k, class_name, u, use_bias, reset_after, **kw):
     extra = {"reset_after": reset_after} if class_name == "GRU" else {}
     return getattr(k.layers, class_name)(u, use_bias=use_bias, **extra, **kw)
-
-
-@SETTINGS
-@given(rnn_class, units, features, steps, st.booleans(), st.booleans(), st.booleans(),
-       st.sampled_from([None, "concat", "sum", "mul", "ave"]), st.booleans())
-def test_recurrent_stack(class_name, u, m, t, use_bias, reset_after, return_sequences,
-                         merge_mode, frozen):
-    keras.backend.clear_session()
-    inp = keras.Input((t, m))
-    x = rnn(keras, class_name, u, use_bias, reset_after, return_sequences=True)(inp)
-    layer = keras.layers.Bidirectional(rnn(keras, class_name, u + 1, use_bias, reset_after,
-                                           return_sequences=return_sequences),
-                                       merge_mode=merge_mode or "concat")
-    layer.trainable = not frozen
-    x = layer(x)
-    if return_sequences:
-        x = keras.layers.TimeDistributed(keras.layers.Dense(3))(x)
-    x = keras.layers.Dense(u, use_bias=use_bias)(x)
-    assert_matches_keras(keras.Model(inp, x))
-
-
-@SETTINGS
-@given(rnn_class, units, features, steps, st.booleans(), st.booleans())
-def test_recurrent_tf_keras(class_name, u, m, t, use_bias, reset_after):
-    tf_keras.backend.clear_session()
-    model = tf_keras.Sequential([tf_keras.Input((t, m)),
-                                 tf_keras.layers.Bidirectional(rnn(tf_keras, class_name, u, use_bias,
-                                                                   reset_after,
-                                                                   return_sequences=True)),
-                                 tf_keras.layers.TimeDistributed(tf_keras.layers.Dense(u)),
-                                 rnn(tf_keras, class_name, u, use_bias, reset_after)])
-    assert_matches_keras(model)
-
-
-@SETTINGS
-@given(units, features, st.integers(1, 8))
-def test_dense_lora(n, m, r):
-    keras.backend.clear_session()
-    model = keras.Sequential([keras.Input((m,)), keras.layers.Dense(n, lora_rank=r)])
-    assert_matches_keras(model)
 
 
 # --- Cells, RNN(cell), lists of cells and StackedRNNCells -----------------------------------------
@@ -146,3 +107,18 @@ def _flat(value) -> list:
     if isinstance(value, (list, tuple)):
         return [t for v in value for t in _flat(v)]
     return [value]
+
+
+@pytest.mark.parametrize("k_name", ["keras", "tf_keras"])
+def test_every_cell_class_in_rnn_and_stacked(k_name):
+    """Each built-in cell once in RNN(cell), and all of them stacked, whatever hypothesis draws."""
+    k = keras if k_name == "keras" else tf_keras
+    k.backend.clear_session()
+    inp = k.Input((4, 3))
+    names = ["SimpleRNNCell", "LSTMCell", "GRUCell"]
+    outputs = [k.layers.RNN(getattr(k.layers, name)(5))(inp) for name in names]
+    stacked = k.layers.StackedRNNCells([getattr(k.layers, name)(2 + i) for i, name in enumerate(names)])
+    outputs.append(k.layers.RNN(stacked, return_state=True)(inp)[0])
+    model = k.Model(inp, outputs)
+    assert_matches_keras(model)
+    assert_output_shapes_match(model)

@@ -1,5 +1,7 @@
-"""Bidirectional and TimeDistributed frozen in their constructor, or around a frozen layer:
-the trainable split the model really trains with, in Keras 3 and in tf-keras."""
+"""Bidirectional and TimeDistributed (formulas/wrappers.py), built in real Keras (3 and tf-keras 2):
+around recurrent layers and Dense, frozen in their constructor or around a frozen layer, they must
+count exactly as paramcount counts them, trainable split included. Bidirectional(RNN(cell)) is in
+test_formulas_recurrent.py."""
 
 import pytest
 from hypothesis import given
@@ -81,3 +83,49 @@ def test_keras3_frozen_wrapper_still_trains_and_says_so():
     layer.trainable = False
     assert model.trainable_weights == []
     assert paramcount.count(model).trainable == 0
+
+
+# --- around recurrent layers and Dense ------------------------------------------------------------
+
+SETTINGS = KERAS_SETTINGS
+units = st.integers(1, 40)
+features = st.integers(1, 30)
+steps = st.one_of(st.none(), st.integers(1, 12))
+rnn_class = st.sampled_from(["SimpleRNN", "LSTM", "GRU"])
+
+
+def rnn(k, class_name, u, use_bias, reset_after, **kw):
+    extra = {"reset_after": reset_after} if class_name == "GRU" else {}
+    return getattr(k.layers, class_name)(u, use_bias=use_bias, **extra, **kw)
+
+
+@SETTINGS
+@given(rnn_class, units, features, steps, st.booleans(), st.booleans(), st.booleans(),
+       st.sampled_from([None, "concat", "sum", "mul", "ave"]), st.booleans())
+def test_recurrent_stack(class_name, u, m, t, use_bias, reset_after, return_sequences,
+                         merge_mode, frozen):
+    keras.backend.clear_session()
+    inp = keras.Input((t, m))
+    x = rnn(keras, class_name, u, use_bias, reset_after, return_sequences=True)(inp)
+    layer = keras.layers.Bidirectional(rnn(keras, class_name, u + 1, use_bias, reset_after,
+                                           return_sequences=return_sequences),
+                                       merge_mode=merge_mode or "concat")
+    layer.trainable = not frozen
+    x = layer(x)
+    if return_sequences:
+        x = keras.layers.TimeDistributed(keras.layers.Dense(3))(x)
+    x = keras.layers.Dense(u, use_bias=use_bias)(x)
+    assert_matches_keras(keras.Model(inp, x))
+
+
+@SETTINGS
+@given(rnn_class, units, features, steps, st.booleans(), st.booleans())
+def test_recurrent_tf_keras(class_name, u, m, t, use_bias, reset_after):
+    tf_keras.backend.clear_session()
+    model = tf_keras.Sequential([tf_keras.Input((t, m)),
+                                 tf_keras.layers.Bidirectional(rnn(tf_keras, class_name, u, use_bias,
+                                                                   reset_after,
+                                                                   return_sequences=True)),
+                                 tf_keras.layers.TimeDistributed(tf_keras.layers.Dense(u)),
+                                 rnn(tf_keras, class_name, u, use_bias, reset_after)])
+    assert_matches_keras(model)

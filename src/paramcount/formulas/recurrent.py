@@ -98,9 +98,13 @@ def _cell_layer(build: Callable[[Ctx, Shape], Cell]):
     return formula
 
 
-layer("SimpleRNNCell", args=_CELL_ARGS, state_inputs=True)(_cell_layer(simple_rnn_cell))
-layer("LSTMCell", args=_CELL_ARGS, state_inputs=True, gates=LSTM_GATES)(_cell_layer(lstm_cell))
-layer("GRUCell", args=_CELL_ARGS, state_inputs=True, gates=GRU_GATES)(_cell_layer(gru_cell))
+_RNN_PAGE = "formulas/lstm.md"  # where RNN(cell) and the cells are explained, with LSTM's
+layer("SimpleRNNCell", args=_CELL_ARGS, state_inputs=True, page=_RNN_PAGE)(
+    _cell_layer(simple_rnn_cell))
+layer("LSTMCell", args=_CELL_ARGS, state_inputs=True, gates=LSTM_GATES, page=_RNN_PAGE)(
+    _cell_layer(lstm_cell))
+layer("GRUCell", args=_CELL_ARGS, state_inputs=True, gates=GRU_GATES, page=_RNN_PAGE)(
+    _cell_layer(gru_cell))
 
 
 # --- SimpleRNN, LSTM, GRU: RNN over their own cell ---------------------------------------------
@@ -129,7 +133,7 @@ layer("GRU", args=_CELL_ARGS, page="formulas/gru.md", gates=GRU_GATES, **_SEQUEN
 # --- RNN(cell) and StackedRNNCells --------------------------------------------------------------
 
 @layer("RNN", args=("cell", "return_sequences", "return_state", "go_backwards", "stateful",
-                    "unroll"), **_SEQUENCE)
+                    "unroll"), page=_RNN_PAGE, **_SEQUENCE)
 def rnn(ctx: Ctx) -> Spec:
     entry = ctx.option("cell")
     if isinstance(entry, list):  # RNN([cell, cell]) wraps the list in a StackedRNNCells
@@ -145,7 +149,7 @@ def rnn(ctx: Ctx) -> Spec:
                 sublayers=[cell], notes=list(cell.notes))
 
 
-@layer("StackedRNNCells", args=("cells",), state_inputs=True)
+@layer("StackedRNNCells", args=("cells",), state_inputs=True, page=_RNN_PAGE)
 def stacked_rnn_cells(ctx: Ctx) -> Spec:
     entries = ctx.option("cells")
     if not isinstance(entries, list) or not entries:

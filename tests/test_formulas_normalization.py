@@ -1,6 +1,6 @@
 """BatchNormalization, LayerNormalization, GroupNormalization, RMSNormalization, Normalization,
-SpectralNormalization, UnitNormalization, PReLU and the weightless activations: random configs
-built in real Keras (3 and tf-keras 2) must count exactly as paramcount counts them."""
+SpectralNormalization and UnitNormalization (formulas/normalization.py): random configs built in
+real Keras (3 and tf-keras 2) must count exactly as paramcount counts them."""
 
 import os
 import subprocess
@@ -12,29 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import paramcount
-from keras_compare import KERAS_SETTINGS, assert_matches_keras
+from keras_compare import KERAS_SETTINGS, assert_matches_keras, sample_shape, shape_and_axes
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
 
 SETTINGS = KERAS_SETTINGS
-# A sample shape without the batch axis: rank 1 to 3, small sizes.
-sample_shape = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
-
-
-@st.composite
-def shape_and_axes(draw, negative=True):
-    """A sample shape and a non-empty set of its axes (1-based, as Keras counts them with the
-    batch axis), each possibly written negative."""
-    shape = draw(sample_shape)
-    rank = len(shape) + 1
-    axes = draw(st.lists(st.integers(1, rank - 1), min_size=1, max_size=rank - 1, unique=True))
-    if negative:
-        axes = [a - rank if draw(st.booleans()) else a for a in axes]
-    return shape, axes
-
-
 @SETTINGS
 @given(shape_and_axes(), st.booleans(), st.booleans(), st.booleans(), st.booleans())
 def test_batch_normalization(shape_axes, center, scale, renorm, frozen):
@@ -96,23 +80,6 @@ def test_spectral_normalization(shape, units, use_bias, frozen, vocabulary):
     tokens = keras.Input((4,), dtype="int32")
     y = keras.layers.SpectralNormalization(keras.layers.Embedding(vocabulary, units))(tokens)
     assert_matches_keras(keras.Model([inp, tokens], [x, y]))
-
-
-@SETTINGS
-@given(shape_and_axes(negative=False), st.booleans(), st.booleans())
-def test_prelu_and_activations(shape_axes, share, frozen):
-    shape, axes = shape_axes
-    keras.backend.clear_session()
-    inp = keras.Input(shape)
-    x = keras.layers.ReLU()(inp)
-    x = keras.layers.LeakyReLU()(x)
-    x = keras.layers.ELU()(x)
-    x = keras.layers.Softmax()(x)
-    x = keras.layers.Activation("tanh")(x)
-    prelu = keras.layers.PReLU(shared_axes=axes if share else None)
-    prelu.trainable = not frozen
-    x = keras.layers.Dense(2)(prelu(x))
-    assert_matches_keras(keras.Model(inp, x))
 
 
 @SETTINGS
