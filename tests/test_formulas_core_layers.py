@@ -14,7 +14,7 @@ def test_image_layers_and_spatial_dropout_3d():
     keras.backend.clear_session()
     L = keras.layers
     image_layers = [
-        L.AutoContrast(), L.Equalization(), L.RandomBrightness(0.1), L.RandomColorDegeneration(0.1),
+        L.AutoContrast(), L.RandomBrightness(0.1), L.RandomColorDegeneration(0.1),
         L.RandomContrast(0.1), L.RandomGaussianBlur(), L.RandomHue(0.1), L.RandomInvert(),
         L.RandomPosterization(factor=(1, 8)), L.RandomSaturation(0.1), L.RandomSharpness(0.1),
         L.RandomShear(x_factor=0.1), L.RandomTranslation(0.1, 0.1), L.Solarization(),
@@ -26,3 +26,14 @@ def test_image_layers_and_spatial_dropout_3d():
     model = keras.Model([image, volume], outputs)
     assert_matches_keras(model)
     assert_output_shapes_match(model)
+
+
+def test_equalization():
+    """Called on a functional tensor, Keras 3.15's Equalization hands its input back, so no
+    functional model records it; a Sequential model does."""
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((8, 10, 3)), keras.layers.Equalization(),
+                              keras.layers.Dense(2)])
+    assert_matches_keras(model)
+    assert_output_shapes_match(model)
+
