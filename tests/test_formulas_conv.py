@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 
-from keras_compare import assert_matches_keras, strip_build_config
+from keras_compare import assert_matches_keras, assert_output_shapes_match, strip_build_config
 from paramcount import ParamcountError, count, explain_layer
-from paramcount.formulas.base import count_layer
+from paramcount.formulas.base import REGISTRY, count_layer, load_formulas
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
@@ -420,3 +420,30 @@ def test_tf_keras_conv_takes_extra_leading_axes_as_batch(n, extra, f, c, first, 
     assert_shapes_match(model, keras3=False)
     with pytest.raises(ParamcountError, match="rank"):
         count_layer(f"Conv{n}D", conv.get_config(), [(None, *shape)], where="Keras 3")
+
+
+load_formulas()
+CONV = sorted(n for n, c in REGISTRY.items() if c.formula.__module__.endswith(".conv"))
+
+
+@pytest.mark.parametrize("k_name", ["keras", "tf_keras"])
+def test_every_conv_class_once(k_name):
+    """Every class of conv.py (aliases included) the Keras at hand has, built once, whatever
+    hypothesis draws in the tests above."""
+    k = keras if k_name == "keras" else tf_keras
+    k.backend.clear_session()
+    inputs, outputs = [], []
+    for name in CONV:
+        cls = getattr(k.layers, name, None)
+        if cls is None:  # LocallyConnected is tf-keras only
+            continue
+        n = int(next(ch for ch in name if ch.isdigit()))
+        frames = (3,) if name.startswith("ConvLSTM") else ()
+        inp = k.Input((*frames, *(5,) * n, 2))
+        layer = cls(2) if name.startswith("Depthwise") else cls(2, 2)
+        inputs.append(inp)
+        outputs.append(k.layers.Dense(2)(layer(inp)))
+    model = k.Model(inputs, outputs)
+    assert_matches_keras(model)
+    assert_output_shapes_match(model)
+

@@ -122,3 +122,15 @@ def test_every_cell_class_in_rnn_and_stacked(k_name):
     model = k.Model(inp, outputs)
     assert_matches_keras(model)
     assert_output_shapes_match(model)
+
+
+@pytest.mark.parametrize("k_name", ["keras", "tf_keras"])
+def test_every_recurrent_layer_class(k_name):
+    """SimpleRNN, LSTM and GRU once each, whatever hypothesis draws."""
+    k = keras if k_name == "keras" else tf_keras
+    k.backend.clear_session()
+    inp = k.Input((4, 3))
+    model = k.Model(inp, [getattr(k.layers, name)(5, return_sequences=True)(inp)
+                          for name in ("SimpleRNN", "LSTM", "GRU")])
+    assert_matches_keras(model)
+    assert_output_shapes_match(model)
