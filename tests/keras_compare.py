@@ -141,19 +141,19 @@ def assert_matches_keras(model, *, compare_paths: bool = True) -> None:
                     (s, t) for _, s, t in want["weights"]), f"{label}: layer {row['name']} shapes"
         missing = set(want_layers) - {row["name"] for row in got["layers"]}
         assert not missing, f"{label}: Keras has layers paramcount does not list: {missing}"
-    _record_classes(config)
+    record_compared(config)
 
 
-def _record_classes(value) -> None:
+def record_compared(value) -> None:
     """Note every layer class in a config: nested ones too (a Bidirectional's LSTM, an RNN's cell)."""
     if isinstance(value, dict):
         if isinstance(value.get("class_name"), str) and isinstance(value.get("config"), dict):
             COMPARED.add(value["class_name"])
         for v in value.values():
-            _record_classes(v)
+            record_compared(v)
     elif isinstance(value, list):
         for v in value:
-            _record_classes(v)
+            record_compared(v)
 
 
 def assert_output_shapes_match(model) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from keras_compare import keras_facts, paramcount_facts, strip_build_config
+from keras_compare import keras_facts, paramcount_facts, record_compared, strip_build_config
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
@@ -66,6 +66,7 @@ def test_application_counts_like_keras(name):
                 (tuple(s), t) for _, s, t in keras_row["weights"]), row["name"]
         assert {row["name"] for row in got["layers"]} >= {
             n for n, row in want.items() if row["params"]}
+    record_compared(record["config"])  # for tests/test_registry.py
 
 
 def test_a_users_class_named_like_a_keras_one_is_not_counted_as_it():
