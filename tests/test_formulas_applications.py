@@ -104,3 +104,14 @@ def test_every_keras_layer_class_is_counted_or_refused_with_a_reason():
         {"class_name": "JaxLayer", "config": {"name": "j"}}]}}
     with pytest.raises(paramcount.ParamcountError, match="JAX pytree"):
         paramcount.count(model)
+
+
+def test_stochastic_depth():
+    """ConvNeXt holds StochasticDepth only with drop_path_rate > 0 (the default is 0): weightless."""
+    from keras.src.applications.convnext import StochasticDepth
+
+    from keras_compare import assert_matches_keras
+
+    keras.backend.clear_session()
+    inp = keras.Input((4, 3))
+    assert_matches_keras(keras.Model(inp, keras.layers.Dense(2)(StochasticDepth(0.1)(inp))))
