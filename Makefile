@@ -57,7 +57,7 @@ serve: $(STAMP) $(PYODIDE) generate
 build: $(STAMP) $(PYODIDE) generate
 	$(BUILD_$(BUILDER))
 
-test: $(STAMP) $(PYODIDE) chromium
+test: $(STAMP) $(PYODIDE) chromium generate
 	$(PY) -m ruff check src tests scripts
 	$(PY) -m pytest $(PYTEST_ARGS)
 
