@@ -56,6 +56,7 @@ EXAMPLES = {
     "Attention": ("Attention(use_scale=True)", "[(10, 16), (20, 16)]"),
     "AdditiveAttention": ("AdditiveAttention()", "[(10, 16), (20, 16)]"),
     "Dot": ("Dot(axes=1)", "[(8,), (8,)]"),
+    "CustomScaleLayer": ("CustomScaleLayer(0.17)", "[(8, 8, 32), (8, 8, 32)]"),
     "Subtract": ("Subtract()", "[(8,), (8,)]"),
     "GroupedQueryAttention": ("GroupedQueryAttention(head_dim=8, num_query_heads=4, "
                               "num_key_value_heads=2)", "[(10, 16), (20, 16)]"),
