@@ -25,8 +25,6 @@ def test_a_sample_of_mutants_is_caught() -> None:
     mutants.LAST_SCORE = f"{result} (sample of {len(chosen)}, seed {seed}; all: make mutation)"
     assert result.total >= SAMPLE * 3 // 4, "too few mutants: do the pages still hold numbers?"
     assert not result.survivors, "not caught:\n" + "\n".join(map(str, result.survivors))
-    # A number typed as another number the page prints is what the prose audit cannot see.
-    assert all(m.kind == "number" for m in result.printed_elsewhere)
 
 
 def test_a_mutant_changes_one_thing(tmp_path) -> None:

@@ -1,14 +1,15 @@
-"""Every number a page quotes in its prose was printed by that page's own snippets.
+"""Every number a page quotes in its prose is bound to what its own blocks ran or printed.
 
 Prose is everything outside fenced code: paragraphs, headings, tables, math, admonitions, tab titles
-and inline code. A number is *known* on a page when one of its executed snippets printed it (a
-`summary()` table included) or when it is written in an executed snippet's source (an input such as
-`LSTM(10)` that the reader can see run). Everything else must be declared in the page's front matter:
+and inline code. Each number in it needs one witness, chosen by where it stands (tests/bindings.py
+has the rules): inline code that ran, the title a link points to, an equation or formula another
+check evaluates, a phrase declared in the front matter, or, in plain text, a block of its own
+section that printed it. Notation and facts no block can print are declared as phrases, with why:
 
     ---
     constants:
-      "4": "an LSTM has four gate blocks"    # a number that is not a count, and why it is there
-    numbers_from: [questions/lstm-48-vs-32.md]  # also trust what these pages' snippets printed
+      "hence the 4": "an LSTM has four gate blocks"   # the words around the number, verbatim
+      "h_{t-1}": "the output of the previous step"
     ---
 
 Not prose numbers: list markers (`1. `), heading numbering, link targets and URLs, HTML tags and
@@ -18,45 +19,15 @@ versions are filled in at build time), and the names of Keras generations ("Kera
 
 from __future__ import annotations
 
-import html
-import io
-import re
-import tokenize
 from pathlib import Path
 
 import pytest
 import yaml
 
-from docs_support import DOCS, page_outputs, prose_lines, rel
+from bindings import NOT_PROSE, NUMBER, masked, normalise, numbers_in, numbers_in_code, quotes, unbound
+from docs_support import DOCS, prose_lines, rel
 
-# 291,840 · 291 840 (plain, no-break or thin space) · 291{,}840 and 291\,840 in TeX · 291840 · 1.92
-GROUP_SEPARATOR = r"(?:,|\{,\}|\\,|[ \u00a0\u2009\u202f])"
-NUMBER = re.compile(rf"(?<![\w.])(\d{{1,3}}(?:{GROUP_SEPARATOR}\d{{3}})+(?!\d)|\d+(?:\.\d+)?)")
-# Generations of a product are names, not quantities.
-PRODUCT_NAMES = re.compile(r"\b(?:Keras [123](?:\.0)?|TensorFlow [12]|Python 3)\b")
-
-NOT_PROSE = [
-    re.compile(r"\{\{.*?\}\}"),  # {{ versions.keras }} placeholders
-    re.compile(r"<!--.*?-->"),  # HTML comments
-    re.compile(r"<[^>\s][^>]*>"),  # HTML tags with their attributes, and <autolinks>
-    re.compile(r"\{\s*[#.:][^}]*\}|\{[^{}]*=[^{}]*\}"),  # attr_list: {#anchor} {.class} {w="1"}
-    re.compile(r"(?<=\])\([^)]*\)"),  # [text](link target): keep the text, drop the target
-    re.compile(r"^\s*\[[^\]]+\]:\s*\S+"),  # [label]: https://reference/link
-    re.compile(r"https?://\S+"),  # bare URLs
-    re.compile(r"\[\^[^\]]+\]"),  # footnote labels [^1]
-    re.compile(r"^\s*(?:[-*+]\s+)?\d+[.)]\s"),  # ordered-list markers "1. " (also nested)
-    re.compile(r"^\s*#+\s+\d+(?:\.\d+)*\.?\s"),  # heading numbering "## 2.1 "
-    PRODUCT_NAMES,
-]
-
-
-def normalise(number: str) -> str:
-    """291,840 / 291 840 / 291{,}840 / 291\\,840 -> 291840; decimals keep their point."""
-    return re.sub(GROUP_SEPARATOR, "", number)
-
-
-def numbers_in(text: str) -> set[str]:
-    return {normalise(m.group(1)) for m in NUMBER.finditer(text)}
+__all__ = ["NOT_PROSE", "NUMBER", "audit", "normalise", "numbers_in", "split_front_matter"]
 
 
 def split_front_matter(text: str) -> tuple[dict, list[str], int]:
@@ -74,56 +45,14 @@ def prose_numbers(lines: list[str], first_line: int, where: Path) -> list[tuple[
     """(file:line, number as written, normalised) for every number quoted outside code fences."""
     found = []
     for place, line in prose_lines(lines, first_line, where):
-        text = html.unescape(line)
-        for pattern in NOT_PROSE:
-            text = pattern.sub(" ", text)
-        found += [(place, m[1], normalise(m[1])) for m in NUMBER.finditer(text)]
+        found += [(place, m[1], normalise(m[1])) for m in NUMBER.finditer(masked(line))]
     return found
 
 
-def known_numbers(page: Path) -> set[str]:
-    """What the page's snippets printed, plus the numbers in the source of those that ran."""
-    ran, printed = page_outputs(page)
-    known = numbers_in("\n".join(printed))
-    for example in ran:
-        known |= numbers_in_code(example.source)
-    return known
-
-
-def numbers_in_code(source: str) -> set[str]:
-    """Numbers in a snippet's code, not in its comments: `#>` outputs and notes are typed by hand."""
-    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
-    return numbers_in("\n".join(t.string for t in tokens if t.type != tokenize.COMMENT))
-
-
 def audit(page: Path, text: str | None = None) -> list[str]:
-    """One message per number the page quotes but did not print; empty when the page is honest.
+    """One message per number the page quotes without a witness; empty when the page is honest.
     `text` stands for the page's text (the mutation check), with what the page's blocks printed."""
-    if text is None:
-        text = page.read_text(encoding="utf-8")
-    meta, lines, first_line = split_front_matter(text)
-    # Keys in quotes: Zensical refuses front matter whose keys are not strings.
-    unquoted = [k for k in (meta.get("constants") or {}) if not isinstance(k, str)]
-    if unquoted:
-        return [f"{rel(page)}: constants {unquoted} must be quoted in the front matter (\"4\": ...)"]
-    constants = {normalise(k): why for k, why in (meta.get("constants") or {}).items()}
-    known = known_numbers(page) | set(constants)
-    for other in meta.get("numbers_from") or []:
-        known |= known_numbers((DOCS / other).resolve())
-
-    quoted = prose_numbers(lines, first_line, page)
-    problems = [
-        f"{where}: {written} is quoted but no snippet on this page printed it"
-        for where, written, value in quoted
-        if value not in known
-    ]
-    used = {value for _, _, value in quoted}
-    problems += [
-        f"{rel(page)}: constant {value} ({why}) is declared in the front matter but never quoted"
-        for value, why in constants.items()
-        if value not in used
-    ]
-    return problems
+    return unbound(page, text)
 
 
 PAGES = sorted(DOCS.rglob("*.md"))
@@ -153,10 +82,13 @@ print(617 * 2)
 """
 
 
+SILENT = "is quoted but no block of its section printed it"
+
+
 @pytest.mark.keras
 def test_a_number_nobody_printed_is_named_with_page_and_line(tmp_path: Path) -> None:
     page = write_page(tmp_path, f"# A page\n\n{PRINTS_1234}\nThe answer is 1,235.\n")
-    assert audit(page) == [f"{page}:8: 1,235 is quoted but no snippet on this page printed it"]
+    assert audit(page) == [f"{page}:8: 1,235 {SILENT}"]
 
 
 @pytest.mark.keras
@@ -175,7 +107,40 @@ def test_inputs_in_executed_source_are_known_but_outputs_in_skipped_blocks_are_n
 ) -> None:
     skipped = '```py {test="skip" reason="shown only"}\nprint(99)\n#> 99\n```\n'
     page = write_page(tmp_path, f"{PRINTS_1234}\n{skipped}\n617 doubled; not 99.\n")
-    assert audit(page) == [f"{page}:11: 99 is quoted but no snippet on this page printed it"]
+    assert audit(page) == [f"{page}:11: 99 {SILENT}"]
+
+
+@pytest.mark.keras
+def test_a_number_is_bound_to_its_own_section_or_the_next_that_runs_a_block(tmp_path: Path) -> None:
+    text = f"# Title: 1,234\n\nOpening: 1,234.\n\n## Run\n\n{PRINTS_1234}\n## Later\n\nStill 1,234.\n"
+    page = write_page(tmp_path, text)
+    assert audit(page) == [f"{page}:14: 1,234 {SILENT}"]
+
+
+@pytest.mark.keras
+def test_inline_code_must_be_code_that_ran(tmp_path: Path) -> None:
+    page = write_page(tmp_path, f"{PRINTS_1234}\n`print(617 * 2)` ran; `print(617 * 3)` did not.\n")
+    assert audit(page) == [
+        f"{page}:6: 617 is in `print(617 * 3)`, which no block of this page ran or printed",
+        f"{page}:6: 3 is in `print(617 * 3)`, which no block of this page ran or printed",
+    ]
+
+
+@pytest.mark.keras
+def test_a_links_text_quotes_the_title_it_links_to(tmp_path: Path) -> None:
+    (tmp_path / "other.md").write_text("# Why 48, not 32? {#why}\n\n## Part 7 {#seven}\n")
+    text = "See [48 or 32](other.md), [part 7](other.md#seven) and [49](other.md).\n"
+    page = write_page(tmp_path, text)
+    assert audit(page) == [
+        f"{page}:1: 49 is in a link's text, but the title it links to does not say it"]
+
+
+@pytest.mark.keras
+def test_math_with_symbols_is_checked_or_declared_never_bound_by_value(tmp_path: Path) -> None:
+    page = write_page(tmp_path, f"{PRINTS_1234}\nEach unit: $1234u$ and $h_{{t-1}}$.\n")
+    assert [m.split(": ", 1)[1][:12] for m in audit(page)] == ["1234 is a te", "1 is a term "]
+    declared = '---\nconstants:\n  "h_{t-1}": "the previous step"\n  "1234u": "a test"\n---\n'
+    assert audit(write_page(tmp_path, declared + page.read_text())) == []
 
 
 def test_comments_in_code_are_not_known_numbers() -> None:
@@ -183,12 +148,17 @@ def test_comments_in_code_are_not_known_numbers() -> None:
 
 
 @pytest.mark.keras
-def test_constants_must_be_declared_and_used(tmp_path: Path) -> None:
-    declared = '---\nconstants:\n  "4": "gates"\n  "7": "never used"\n---\n'
-    page = write_page(tmp_path, f"{declared}{PRINTS_1234}\n$4 u$ is 1,234.\n")
+def test_constants_are_phrases_that_are_used_and_pin_their_numbers(tmp_path: Path) -> None:
+    declared = '---\nconstants:\n  "four gates": "LSTM"\n  "7 days": "never used"\n---\n'
+    text = f"{declared}{PRINTS_1234}\nThe four gates make 1,234; five gates would not.\n"
+    page = write_page(tmp_path, text)
     assert audit(page) == [
-        f"{page}: constant 7 (never used) is declared in the front matter but never quoted"
-    ]
+        f"{page}: constant '7 days' (never used) is declared but never written"]
+    declared = '---\nconstants:\n  "hence the 4": "gates"\n---\n'
+    page = write_page(tmp_path, f"{declared}{PRINTS_1234}\nhence the 4, and hence the 5.\n")
+    assert audit(page) == [
+        f"{page}:10: 5 {SILENT}",
+        f"{page}:10: 'hence the 5' is the declared constant 'hence the 4' with another number"]
 
 
 def test_what_is_not_prose() -> None:
@@ -207,6 +177,9 @@ $h_{t-1}$ and 10
     assert [(where, value) for where, _, value in quoted] == [("page.md:9", "1"), ("page.md:9", "10")]
 
 
-def test_constants_must_have_quoted_keys(tmp_path: Path) -> None:
-    page = write_page(tmp_path, '---\nconstants:\n  4: "gates"\n---\n\n$4 u$ gates.\n')
-    assert audit(page) == [f'{page}: constants [4] must be quoted in the front matter ("4": ...)']
+@pytest.mark.keras
+def test_constants_must_be_phrases(tmp_path: Path) -> None:
+    page = write_page(tmp_path, '---\nconstants:\n  "4": "gates"\n---\n\n$4 u$ gates.\n')
+    assert audit(page) == [
+        f'{page}: constants [\'4\'] must be a phrase in quotes, with the words around the number '
+        '("hence the 4": ...)']
