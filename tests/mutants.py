@@ -9,10 +9,10 @@ A mutant is one change on one page:
 - `term`: in such an equation or formula, a number's last digit +1 or a symbol replaced by
   another symbol of the same page (u -> m).
 It is caught when one of the page checks fails on the changed text: the prose-number audit
-(test_numbers, which binds each number to one witness: tests/bindings.py), the arithmetic (test_arithmetic), the formulas and symbol table
-(test_page_formulas), or the comparison of a block's `#>` lines with what it printed (test_docs,
-orphans included). No check runs Keras again: each block ran once, and the changed text is
-compared with what it printed then.
+(test_numbers; tests/bindings.py gives each number one witness), the arithmetic
+(test_arithmetic), the formulas and symbol table (test_page_formulas), or the comparison of a
+block's `#>` lines with what it printed (test_docs, orphans included). No check runs Keras
+again: each block ran once, and the changed text is compared with what it printed then.
 """
 
 from __future__ import annotations

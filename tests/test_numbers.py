@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bindings import NOT_PROSE, NUMBER, masked, normalise, numbers_in, numbers_in_code, quotes, unbound
+from bindings import NOT_PROSE, NUMBER, masked, normalise, numbers_in, numbers_in_code, unbound
 from docs_support import DOCS, prose_lines, rel
 
 __all__ = ["NOT_PROSE", "NUMBER", "audit", "normalise", "numbers_in", "split_front_matter"]
