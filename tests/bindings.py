@@ -265,22 +265,25 @@ def unbound(page: Path, text: str | None = None) -> list[str]:
     if problems:
         return problems
     problems = [q.message() for q in quotes(page, text) if q.bound is None]
-    body = text.index("\n---\n", 3) + 5 if text.startswith("---\n") else 0  # after front matter
+    prose = list(page_lines(page, text))  # included files too
     problems += [f"{rel(page)}: constant {phrase!r} ({why}) is declared but never written"
-                 for phrase, why in constants.items() if phrase not in text[body:]]
-    return problems + look_alikes(page, text, body, list(constants))
+                 for phrase, why in constants.items() if not any(phrase in b for _, b in prose)]
+    return problems + look_alikes(prose, list(constants))
 
 
-def look_alikes(page: Path, text: str, body: int, phrases: list[str]) -> list[str]:
+def look_alikes(prose: list[tuple[str, str]], phrases: list[str]) -> list[str]:
     """A declared phrase written with other numbers ("hence the 5" for "hence the 4") fails."""
     problems = []
     for phrase in phrases:
-        shape = re.sub(r"\d+", r"\\d+", re.escape(phrase))
-        for match in re.compile(rf"(?<![\w.]){shape}(?!\d)").finditer(text, body):
-            if match[0] not in phrases:
-                row = text.count("\n", 0, match.start()) + 1
-                problems.append(f"{rel(page)}:{row}: {match[0]!r} is the declared constant "
-                                f"{phrase!r} with another number")
+        any_numbers = re.sub(r"\d+", r"\\d+", re.escape(phrase))
+        shape = re.compile(rf"(?<![\w.]){any_numbers}(?!\d)")
+        for where, block in prose:
+            file, _, first = where.rpartition(":")
+            for match in shape.finditer(block):
+                if match[0] not in phrases:
+                    row = int(first) + block.count("\n", 0, match.start())
+                    problems.append(f"{file}:{row}: {match[0]!r} is the declared constant "
+                                    f"{phrase!r} with another number")
     return problems
 
 
