@@ -51,6 +51,7 @@ def problems_on(tmp_path: Path, text: str) -> list[str]:
         "**4 × 440 = 1,706**",
         "$\\frac{512}{8} = 63$",
         "$4u(m + u + 1) = 4u^2 + 4um + 4$",
+        "The recurrent kernel (2 × 8 = 17) and the bias.",
     ],
 )
 def test_a_false_equation_fails_naming_page_and_line(tmp_path: Path, line: str) -> None:
@@ -69,6 +70,7 @@ def test_a_false_equation_fails_naming_page_and_line(tmp_path: Path, line: str) 
         "$\\underbrace{288 + 32}_{\\texttt{Depthwise}} + \\underbrace{2{,}048 + 64}_{\\text{b}} = 2{,}432$",
         "$i_t = \\sigma(x_t W_i + h_{t-1} U_i + b_i)$ and $y = \\gamma \\odot x + \\beta$",
         "Keras 2 = Keras 3? LSTM(10) has 480.",
+        "The recurrent kernel (2 × 8 = 16) and the bias ((8)).",
     ],
 )
 def test_true_equations_and_other_text_pass(tmp_path: Path, line: str) -> None:
