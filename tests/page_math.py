@@ -411,12 +411,12 @@ def _equation(run: list[Token], where: str) -> list[Equation]:
             sides_tokens[-1].append(token)
     # The first side may be what the line says before its `=` (`\text{params}`, a word cut at a
     # break) and the last what follows its value: such ends are dropped, not checked.
-    # An equation in parentheses, "(2 × 8 = 16)": the brackets around it belong to no side.
+    # An equation in parentheses, "(2 × 8 = 16)", or before one: the brackets belong to no side.
     first, last = sides_tokens[0], sides_tokens[-1]
     while first and first[0].kind == "(" and _depth(first) > 0:
         first = first[1:]
-    while last and last[-1].kind == ")" and _depth(last) < 0:
-        last = last[:-1]
+    while last and ((last[-1].kind == ")" and _depth(last) < 0) or last[-1].kind == "("):
+        last = last[:-1]  # "... = 288 (or 320 ...)": the aside opens after the value
     sides_tokens[0], sides_tokens[-1] = first, last
     kept, texts, kept_tokens = [], [], []
     for index, side in enumerate(sides_tokens):

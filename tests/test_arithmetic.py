@@ -52,6 +52,7 @@ def problems_on(tmp_path: Path, text: str) -> list[str]:
         "$\\frac{512}{8} = 63$",
         "$4u(m + u + 1) = 4u^2 + 4um + 4$",
         "The recurrent kernel (2 × 8 = 17) and the bias.",
+        "$3 \\cdot 3 \\cdot 32 = 287$ (or 320 with biases)",
     ],
 )
 def test_a_false_equation_fails_naming_page_and_line(tmp_path: Path, line: str) -> None:
