@@ -63,14 +63,19 @@ def normalise(number: str) -> str:
     return re.sub(GROUP_SEPARATOR, "", number)
 
 
-def numbers_in(text: str) -> set[str]:
-    return {normalise(m.group(1)) for m in NUMBER.finditer(text)}
+# What a program prints groups digits with commas or not at all: "0 288" there is two numbers.
+PRINTED_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?)")
+
+
+def numbers_in(text: str, pattern: re.Pattern[str] = NUMBER) -> set[str]:
+    return {normalise(m.group(1)) for m in pattern.finditer(text)}
 
 
 def numbers_in_code(source: str) -> set[str]:
     """Numbers in a snippet's code, not in its comments: `#>` outputs and notes are typed by hand."""
     tokens = tokenize.generate_tokens(io.StringIO(source).readline)
-    return numbers_in("\n".join(t.string for t in tokens if t.type != tokenize.COMMENT))
+    code = "\n".join(t.string for t in tokens if t.type != tokenize.COMMENT)
+    return numbers_in(code, PRINTED_NUMBER)
 
 
 def masked(text: str) -> str:
@@ -119,7 +124,7 @@ def blocks_of(page: Path) -> list[Block]:
     found = []
     for example in ran:
         source, printed = RUNNER.printed[key(example)]
-        numbers = numbers_in("\n".join(printed)) | numbers_in_code(source)
+        numbers = numbers_in("\n".join(printed), PRINTED_NUMBER) | numbers_in_code(source)
         found.append(Block(example.start_line, collapsed(source), collapsed("\n".join(printed)),
                            frozenset(numbers)))
     return found

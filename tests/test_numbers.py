@@ -148,6 +148,12 @@ def test_comments_in_code_are_not_known_numbers() -> None:
 
 
 @pytest.mark.keras
+def test_numbers_a_block_prints_side_by_side_are_two_numbers(tmp_path: Path) -> None:
+    page = write_page(tmp_path, '```py\nprint(0, 288)\n#> 0 288\n```\n\n0 and 288; not 0288.\n')
+    assert audit(page) == [f"{page}:6: 0288 {SILENT}"]
+
+
+@pytest.mark.keras
 def test_constants_are_phrases_that_are_used_and_pin_their_numbers(tmp_path: Path) -> None:
     declared = '---\nconstants:\n  "four gates": "LSTM"\n  "7 days": "never used"\n---\n'
     text = f"{declared}{PRINTS_1234}\nThe four gates make 1,234; five gates would not.\n"
