@@ -169,94 +169,107 @@ def checked_positions(page: Path, text: str) -> set[tuple[str, int]]:
     return {(where, at) for where, at in found if at >= 0}
 
 
-def expanded_positions(block: str) -> tuple[str, list[tuple[int, int]]]:
-    """The block with its formula placeholders expanded, and (end of a placeholder as written,
-    how far the text after it moved) pairs, to find a written position in the expansion."""
-    shifts, out, last, shift = [], [], 0, 0
+def placeholder_shifts(block: str) -> list[tuple[int, int]]:
+    """(end of a formula placeholder as written, how far the text after it moves once expanded):
+    the other checks read the expansion, so their positions are shifted by these."""
+    shifts, shift = [], 0
     for match in FORMULA_PLACEHOLDER.finditer(block):
-        out.append(block[last : match.start()])
-        expansion = placeholders.expand_formulas(match[0])
-        out.append(expansion)
-        shift += len(expansion) - len(match[0])
+        shift += len(placeholders.expand_formulas(match[0])) - len(match[0])
         shifts.append((match.end(), shift))
-        last = match.end()
-    out.append(block[last:])
-    return "".join(out), shifts
+    return shifts
+
+
+class Witnesses:
+    """What a page offers as witnesses: its declared phrases, its blocks and their sections, and
+    the terms its other checks evaluate."""
+
+    def __init__(self, page: Path, text: str) -> None:
+        self.page = page
+        self.phrases = [str(k) for k in front_matter_of(text).get("constants") or {}]
+        blocks = blocks_of(page)
+        self.ran = "\n".join(f"{b.code}\n{b.printed}" for b in blocks)
+        self.checked = checked_positions(page, text)
+        self.lines = list(page_lines(page, text))
+        # Sections start at the page's own headings; a block belongs to the one its fence is in.
+        self.headings = [int(w.rsplit(":", 1)[1]) for w, line in self.lines
+                         if w.startswith(f"{rel(page)}:") and HEADING.match(line) and "\n" not in line]
+        self.by_section: dict[int, set[str]] = {}
+        for block in blocks:
+            self.by_section.setdefault(self.section_of(block.line), set()).update(block.numbers)
+
+    def section_of(self, row: int) -> int:
+        return bisect.bisect_right(self.headings, row)
+
+    def nearby(self, row: int) -> set[str]:
+        """The numbers of the blocks of this section, or of the next section that has blocks."""
+        following = [s for s in sorted(self.by_section) if s >= self.section_of(row)]
+        return self.by_section[following[0]] if following else set()
+
+
+def spans(block: str, witnesses: Witnesses) -> dict[str, list[tuple[int, int, object]]]:
+    """Where in a line (or `$$` block) its phrases, links, inline code and math stand."""
+    without_code = CODE_SPAN.sub(lambda m: " " * len(m[0]), block)
+    return {
+        "phrase": [(m.start(), m.end(), p) for p in witnesses.phrases
+                   for m in re.finditer(re.escape(p), block)],
+        "link": [(m.start(1), m.end(1), m[2]) for m in LINK.finditer(without_code)],
+        "code": [(m.start(), m.end(), collapsed(m[2])) for m in CODE_SPAN.finditer(block)],
+        "math": [(m.start(), m.end(), any(t.kind == "sym" for t in math_tokens(m[0].strip("$"))))
+                 for m in MATH.finditer(without_code)],
+    }
 
 
 def quotes(page: Path, text: str | None = None) -> list[Quote]:
     """Every number the page quotes in its prose, each with its binding (or why it has none).
     `text` stands for the page's text (the mutation check)."""
     text = page.read_text(encoding="utf-8") if text is None else text
-    meta = front_matter_of(text)
-    phrases = [str(k) for k in meta.get("constants") or {}]
-    blocks = blocks_of(page)
-    ran_text = "\n".join(f"{b.code}\n{b.printed}" for b in blocks)
-    checked = checked_positions(page, text)
-
-    # Sections: the page's heading lines; a block belongs to the section its fence starts in.
-    lines = list(page_lines(page, text))
-    headings = [int(w.rsplit(":", 1)[1]) for w, line in lines
-                if w.startswith(f"{rel(page)}:") and HEADING.match(line) and "\n" not in line]
-    section_of = lambda row: bisect.bisect_right(headings, row)  # noqa: E731
-    by_section: dict[int, set[str]] = {}
-    for block in blocks:
-        by_section.setdefault(section_of(block.line), set()).update(block.numbers)
-    sections_with_blocks = sorted(by_section)
-
-    def nearby(row: int) -> set[str]:
-        section = section_of(row)
-        following = [s for s in sections_with_blocks if s >= section]
-        return by_section[following[0]] if following else set()
-
+    witnesses = Witnesses(page, text)
     found: list[Quote] = []
-    current_row = 1
-    for where, block in lines:
+    section_row = 1  # for an included file's lines: the row of the page that includes them
+    for where, block in witnesses.lines:
         file, _, first = where.rpartition(":")
-        own = file == rel(page)
-        if own:
-            current_row = int(first)
-        expanded, shifts = expanded_positions(block)
-        codes = [(m.start(), m.end(), collapsed(m[2])) for m in CODE_SPAN.finditer(block)]
-        without_code = CODE_SPAN.sub(lambda m: " " * len(m[0]), block)
-        maths = [(m.start(), m.end(), any(t.kind == "sym" for t in math_tokens(m[0].strip("$"))))
-                 for m in MATH.finditer(without_code)]
-        links = [(m.start(1), m.end(1), m[2]) for m in LINK.finditer(without_code)]
-        phrase_spans = [(m.start(), m.end()) for p in phrases for m in re.finditer(re.escape(p), block)]
+        if file == rel(page):
+            section_row = int(first)
+        shifts = placeholder_shifts(block)
+        where_is = spans(block, witnesses)
         for match in NUMBER.finditer(masked(block)):
             at, written = match.start(1), match[1]
-            value = normalise(written)
             row = int(first) + block.count("\n", 0, at)
-            place = f"{file}:{row}"
-            in_span = lambda spans: next((s for s in spans if s[0] <= at < s[1]), None)  # noqa: B023,E731
             at_expanded = at + max([s for end, s in shifts if end <= at] or [0])
-
-            def quote(context: str, bound: str | None, problem: str = "") -> Quote:
-                return Quote(place, written, value, context, bound, problem)  # noqa: B023
-
-            if in_span(phrase_spans):
-                found.append(quote("phrase", "phrase"))
-            elif link := in_span(links):
-                target, _, anchor = link[2].partition("#")
-                target_page = (page.parent / target).resolve() if target else page
-                titled = value in title_numbers(target_page, anchor)
-                found.append(quote("link", "link" if titled else None,
-                                   "is in a link's text, but the title it links to does not say it"))
-            elif code := in_span(codes):
-                ran = code[2] in ran_text
-                found.append(quote("code", "code" if ran else None,
-                                   f"is in `{code[2]}`, which no block of this page ran or printed"))
-            elif (where, at_expanded) in checked or (where, at) in checked:
-                found.append(quote("checked", "checked"))
-            elif (math := in_span(maths)) and math[2]:
-                found.append(quote("math", None, "is a term of a formula that no check reads: check "
-                                   "it (front matter `formulas:`) or declare it (`constants:`)"))
-            else:
-                row_for_section = row if own else current_row
-                bound = value in nearby(row_for_section)
-                found.append(quote("text", "nearby" if bound else None,
-                                   "is quoted but no block of its section printed it"))
+            inside = {kind: next((s[2] for s in found_spans if s[0] <= at < s[1]), None)
+                      for kind, found_spans in where_is.items()}
+            context, bound, problem = witness(
+                normalise(written), inside, witnesses,
+                checked={(where, at), (where, at_expanded)} & witnesses.checked,
+                row=row if file == rel(page) else section_row)
+            found.append(Quote(f"{file}:{row}", written, normalise(written), context, bound, problem))
     return found
+
+
+def witness(value: str, inside: dict, witnesses: Witnesses, checked: set, row: int
+            ) -> tuple[str, str | None, str]:
+    """(where the number stands, its witness or None, why it has none) by the rules above."""
+    if inside["phrase"] is not None:
+        return "phrase", "phrase", ""
+    if (target := inside["link"]) is not None:
+        if "://" in target:
+            return "link", None, ("is in the text of a link to another site: declare the phrase "
+                                  "(`constants:`)")
+        path, _, anchor = target.partition("#")
+        target_page = (witnesses.page.parent / path).resolve() if path else witnesses.page
+        titled = value in title_numbers(target_page, anchor)
+        return "link", "link" if titled else None, ("is in a link's text, but the title it links "
+                                                    "to does not say it")
+    if (code := inside["code"]) is not None:
+        return "code", "code" if code in witnesses.ran else None, (
+            f"is in `{code}`, which no block of this page ran or printed")
+    if checked:
+        return "checked", "checked", ""
+    if inside["math"]:
+        return "math", None, ("is a term of a formula that no check reads: check it (front "
+                              "matter `formulas:`) or declare it (`constants:`)")
+    bound = value in witnesses.nearby(row)
+    return "text", "nearby" if bound else None, "is quoted but no block of its section printed it"
 
 
 def unbound(page: Path, text: str | None = None) -> list[str]:
