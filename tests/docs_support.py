@@ -311,9 +311,14 @@ def orphan_outputs(example: CodeExample, printed: InsertPrintStatements) -> list
 
 def orphan_messages(example: CodeExample, printed: InsertPrintStatements) -> list[str]:
     lines = example.source.splitlines()
+    # pytest-examples finds the output of a print wrapped over lines only under a `)` of its own.
+    wrapped_ends = {node.end_lineno for node in ast.walk(ast.parse(example.source))
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "print" and node.end_lineno > node.lineno}
     return [
         f"{rel(example.path)}:{example.start_line + index + 1}: output {lines[index].strip()!r} "
-        "is under a statement that printed nothing"
+        + ("is under a print wrapped over lines: put its closing `)` on a line of its own"
+           if index in wrapped_ends else "is under a statement that printed nothing")
         for index in orphan_outputs(example, printed)
     ]
 

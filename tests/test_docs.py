@@ -231,6 +231,23 @@ def test_output_under_a_silent_statement_fails_naming_page_and_line(
 
 
 @pytest.mark.keras
+def test_output_under_a_print_wrapped_over_lines_says_where_its_parenthesis_goes(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "page.md"
+    page.write_text('```py\nx = 2\nprint("a", x,\n      "b", x + 1)\n#> a 2 b 3\n```\n')
+    example = examples_on(page)[0]
+    printed, _ = run_with_print_mock(example, {})
+    assert orphan_messages(example, printed) == [
+        f"{page}:5: output '#> a 2 b 3' is under a print wrapped over lines: put its closing `)` "
+        "on a line of its own"]
+    page.write_text('```py\nx = 2\nprint("a", x,\n      "b", x + 1,\n)\n#> a 2 b 3\n```\n')
+    example = examples_on(page)[0]
+    printed, _ = run_with_print_mock(example, {})
+    assert orphan_messages(example, printed) == []
+
+
+@pytest.mark.keras
 def test_update_removes_output_that_nothing_printed(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text(ORPHANS)
