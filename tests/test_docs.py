@@ -241,6 +241,7 @@ def test_output_under_a_print_wrapped_over_lines_says_where_its_parenthesis_goes
     assert orphan_messages(example, printed) == [
         f"{page}:5: output '#> a 2 b 3' is under a print wrapped over lines: put its closing `)` "
         "on a line of its own"]
+    page = tmp_path / "fixed.md"
     page.write_text('```py\nx = 2\nprint("a", x,\n      "b", x + 1,\n)\n#> a 2 b 3\n```\n')
     example = examples_on(page)[0]
     printed, _ = run_with_print_mock(example, {})
