@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from .config import keras_major, layer_entry, load_model_config
+from .config import keras_major, load_model_config
 from .errors import ParamcountError
 from .expr import Num
-from .formulas.base import count_layer, format_shape, registration
+from .formulas.base import count_layer, format_shape, layer_entry, registration
 from .formulas.ops import OP_MODULES, Tensor, op_name, op_output_shape
 from .result import LayerCount, ModelCount, Shape
 from .safety import check_size, contract
