@@ -25,7 +25,7 @@ import paramcount
 from paramcount import web
 from paramcount.diagram import svg
 from paramcount.formulas.base import registration
-from paramcount_site import generate, placeholders
+from paramcount_site import calculator_files, generate, placeholders
 
 ROOT = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -355,9 +355,9 @@ def test_every_case_a_page_links_to_has_its_answer_from_the_build():
         linked |= {tuple(parse_qs(urlsplit(url).query)[k][0] for k in ("layer", "input_shape"))
                    for url in re.findall(r"\]\(([^)]*calculator\.md\?[^)]*)\)", markdown)}
     answers = {}
-    for path, content in generate.answers().items():
+    for path, content in calculator_files.answers().items():
         answer = json.loads(content)
-        assert path.stem == generate.answer_key(answer["layer"], answer["input_shape"])
+        assert path.stem == calculator_files.answer_key(answer["layer"], answer["input_shape"])
         answers[answer["layer"], answer["input_shape"]] = answer
     assert len(linked) > 20
     for layer, shape in linked:

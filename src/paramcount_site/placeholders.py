@@ -46,16 +46,12 @@ import paramcount
 from paramcount import web
 from paramcount.diagram import svg
 
-from . import generate
+from . import calculator_files
+from .syntax import CALL, CODE, FORMULA, OPENING, VERSION
 from .versions import verified_versions
 
 PLACEHOLDERS: dict[str, Callable[..., str]] = {}
 
-CALL = re.compile(r"\{\{\s*(\w+)\((.*?)\)\s*\}\}")
-VERSION = re.compile(r"\{\{\s*versions\.(\w+)\s*\}\}")
-OPENING = re.compile(r"\{\{")
-# Fenced code blocks and inline code spans: their text is shown as written.
-CODE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$|(`+)[^`\n].*?\2", re.M | re.S)
 
 
 class PlaceholderError(ValueError):
@@ -110,21 +106,6 @@ def expand(markdown: str, page: Page) -> str:
         last = code.end()
     out.append(_expand_text(markdown[last:], page))
     return "".join(out)
-
-
-def calculator_cases(markdown: str) -> list[tuple[str, str]]:
-    """The (layer, input_shape) of every calculator link and calculator in a page, outside code."""
-    cases = []
-    for text in CODE.split(markdown)[::3]:  # the text between code: split keeps 2 groups per match
-        for match in CALL.finditer(text or ""):
-            try:
-                args = ast.literal_eval(f"({match[2]},)")
-            except (ValueError, SyntaxError):
-                continue  # expanding the page stops the build with the reason
-            if (match[1] in {"calculator", "calculator_app"} and len(args) >= 2
-                    and all(isinstance(a, str) for a in args[:2])):
-                cases.append(args[:2])
-    return cases
 
 
 def _expand_text(text: str, page: Page) -> str:
@@ -226,13 +207,13 @@ def calculator_app(page: Page, layer: str, input_shape: str) -> str:
     """The calculator's form, its fields holding an example, and an empty results area.
 
     The page's script fills the results for the case in the fields (the URL may name another one)
-    from the build's answer for that case, if the site has one (generate.answers), then from Python
+    from the build's answer for that case, if the site has one (calculator_files.answers), then from Python
     in the browser: no number is in the HTML, so none can be shown next to the wrong case. The
     stylesheet and the script come with the form, so only this page loads them.
     """
-    generate.check_bundle()
-    answered = " ".join(generate.check_answers())  # the page asks for no answer the build lacks
-    problem = generate.pyodide_problem()
+    calculator_files.check_bundle()
+    answered = " ".join(calculator_files.check_answers())  # the page asks for no answer the build lacks
+    problem = calculator_files.pyodide_problem()
     if problem:
         raise ValueError(problem)
     answer = web.result(layer, input_shape)
@@ -251,10 +232,10 @@ def calculator_app(page: Page, layer: str, input_shape: str) -> str:
     form = (field("layer", "Layer", "Keras code, e.g. <code>Bidirectional(LSTM(128))</code>", layer)
             + field("input_shape", "Input shape", "one sample, without the batch axis; "
                     "<code>None</code> for a length that varies", input_shape))
-    assets = (f'<link rel="stylesheet" href="{page.url(generate.CALCULATOR_CSS)}">'
+    assets = (f'<link rel="stylesheet" href="{page.url(calculator_files.CALCULATOR_CSS)}">'
               # async: the script starts Python while the rest of the page is still read
-              f'<script type="module" async src="{page.url(generate.CALCULATOR_JS)}"></script>'
-              f'<link rel="modulepreload" href="{page.url(generate.CALCULATOR_RUNTIME)}">')
+              f'<script type="module" async src="{page.url(calculator_files.CALCULATOR_JS)}"></script>'
+              f'<link rel="modulepreload" href="{page.url(calculator_files.CALCULATOR_RUNTIME)}">')
     return block(
         f'<div class="pc-calc" data-state="loading" data-answers="{answered}">{assets}'
         f'<form class="pc-form" novalidate>{form}</form>'
@@ -270,9 +251,6 @@ def calculator_app(page: Page, layer: str, input_shape: str) -> str:
 @placeholder
 def formula(page: Page, layer: str, input_shape: str) -> str:
     return paramcount.explain_layer(layer, input_shape).expr.tex()
-
-
-FORMULA = re.compile(r"\{\{\s*formula\((.*?)\)\s*\}\}")
 
 
 def expand_formulas(text: str) -> str:
