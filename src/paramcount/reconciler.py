@@ -33,7 +33,7 @@ from itertools import product as cartesian
 
 from .errors import ParamcountError, printable
 from .formulas.base import FORMULAS, count_layer, load_formulas
-from .result import LayerCount, Shape, format_shape
+from .result import LayerCount, Shape, format_shape, shape_json
 from .summary_text import Summary, SummaryRow, parse_summary
 
 __all__ = ["reconcile", "Reconciliation", "RowResult", "SUPPORTED_CLASSES"]
@@ -92,8 +92,8 @@ class RowResult:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "class_name": self.class_name, "params": self.params,
-                "output_shape": _json_shape(self.output_shape), "explained": self.explained,
-                "input_shape": _json_shape(self.input_shape), "derivation": self.derivation,
+                "output_shape": shape_json(self.output_shape), "explained": self.explained,
+                "input_shape": shape_json(self.input_shape), "derivation": self.derivation,
                 "note": self.note}
 
 
@@ -761,11 +761,3 @@ def _implied_non_trainable(results: list[RowResult]) -> int | None:
 
 def _n(value) -> str:
     return "?" if value is None else f"{value:,}"
-
-
-def _json_shape(shape):
-    if shape is None:
-        return None
-    if isinstance(shape, list):
-        return [_json_shape(s) for s in shape]
-    return list(shape)

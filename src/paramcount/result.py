@@ -99,8 +99,8 @@ class LayerCount:
             "params": self.params,
             "trainable": self.trainable,
             "non_trainable": self.non_trainable,
-            "input_shape": _shape_json(self.input_shape),
-            "output_shape": _shape_json(self.output_shape),
+            "input_shape": shape_json(self.input_shape),
+            "output_shape": shape_json(self.output_shape),
             "formula": self.formula,
             "formula_latex": self.expr.latex(),
             "symbols": [{"name": s.name, "value": s.value, "meaning": s.meaning}
@@ -169,11 +169,12 @@ class Witness:
                 "disagreements": list(self.disagreements), "unread": self.unread}
 
 
-def _shape_json(shape):
+def shape_json(shape):
+    """A shape (or a list of shapes) as JSON writes it: tuples become lists."""
     if shape is None:
         return None
     if isinstance(shape, list):
-        return [_shape_json(s) for s in shape]
+        return [shape_json(s) for s in shape]
     return list(shape)
 
 
