@@ -29,6 +29,19 @@ KERAS_SETTINGS = settings(max_examples=int(os.environ.get("PARAMCOUNT_EXAMPLES",
                           deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+# Recurrent layers as the recurrent and wrapper tests draw them.
+units = st.integers(1, 40)
+features = st.integers(1, 30)
+steps = st.one_of(st.none(), st.integers(1, 12))
+rnn_class = st.sampled_from(["SimpleRNN", "LSTM", "GRU"])
+
+
+def rnn(k, class_name, u, use_bias, reset_after, **kw):
+    """A SimpleRNN, LSTM or GRU of module `k` (keras or tf_keras); reset_after only for a GRU."""
+    extra = {"reset_after": reset_after} if class_name == "GRU" else {}
+    return getattr(k.layers, class_name)(u, use_bias=use_bias, **extra, **kw)
+
+
 # Every class name in a config that matched Keras in this session (read by test_registry.py).
 COMPARED: set[str] = set()
 

@@ -6,22 +6,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keras_compare import KERAS_SETTINGS, assert_matches_keras, assert_output_shapes_match
+from keras_compare import (
+    KERAS_SETTINGS,
+    assert_matches_keras,
+    assert_output_shapes_match,
+    features,
+    rnn,
+    rnn_class,
+    steps,
+    units,
+)
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
 
 SETTINGS = KERAS_SETTINGS
-units = st.integers(1, 40)
-features = st.integers(1, 30)
-steps = st.one_of(st.none(), st.integers(1, 12))
-rnn_class = st.sampled_from(["SimpleRNN", "LSTM", "GRU"])
-
-
-def rnn(k, class_name, u, use_bias, reset_after, **kw):
-    extra = {"reset_after": reset_after} if class_name == "GRU" else {}
-    return getattr(k.layers, class_name)(u, use_bias=use_bias, **extra, **kw)
 
 
 # --- Cells, RNN(cell), lists of cells and StackedRNNCells -----------------------------------------

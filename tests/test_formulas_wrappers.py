@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import paramcount
-from keras_compare import KERAS_SETTINGS, assert_matches_keras
+from keras_compare import KERAS_SETTINGS, assert_matches_keras, features, rnn, rnn_class, steps, units
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
@@ -88,15 +88,6 @@ def test_keras3_frozen_wrapper_still_trains_and_says_so():
 # --- around recurrent layers and Dense ------------------------------------------------------------
 
 SETTINGS = KERAS_SETTINGS
-units = st.integers(1, 40)
-features = st.integers(1, 30)
-steps = st.one_of(st.none(), st.integers(1, 12))
-rnn_class = st.sampled_from(["SimpleRNN", "LSTM", "GRU"])
-
-
-def rnn(k, class_name, u, use_bias, reset_after, **kw):
-    extra = {"reset_after": reset_after} if class_name == "GRU" else {}
-    return getattr(k.layers, class_name)(u, use_bias=use_bias, **extra, **kw)
 
 
 @SETTINGS
