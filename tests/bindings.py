@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from docs_support import DOCS, RUNNER, key, page_outputs, rel
+from docs_support import DOCS, RUNNER, key, page_outputs, rel, split_front_matter
 from page_math import FORMULA_PLACEHOLDER, MATH, math_tokens, page_equations, page_lines
 from paramcount_site import placeholders
 
@@ -150,14 +150,6 @@ def title_numbers(target: Path, anchor: str) -> frozenset[str]:
 # --- Binding -----------------------------------------------------------------------------------
 
 
-def front_matter_of(text: str) -> dict:
-    import yaml
-
-    if not text.startswith("---\n"):
-        return {}
-    return yaml.safe_load(text[4 : text.index("\n---", 3)]) or {}
-
-
 def checked_positions(page: Path, text: str) -> set[tuple[str, int]]:
     """(file:LINE of the block, position in it) of every term a check evaluates."""
     from test_page_formulas import checked_formulas, front_matter
@@ -185,7 +177,7 @@ class Witnesses:
 
     def __init__(self, page: Path, text: str) -> None:
         self.page = page
-        self.phrases = [str(k) for k in front_matter_of(text).get("constants") or {}]
+        self.phrases = [str(k) for k in split_front_matter(text)[0].get("constants") or {}]
         blocks = blocks_of(page)
         self.ran = "\n".join(f"{b.code}\n{b.printed}" for b in blocks)
         self.checked = checked_positions(page, text)
@@ -275,7 +267,7 @@ def witness(value: str, inside: dict, witnesses: Witnesses, checked: set, row: i
 def unbound(page: Path, text: str | None = None) -> list[str]:
     """One message per number without a witness, and per declared phrase the page never uses."""
     text = page.read_text(encoding="utf-8") if text is None else text
-    meta = front_matter_of(text)
+    meta = split_front_matter(text)[0]
     constants = meta.get("constants") or {}
     problems = [f"{rel(page)}: constants {[k]} must be a phrase in quotes, with the words around the "
                 f"number (\"hence the 4\": ...)" for k in constants

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pytest_examples import CodeExample, find_examples
 from pytest_examples.config import ExamplesConfig
 from pytest_examples.run_code import InsertPrintStatements, find_print_location, run_code
@@ -503,6 +504,17 @@ def prose_lines(lines: list[str], first_line: int, where: Path) -> Iterator[tupl
             yield from prose_lines(included.read_text(encoding="utf-8").splitlines(), 1, included)
             continue
         yield f"{rel(where)}:{number}", line
+
+
+def split_front_matter(text: str) -> tuple[dict, list[str], int]:
+    """The YAML front matter, the remaining lines, and the line number of the first of them."""
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":
+        for end, line in enumerate(lines[1:], start=1):
+            if line.strip() == "---":
+                meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+                return meta, lines[end + 1 :], end + 2
+    return {}, lines, 1
 
 
 def rel(path: Path) -> str:

@@ -37,9 +37,10 @@ from docs_support import (
     prose_lines,
     rel,
     skip_reason,
+    split_front_matter,
 )
 from page_math import FORMULA_PLACEHOLDER, Token, page_equations, page_lines
-from test_numbers import NOT_PROSE, NUMBER, audit, split_front_matter
+from test_numbers import NOT_PROSE, NUMBER, audit
 from test_page_formulas import (
     checked_formulas,
     front_matter,

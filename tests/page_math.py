@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
-from docs_support import prose_lines
+from docs_support import prose_lines, split_front_matter
 from paramcount_site import placeholders
 
 BREAK = "\x00"  # what a word, a code span or an unknown command leaves in a line
@@ -445,11 +445,7 @@ def page_lines(page: Path, text: str | None = None) -> Iterator[tuple[str, str]]
     """(page.md:LINE, text) for the prose of a page (see docs_support.prose_lines), after its front
     matter; a `$$` block spread over lines is one line, numbered by its first. `text` stands for
     the page's text (the mutation check)."""
-    lines = (page.read_text(encoding="utf-8") if text is None else text).splitlines()
-    first = 1
-    if lines and lines[0].strip() == "---":
-        end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
-        lines, first = lines[end + 1 :], end + 2
+    _, lines, first = split_front_matter(page.read_text(encoding="utf-8") if text is None else text)
     block: list[str] = []  # the lines of an open `$$` block
     block_place = ""
     for place, line in prose_lines(lines, first, page):

@@ -22,23 +22,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bindings import NOT_PROSE, NUMBER, masked, normalise, numbers_in, numbers_in_code, unbound
 from docs_support import DOCS, prose_lines, rel
 
-__all__ = ["NOT_PROSE", "NUMBER", "audit", "normalise", "numbers_in", "split_front_matter"]
-
-
-def split_front_matter(text: str) -> tuple[dict, list[str], int]:
-    """The YAML front matter, the remaining lines, and the line number of the first of them."""
-    lines = text.splitlines()
-    if lines and lines[0].strip() == "---":
-        for end, line in enumerate(lines[1:], start=1):
-            if line.strip() == "---":
-                meta = yaml.safe_load("\n".join(lines[1:end])) or {}
-                return meta, lines[end + 1 :], end + 2
-    return {}, lines, 1
+__all__ = ["NOT_PROSE", "NUMBER", "audit", "normalise", "numbers_in"]
 
 
 def prose_numbers(lines: list[str], first_line: int, where: Path) -> list[tuple[str, str, str]]:

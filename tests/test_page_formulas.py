@@ -32,10 +32,9 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
-import yaml
 
 import paramcount
-from docs_support import DOCS, rel
+from docs_support import DOCS, rel, split_front_matter
 from page_math import (
     MATH,
     NOT_ARITHMETIC,
@@ -56,10 +55,7 @@ PAGES = sorted(DOCS.rglob("*.md"))
 
 
 def front_matter(page: Path) -> dict:
-    text = page.read_text(encoding="utf-8")
-    if not text.startswith("---\n"):
-        return {}
-    return yaml.safe_load(text[4 : text.index("\n---", 3)]) or {}
+    return split_front_matter(page.read_text(encoding="utf-8"))[0]
 
 
 def engine_tex(text: str) -> str:
