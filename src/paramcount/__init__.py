@@ -12,13 +12,16 @@ import json
 import os
 from typing import TYPE_CHECKING
 
+from .counting import count_model
 from .errors import ParamcountError
-from .graph import count_model
+from .formulas.apply import count_layer
+from .formulas.registry import registration
+from .read.layercode import parse_layer, parse_shape, parse_shapes
 from .result import LayerCount, ModelCount, Weight
 from .safety import ArgumentTypeError, contract
 
 if TYPE_CHECKING:
-    from .reconciler import Reconciliation
+    from .reconciling import Reconciliation
 
 __all__ = ["count", "explain_layer", "reconcile", "ModelCount", "LayerCount", "Weight", "ParamcountError",
            "__version__"]
@@ -77,8 +80,6 @@ def explain_layer(code: str, input_shape: tuple | str | None = None) -> LayerCou
         ParamcountError: the code or the shape cannot be read, or the layer cannot take the input.
         TypeError: ``code`` is not a string.
     """
-    from .layercode import parse_layer
-
     if not isinstance(code, str):
         raise ArgumentTypeError(f"code must be a str, got {type(code).__name__}")
     return count_layer_entry(parse_layer(code), input_shape)
@@ -86,9 +87,7 @@ def explain_layer(code: str, input_shape: tuple | str | None = None) -> LayerCou
 
 @contract
 def count_layer_entry(entry: dict, input_shape: tuple | str | None = None) -> LayerCount:
-    """:func:`explain_layer` on layer code already parsed by :func:`layercode.parse_layer`."""
-    from .formulas.base import count_layer, registration
-
+    """:func:`explain_layer` on layer code already parsed by :func:`paramcount.read.layercode.parse_layer`."""
     config = dict(entry["config"])
     written = config.pop("input_shape", None)
     if written is not None and not isinstance(written, list):
@@ -120,22 +119,18 @@ def reconcile(text: str) -> Reconciliation:
     Raises:
         ParamcountError: the text is not a ``model.summary()`` table.
     """
-    from .reconciler import reconcile as _reconcile
+    from .reconciling import reconcile as reconcile_table  # only `reconcile` needs the reconciler
 
-    return _reconcile(text)
+    return reconcile_table(text)
 
 
 def _batch_shapes(shape) -> list[tuple]:
-    from .layercode import parse_shapes
-
     if not isinstance(shape, (str, tuple, list, int)):
         raise ArgumentTypeError(f"input_shape must be a tuple or a str, got {type(shape).__name__}")
     return parse_shapes(shape if isinstance(shape, str) else repr(shape))
 
 
 def _batch_shape(shape) -> tuple:
-    from .layercode import parse_shape
-
     if isinstance(shape, str):
         return parse_shape(shape)
     if isinstance(shape, int):

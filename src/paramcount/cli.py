@@ -20,9 +20,10 @@ import sys
 from pathlib import Path
 
 from . import __version__, count, explain_layer, safety
-from .config import MAX_CONFIG_BYTES
 from .errors import ParamcountError, printable
-from .explain import explain_layer_text, explain_model, summary_table
+from .read import MAX_CONFIG_BYTES
+from .read.layercode import parse_shape
+from .show.explain import explain_layer_text, explain_model, summary_table
 
 EXIT_BAD_INPUT = 2  # any input paramcount will not count, and any failure: never a traceback
 
@@ -130,8 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.imports and not args.keras:
             raise ParamcountError("--import is for --keras (it registers custom layers for Keras)")
         if args.keras:
-            from .layercode import parse_shape
-            from .measure import count_with_keras, import_modules
+            from .counting.measure import count_with_keras, import_modules  # it may import Keras
 
             import_modules(args.imports)
             shape = parse_shape(args.input_shape) if args.input_shape else None
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _reconcile(args) -> int:
-    from .reconciler import reconcile
+    from .reconciling import reconcile  # only this command needs the reconciler
 
     if args.summary == "-":
         data = _read("-")

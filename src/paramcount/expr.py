@@ -138,11 +138,11 @@ class Sum(Expr):
             t._collect(found)
 
     def _render(self, substitute: bool, latex: bool) -> str:
-        parts = [_flatten(t, Sum) for t in self.terms]
+        parts = [flatten(t, Sum) for t in self.terms]
         return " + ".join(p._render(substitute, latex) for p in _chain(parts))
 
     def _tex(self) -> str:
-        return " + ".join(t._tex() for t in _flatten(self, Sum))
+        return " + ".join(t._tex() for t in flatten(self, Sum))
 
     def __add__(self, other: Expr | int) -> Expr:
         return Sum((*self.terms, as_expr(other)))
@@ -164,7 +164,7 @@ class Product(Expr):
     def _render(self, substitute: bool, latex: bool) -> str:
         sep = " \\cdot " if latex else "·"
         out = []
-        for f in _chain(_flatten(f, Product) for f in self.factors):
+        for f in _chain(flatten(f, Product) for f in self.factors):
             s = f._render(substitute, latex)
             if f.precedence < _PRODUCT:
                 s = f"\\left({s}\\right)" if latex else f"({s})"
@@ -173,7 +173,7 @@ class Product(Expr):
 
     def _tex(self) -> str:
         out, previous = "", None
-        for f in _flatten(self, Product):
+        for f in flatten(self, Product):
             s = f._tex()
             if f.precedence < _PRODUCT:
                 s = f"({s})"
@@ -228,10 +228,10 @@ def _juxtaposed(left: Expr, right: Expr) -> str:
     return " "
 
 
-def _flatten(e: Expr, kind: type) -> list[Expr]:
+def flatten(e: Expr, kind: type) -> list[Expr]:
     if isinstance(e, kind):
         items = e.terms if kind is Sum else e.factors
-        return [x for i in items for x in _flatten(i, kind)]
+        return [x for i in items for x in flatten(i, kind)]
     return [e]
 
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 
 from . import count_layer_entry
-from .diagram import escape, subscripts, svg
 from .errors import ParamcountError, printable
-from .layercode import parse_layer
-from .mathml import formula as formula_mathml
+from .read.layercode import parse_layer
+from .reconciling import reconcile
 from .result import LayerCount, Weight, format_shape
 from .safety import InternalError
+from .show.diagram import escape, subscripts, svg
+from .show.mathml import formula as formula_mathml
 
 __all__ = ["calculate", "result", "results_html", "reconcile_summary"]
 
@@ -134,8 +135,6 @@ def _weight_row(weight: Weight) -> str:
 def reconcile_summary(text: str) -> str:
     """A pasted ``model.summary()`` reconciled, as JSON for the reconcile page: ``{"ok": true,
     "html": ..., "result": <reconcile --json>}``, or ``{"ok": false, "error": ...}``."""
-    from .reconciler import reconcile
-
     try:
         reconciled = reconcile(text)
     except InternalError as e:  # a bug met by this table (an error, but not the table's)

@@ -5,7 +5,7 @@
 writes (all git-ignored, each only when its content changed):
 
 - docs/assets/calculator/paramcount.zip: paramcount's sources, which the calculator unpacks into
-  Pyodide and runs (the formulas' MathML comes from paramcount.mathml, pure Python);
+  Pyodide and runs (the formulas' MathML comes from paramcount.show.mathml, pure Python);
 - docs/assets/calculator/answers/<key>.json: the calculator's results for every case a page links
   to with {{ calculator(...) }} (and its example), computed by paramcount now, so the calculator
   shows them at once while Python starts in the browser;

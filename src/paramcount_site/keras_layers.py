@@ -1,7 +1,7 @@
 """The layer classes of the pinned Keras 3 (``keras.layers``) and tf-keras (``tf_keras.layers``),
 kept in ``keras_layers.json`` so that the site builds without importing TensorFlow.
 
-Written by ``python -m paramcount_site.keras_layers`` (which imports both); tests/test_supported.py
+Written by ``python -m paramcount_site.keras_layers`` (which imports both); tests/site/test_supported.py
 checks that the file matches the installed packages, so a new release cannot add a layer silently.
 """
 

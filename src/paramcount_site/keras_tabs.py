@@ -14,7 +14,7 @@ the page writes it once, in the Keras 3 tab, naming the group its tf-keras copy 
 At build time (a Python-Markdown preprocessor, so MkDocs and Zensical both run it) a
 `=== "Keras 2 (tf-keras)"` tab follows with the same block, its imports switched to tf-keras
 (`tf_keras_source`). The tests run both copies, each against its own Keras, and compare both
-with the one set of `#>` lines (tests/docs_support.py).
+with the one set of `#>` lines (tests/pagecheck/docs.py).
 """
 
 from __future__ import annotations

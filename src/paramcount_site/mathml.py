@@ -2,7 +2,7 @@ r"""TeX to MathML at build time (a Python-Markdown extension): no script, no fon
 
 pymdownx.arithmatex (generic mode) finds the math on a page, `$...$`, `\(...\)` and `$$...$$`, and
 leaves it as `<span class="arithmatex">` / `<div class="arithmatex">` holding the TeX. This
-extension swaps that TeX for the MathML Core of paramcount.mathml.tex (math-core), which
+extension swaps that TeX for the MathML Core of paramcount.show.mathml.tex (math-core), which
 Chromium, Firefox and Safari draw natively. It runs before the table of contents is made, so a
 heading's math is MathML there too and plain characters in the page's title. TeX the converter
 cannot draw stops the build; it is never published raw.
@@ -18,7 +18,7 @@ from html.entities import html5
 from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
 
-from paramcount.mathml import TexError, tex
+from paramcount.show.mathml import TexError, tex
 
 from .placeholders import current_page
 

@@ -7,7 +7,7 @@ In a page's Markdown, outside code:
         "Open `LSTM(10)` on `(None, 1)` in the calculator". It may sit inside a sentence. A third
         string, if given, is the link's text: {{ calculator("GRU(8)", "(None, 3)", "a GRU") }}.
     {{ diagram("LSTM(20)", "(20, 1)") }}
-        The layer's weights drawn as blocks (paramcount.diagram.svg), inline, light and dark mode.
+        The layer's weights drawn as blocks (paramcount.show.diagram.svg), inline, light and dark mode.
     {{ calculator_app("LSTM(10)", "(None, 1)") }}
         The calculator itself, opened on that example (used once, by docs/calculator.md).
     {{ formula("LSTM(10)", "(None, 1)") }}
@@ -44,7 +44,7 @@ from markdown.preprocessors import Preprocessor
 
 import paramcount
 from paramcount import web
-from paramcount.diagram import svg
+from paramcount.show.diagram import svg
 
 from . import calculator_files
 from .syntax import CALL, CODE, FORMULA, OPENING, VERSION

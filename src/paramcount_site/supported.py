@@ -4,8 +4,8 @@
 - "weightless": a registered formula counts it, and it makes no weight on any probe below (or it
   is InputLayer, the model's input);
 - "stored weights only": no formula (its weights are made by code paramcount never runs), but a
-  saved file's stored weights count it (paramcount.witness);
-- "refused": no formula, and paramcount says why (paramcount.refused).
+  saved file's stored weights count it (paramcount.counting.witness);
+- "refused": no formula, and paramcount says why (paramcount.formulas.refused).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from paramcount.errors import ParamcountError
-from paramcount.formulas.base import count_layer, registration
-from paramcount.refused import STORED_WEIGHTS_ONLY, reason
+from paramcount.formulas.apply import count_layer
+from paramcount.formulas.refused import STORED_WEIGHTS_ONLY, reason
+from paramcount.formulas.registry import registration
 
 STATUSES = ("formula", "weightless", "stored weights only", "refused")
 

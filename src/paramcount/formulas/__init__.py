@@ -1,5 +1,5 @@
-"""One module per layer family; each registers its formulas with :func:`base.layer`."""
+"""One module per layer family; each registers its formulas with :func:`registry.layer`.
 
-from .base import FORMULAS, Ctx, Spec, W, count_layer, layer
-
-__all__ = ["FORMULAS", "Ctx", "Spec", "W", "count_layer", "layer"]
+Besides the families: ``base`` (what a formula is written with), ``registry`` (the classes and
+their facts), ``counting`` (applying a formula to one layer), ``entry`` (reading one serialized
+layer) and ``refused`` (the classes paramcount refuses, and why)."""

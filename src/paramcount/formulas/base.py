@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from math import prod
 
 from ..errors import ParamcountError
-from ..expr import Expr, Sym, as_expr, product, total
-from ..result import LayerCount, Shape, Weight, format_shape
-from ..safety import MAX_WEIGHTS, check_size, count_layer_call
+from ..expr import Expr, Sym, product
+from ..result import LayerCount, Shape, format_shape
+from ..safety import check_size
+from .registry import layer  # formula modules import everything they are written with from here
 
-__all__ = ["Ctx", "Spec", "W", "LayerClass", "layer", "registration", "REGISTRY", "FORMULAS",
-           "count_layer", "load_formulas", "format_shape", "policy_mode", "with_lora"]
+__all__ = ["Ctx", "Spec", "W", "layer", "format_shape", "with_lora"]
 
 
 @dataclass(frozen=True)
@@ -49,75 +48,6 @@ class Spec:
     freezable: bool = True
 
 
-Formula = Callable[["Ctx"], Spec]
-
-
-@dataclass(frozen=True)
-class LayerClass:
-    """Everything paramcount knows about one Keras layer class, in one place: its formula and
-    the facts that the graph walk, the diagrams, the layer-code reader and the pages read."""
-
-    name: str
-    formula: Formula
-    # The constructor's leading positional parameters, so that Conv2D(32, 3) can be read.
-    args: tuple[str, ...] = ()
-    # The docs page that explains the formula (e.g. "formulas/lstm.md"); None: it has none.
-    page: str | None = None
-    # Blocks packed side by side along the last axis of kernel, recurrent_kernel and bias, in
-    # Keras' order, as (letter, meaning): LSTM's i, f, c, o.
-    gates: tuple[tuple[str, str], ...] = ()
-    # What Keras 1/2's ``input_dim=`` means: "features" — the input is (input_dim,) (any layer);
-    # "sequence" — (input_length, input_dim) (recurrent layers); "vocabulary" — not the input
-    # at all but the vocabulary size, and the input is (input_length,) (Embedding).
-    keras2_input: str = "features"
-    # True when a call's inputs after the first are initial states, which shape no weight.
-    state_inputs: bool = False
-    # True when the formula reads a quantized dtype policy (model.quantize); the others refuse one.
-    quantizable: bool = False
-
-    def keras2_input_shape(self, config: dict) -> tuple | None:
-        """The sample shape (no batch axis) that ``input_dim``/``input_length`` declare, if any."""
-        dim, length = config.get("input_dim"), config.get("input_length")
-        if self.keras2_input == "vocabulary":
-            return (length,) if length is not None else None
-        if dim is None:
-            return None
-        return (length, dim) if self.keras2_input == "sequence" else (dim,)
-
-
-REGISTRY: dict[str, LayerClass] = {}
-FORMULAS = REGISTRY  # the name other modules knew it by
-
-
-def layer(*class_names: str, args: tuple[str, ...] = (), page: str | None = None,
-          gates: tuple[tuple[str, str], ...] = (), keras2_input: str = "features",
-          state_inputs: bool = False, quantizable: bool = False) -> Callable[[Formula], Formula]:
-    """Register a formula, and the facts about its classes, for Keras layer class names.
-
-    ``args`` names the constructor's leading positional parameters, in order, e.g.
-    ``("filters", "kernel_size", "strides", "padding")`` for convolutions; the other keywords
-    are the fields of :class:`LayerClass`.
-    """
-    if keras2_input not in ("features", "sequence", "vocabulary"):
-        raise ValueError(f"keras2_input={keras2_input!r}")
-
-    def register(fn: Formula) -> Formula:
-        for name in class_names:
-            if name in REGISTRY:
-                raise RuntimeError(f"two formulas for {name}")
-            REGISTRY[name] = LayerClass(name, fn, tuple(args), page, tuple(gates), keras2_input,
-                                        state_inputs, quantizable)
-        return fn
-
-    return register
-
-
-def registration(class_name: str) -> LayerClass | None:
-    """The registered facts about ``class_name``, or None for a class paramcount does not know."""
-    load_formulas()
-    return REGISTRY.get(class_name)
-
-
 _MISSING = object()
 
 
@@ -126,8 +56,12 @@ class Ctx:
 
     def __init__(self, class_name: str, config: dict, input_shapes: list[Shape], *,
                  where: str, keras_version: int = 3, named_inputs: dict | None = None,
-                 call_options: dict | None = None, symbol_suffix: str = ""):
+                 call_options: dict | None = None, symbol_suffix: str = "",
+                 count_sublayer: Callable[..., LayerCount]):
         self.class_name = class_name
+        # How a layer inside this one is counted (counting.count_sublayer, passed in so that
+        # this module, which formulas import, does not import the counting it is used by).
+        self._count_sublayer = count_sublayer
         self.config = config
         self.input_shapes = input_shapes
         # Inputs passed by keyword in a functional graph, e.g. {"value": (None, 8, 16)}.
@@ -241,11 +175,8 @@ class Ctx:
     def sublayer(self, config: dict, input_shapes: Shape | list[Shape], role: str,
                  symbol_suffix: str = "") -> LayerCount:
         """Count a layer held inside this one (a Bidirectional's LSTM, a TimeDistributed's Dense)."""
-        class_name, sub_config = layer_entry(config, f"{self.where}: {role}")
         shapes = input_shapes if isinstance(input_shapes, list) else [input_shapes]
-        where = f"{self.where} > {role} '{sub_config.get('name', class_name)}' ({class_name})"
-        return count_layer(class_name, sub_config, shapes, where=where,
-                           keras_version=self.keras_version, symbol_suffix=symbol_suffix)
+        return self._count_sublayer(self, config, shapes, role, symbol_suffix)
 
 
 def with_lora(ctx: Ctx, weights: list[W], kernel_shape: tuple, prefix: str = "lora_kernel"
@@ -263,142 +194,3 @@ def with_lora(ctx: Ctx, weights: list[W], kernel_shape: tuple, prefix: str = "lo
             W(f"{prefix}_a", (*kernel_shape[:-1], r)), W(f"{prefix}_b", (r, kernel_shape[-1]))]
 
 
-def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, where: str,
-                keras_version: int = 3, named_inputs: dict | None = None,
-                call_options: dict | None = None, symbol_suffix: str = "") -> LayerCount:
-    """Apply the registered formula of ``class_name`` to one layer."""
-    count_layer_call(where)  # at most MAX_LAYERS calls per answer
-    load_formulas()
-    registered = REGISTRY.get(class_name)
-    if registered is None:
-        from ..refused import reason
-
-        raise ParamcountError(f"{where}: unknown layer class '{class_name}' — "
-                              f"{reason(class_name)}")
-    if not isinstance(config, dict):
-        raise ParamcountError(f"{where}: layer config must be an object, got {type(config).__name__}")
-    if not input_shapes:
-        raise ParamcountError(f"{where}: is called with no input tensor")
-    ctx = Ctx(class_name, config, input_shapes, where=where, keras_version=keras_version,
-              named_inputs=named_inputs, call_options=call_options, symbol_suffix=symbol_suffix)
-    if not registered.quantizable:
-        _refuse_quantized(ctx)
-    spec = registered.formula(ctx)
-    seen: dict[int, int] = {}
-    listed = len(spec.weights) + sum(len(sub.weights) + _listed(sub, seen)
-                                     for sub in spec.sublayers)
-    if listed > MAX_WEIGHTS:  # e.g. Bidirectional wrapped in Bidirectional, many levels deep
-        raise ParamcountError(f"{where}: its explanation would list {listed:,} weight tensors "
-                              f"(its sublayers' included); paramcount lists at most "
-                              f"{MAX_WEIGHTS:,} for one layer")
-    _check_shape(spec.output_shape, where)
-    frozen = config.get("trainable", True) is False and spec.freezable
-    weights = [Weight(w.path, tuple(as_expr(d).value for d in w.shape), w.trainable and not frozen,
-                      tuple(as_expr(d).text() for d in w.shape)) for w in spec.weights]
-    expr = spec.formula if spec.formula is not None else total(w.size for w in spec.weights)
-    check_size(expr.value, where, "parameter count")
-    for sub in spec.sublayers:
-        prefix = f"{sub.name}/" if spec.prefix_sublayers else ""
-        weights += [Weight(prefix + w.path, w.shape, w.trainable and not frozen,
-                           w.symbolic) for w in sub.weights]
-    if expr.value != sum(prod(w.shape) for w in weights):  # the closed form must match the weights
-        raise AssertionError(f"{class_name}: formula {expr.text()} = {expr.value} "
-                             f"but weights sum to {sum(prod(w.shape) for w in weights)}")
-    notes = list(spec.notes)
-    if frozen and weights:
-        notes.append("trainable=False: every weight of this layer is non-trainable")
-    used = {s.name for s in expr.symbols()}
-    symbols = [s for s in ctx.symbols if s.name in used]
-    for sub in spec.sublayers:
-        symbols += [s for s in sub.symbols if s.name not in {t.name for t in symbols}]
-    return LayerCount(
-        name=ctx.name, class_name=class_name, weights=weights, expr=expr, symbol_list=symbols,
-        input_shape=input_shapes[0] if len(input_shapes) == 1 else list(input_shapes),
-        output_shape=spec.output_shape, sublayers=spec.sublayers, notes=notes)
-
-
-# Keras' quantized dtype policies (model.quantize(mode) leaves one in each layer it quantized).
-_POLICIES = ("QuantizedDTypePolicy", "Int4DTypePolicy", "QuantizedFloat8DTypePolicy",
-             "GPTQDTypePolicy", "AWQDTypePolicy")
-
-
-def policy_mode(dtype) -> str | None:
-    """The quantization mode a config's ``dtype`` records ("int8", "int4/128"...), else None."""
-    if isinstance(dtype, dict) and dtype.get("class_name") in _POLICIES:
-        config = dtype.get("config") if isinstance(dtype.get("config"), dict) else {}
-        return str(config.get("mode", ""))
-    if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicyMap":
-        return "a DTypePolicyMap"
-    if isinstance(dtype, str) and "_from_" in dtype:
-        return dtype
-    return None
-
-
-def _refuse_quantized(ctx: Ctx) -> None:
-    """For layers Keras never quantizes: a quantized policy means a config Keras cannot build."""
-    mode = policy_mode(ctx.option("dtype", None))
-    if mode is not None:
-        quantizable = sorted(name for name, c in REGISTRY.items() if c.quantizable)
-        raise ctx.error(f"the layer's dtype policy is quantized ({mode}), but Keras quantizes "
-                        f"only {', '.join(quantizable[:-1])} and {quantizable[-1]}")
-
-
-def _listed(layer: LayerCount, seen: dict[int, int]) -> int:
-    """How many weights a layer's full explanation lists, its sublayers' lists included (a
-    sublayer shared by two, as in a Bidirectional, is walked once)."""
-    if id(layer) not in seen:
-        seen[id(layer)] = len(layer.weights) + sum(_listed(sub, seen) for sub in layer.sublayers)
-    return seen[id(layer)]
-
-
-def _check_shape(shape, where: str) -> None:
-    """Refuse output sizes too long to print (a Flatten over huge axes, say)."""
-    for s in shape if isinstance(shape, list) else [shape]:
-        for d in s or ():
-            if isinstance(d, int):
-                check_size(d, where, "size in the output shape")
-
-
-_loaded = False
-
-
-def load_formulas() -> None:
-    """Import every module of this package once, so their @layer decorators register."""
-    global _loaded
-    if _loaded:
-        return
-    import importlib
-    import pkgutil
-
-    from .. import formulas
-
-    for info in pkgutil.iter_modules(formulas.__path__):
-        importlib.import_module(f"{formulas.__name__}.{info.name}")
-    _loaded = True
-
-
-def layer_entry(entry, where: str) -> tuple[str, dict]:
-    """The class name and config of a serialized layer, either Keras 2 or Keras 3 style."""
-    if not isinstance(entry, dict):
-        raise ParamcountError(f"{where}: a layer must be an object, got {type(entry).__name__}")
-    class_name = entry.get("class_name")
-    config = entry.get("config")
-    if not isinstance(class_name, str) or not class_name:
-        raise ParamcountError(f"{where}: layer has no 'class_name'")
-    if config is None:
-        config = {}
-    if not isinstance(config, dict):
-        raise ParamcountError(f"{where}: layer '{class_name}' has a config that is not an object")
-    registered = entry.get("registered_name")
-    if isinstance(registered, str) and ">" in registered:
-        # A class registered by a package ("my_package>MyLayer"): not Keras' own, even when it
-        # shares a name with a Keras layer, so it gets no formula (--keras can measure it).
-        return registered, config
-    module = entry.get("module")
-    if isinstance(registered, str) and not (isinstance(module, str) and module.split(".")[0] in (
-            "keras", "tf_keras")):
-        # Keras 3 writes a registered_name for classes that are not its built-in layers: an
-        # unregistered class of the user's that shares a Keras name is not that Keras layer.
-        if registration(class_name) is not None:
-            return f"{module or '__main__'}>{class_name}", config
-    return class_name, config

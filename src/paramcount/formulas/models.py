@@ -5,10 +5,15 @@ from __future__ import annotations
 from ..expr import total
 from .base import Ctx, Spec, layer
 
+# The classes of a model's own config; a model used as a layer is counted by walking its graph.
+MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
-@layer("Sequential", "Functional", "Model")
+
+@layer(*MODEL_CLASSES)
 def nested_model(ctx: Ctx) -> Spec:
-    from ..graph import count_graph
+    # The one import that points up (formulas -> count): a model is a layer, so counting one
+    # walks its graph. Imported here, when a nested model is met, not when formulas load.
+    from ..counting.graph import count_graph
 
     layers, outputs = count_graph(ctx.class_name, ctx.config, list(ctx.input_shapes),
                                   keras_version=ctx.keras_version, where=ctx.where)

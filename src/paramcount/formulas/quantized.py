@@ -25,10 +25,27 @@ from dataclasses import dataclass
 from math import ceil
 
 from ..expr import Expr, Sym
-from .base import Ctx, W, policy_mode
+from .base import Ctx, W
 
 __all__ = ["Quantization", "quantization"]
 _DEFAULT_AMAX_HISTORY = 1024
+
+# Keras' quantized dtype policies (model.quantize(mode) leaves one in each layer it quantized).
+_POLICIES = ("QuantizedDTypePolicy", "Int4DTypePolicy", "QuantizedFloat8DTypePolicy",
+             "GPTQDTypePolicy", "AWQDTypePolicy")
+
+
+def policy_mode(dtype) -> str | None:
+    """The quantization mode a config's ``dtype`` records ("int8", "int4/128"...), else None."""
+    if isinstance(dtype, dict) and dtype.get("class_name") in _POLICIES:
+        config = dtype.get("config") if isinstance(dtype.get("config"), dict) else {}
+        return str(config.get("mode", ""))
+    if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicyMap":
+        return "a DTypePolicyMap"
+    if isinstance(dtype, str) and "_from_" in dtype:
+        return dtype
+    return None
+
 
 
 @dataclass(frozen=True)

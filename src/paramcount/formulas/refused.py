@@ -1,7 +1,8 @@
 """Layer classes of ``keras.layers`` (Keras 3.15) that paramcount has no formula for, each with
 the reason it refuses them. A file that stores their weights still gets them counted from those
-(see :mod:`paramcount.witness`). ``tests/test_formulas_applications.py`` checks that every class of the
-installed ``keras.layers`` is either registered with a formula or listed here."""
+(see :mod:`paramcount.counting.witness`). ``tests/formulas/test_formulas_applications.py``
+checks that every class of the installed ``keras.layers`` is either registered with a formula or
+listed here."""
 
 from __future__ import annotations
 

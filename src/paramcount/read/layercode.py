@@ -12,12 +12,11 @@ ever evaluated, so pasting code here is safe.
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 
-from .errors import ParamcountError
-from .formulas.base import REGISTRY, load_formulas
-from .safety import MAX_CODE_CHARS, ArgumentTypeError, check_size, contract
+from ..errors import ParamcountError
+from ..formulas.registry import REGISTRY, load_formulas
+from ..safety import MAX_CODE_CHARS, ArgumentTypeError, check_size, contract
 
 __all__ = ["parse_layer", "parse_shape", "parse_shapes"]
 
@@ -65,6 +64,10 @@ def _layer(call: ast.Call, depth: int = 1) -> dict:
         raise ParamcountError(f"layers nested more than {MAX_LAYER_NESTING} deep; paramcount reads "
                               "wrappers a few levels deep, such as Bidirectional(LSTM(8))")
     if class_name not in REGISTRY:
+        # Imported only for a typo, and late: by then `python -m paramcount.cli` has taken the
+        # current directory off sys.path, so a difflib.py there is never run.
+        import difflib
+
         close = difflib.get_close_matches(class_name, REGISTRY, n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ParamcountError(f"unknown layer '{class_name}'{hint}")

@@ -23,12 +23,12 @@ import sys
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
-from .config import keras_major, load_model_config
-from .errors import ParamcountError
-from .expr import Num
-from .graph import count_model
-from .result import LayerCount, ModelCount, Weight
-from .safety import contract
+from ..errors import ParamcountError
+from ..expr import Num
+from ..read import keras_major, load, load_model_config
+from ..result import LayerCount, ModelCount, Weight
+from ..safety import contract
+from .model import count_model
 
 __all__ = ["count_with_keras", "import_modules"]
 
@@ -51,9 +51,7 @@ def import_modules(names: list[str]) -> None:
 def count_with_keras(source, input_shape=None, weights=None) -> ModelCount:
     """Count ``source`` (a ``.keras`` archive or a JSON config file), measuring with Keras the
     layers that paramcount cannot derive."""
-    from .witness import load_source
-
-    config = load_model_config(source) if isinstance(source, dict) else load_source(source)[0]
+    config = load_model_config(source) if isinstance(source, dict) else load(source)[0]
     model = _load(source, config)
     layers = {layer.name: layer for layer in model.layers}
 
@@ -115,10 +113,11 @@ def _load(source, config: dict):
     try:
         # stdout is kept for the answer.
         with _safe_imports(refused), redirect_stdout(io.StringIO()):
+            # Keras itself, imported only here: measuring is the one thing that needs it.
             if version == 2:
                 import tf_keras as keras
                 from tf_keras.src.saving.serialization_lib import SafeModeScope
-            else:
+            else:  # Keras 3
                 import keras
                 from keras.src.saving.serialization_lib import SafeModeScope
             # model_from_json has no safe_mode argument, and tf-keras' loads a lambda's bytecode

@@ -15,7 +15,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .errors import ParamcountError
+from ..errors import ParamcountError
 
 __all__ = ["HDF5File", "HDF5Unsupported", "Dataset", "Group", "SIGNATURE"]
 

@@ -1,7 +1,7 @@
 """Reading a model's config as data: dicts, JSON text or files, and ``.keras`` archives.
 
 Nothing here imports Keras or runs anything a file contains: a ``.keras`` archive is a zip whose
-``config.json`` is read as JSON; its weights are read elsewhere (:mod:`paramcount.stored`), as
+``config.json`` is read as JSON; its weights are read elsewhere (:mod:`paramcount.read.stored`), as
 shapes only, and any pickled or Python content is never touched.
 """
 
@@ -14,8 +14,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from .errors import ParamcountError
-from .safety import MAX_JSON_CONTAINERS, contract
+from ..errors import ParamcountError
+from ..safety import MAX_JSON_CONTAINERS, contract
 
 __all__ = ["load_model_config", "keras_major", "MAX_CONFIG_BYTES"]
 
@@ -46,7 +46,7 @@ def load_model_config(source) -> dict:
         if not text:
             raise ParamcountError("empty input: expected a Keras model config (JSON) or a path")
         if text.startswith(("{", "[")) or "\n" in text or len(text) > 4096:
-            return _check_model(_parse_json(text, "the JSON text"), "the JSON text")
+            return _check_model(parse_json(text, "the JSON text"), "the JSON text")
         return _load_path(Path(source))
     raise ParamcountError(f"cannot read a model from a {type(source).__name__}")
 
@@ -88,7 +88,7 @@ def _read_path(path: Path) -> dict:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ParamcountError(f"{path}: not a text file; expected JSON or a .keras archive") from None
-    return _check_model(_parse_json(text, str(path)), str(path))
+    return _check_model(parse_json(text, str(path)), str(path))
 
 
 def _read_archive(path: Path) -> dict:
@@ -101,7 +101,7 @@ def _read_archive(path: Path) -> dict:
         raise ParamcountError(f"{path}: broken zip archive ({e})") from None
     except RuntimeError as e:  # an encrypted archive
         raise ParamcountError(f"{path}: cannot read the archive ({e})") from None
-    config = _parse_json(data.decode("utf-8", errors="replace"), f"{path}: config.json")
+    config = parse_json(data.decode("utf-8", errors="replace"), f"{path}: config.json")
     # The Keras version that wrote the archive is in metadata.json, not in config.json.
     try:
         version = json.loads(metadata or b"{}").get("keras_version")
@@ -132,7 +132,7 @@ def _member(archive: zipfile.ZipFile, name: str, path: Path, *, required: bool) 
     return data
 
 
-def _parse_json(text: str, where: str):
+def parse_json(text: str, where: str):
     containers = text.count("[") + text.count("{")  # a cheap scan before Python builds them
     if containers > MAX_JSON_CONTAINERS:
         raise ParamcountError(f"{where}: holds {containers:,} lists and objects; paramcount reads "

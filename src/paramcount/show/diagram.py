@@ -12,7 +12,7 @@ Text and outlines use ``currentColor``, and gate fills come from CSS custom prop
 defaults, so the drawing follows the page's colour scheme.
 
 >>> import paramcount
->>> from paramcount.diagram import svg
+>>> from paramcount.show.diagram import svg
 >>> picture = svg(paramcount.explain_layer("GRU(4)", input_shape="(None, 3)"))
 >>> print(picture.startswith("<svg"), "gru_cell/recurrent_kernel" in picture)
 #> True True
@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from html import escape as _escape_markup
 
-from .errors import printable
-from .formulas.base import registration
-from .result import LayerCount, Weight
+from ..errors import printable
+from ..formulas.registry import registration
+from ..result import LayerCount, Weight
 
 __all__ = ["svg"]
 

@@ -7,78 +7,15 @@ The weights file is read only when there is one (a ``.keras`` archive, a ``.h5``
 
 from __future__ import annotations
 
-import os
-import zipfile
 from collections import Counter
-from pathlib import Path
 
-from .errors import ParamcountError
-from .expr import Num
-from .result import LayerCount, ModelCount, Weight, Witness, format_shape
+from ..expr import Num
+from ..result import LayerCount, ModelCount, Weight, Witness, format_shape
 
-__all__ = ["load_source", "stored_layer_count", "subclassed_count", "cross_check",
-           "NO_TRAINABILITY"]
+__all__ = ["stored_layer_count", "subclassed_count", "cross_check", "NO_TRAINABILITY"]
 
 NO_TRAINABILITY = ("the file stores these weights' shapes but not which are trainable, so "
                    "their trainable/non-trainable split is unknown")
-
-
-def load_source(source, weights=None):
-    """The model config, the stored weights (or None) and why they could not be read (or None).
-
-    A legacy full-model ``.h5`` gives both from one file; a weights-only ``.h5`` needs its config
-    given separately (``weights=``)."""
-    from .config import load_model_config
-
-    path = _path(source)
-    stored, unread = None, None
-    if path is not None and path.is_file() and _is_hdf5(path):
-        from .stored import read_h5_file
-
-        stored = read_h5_file(path)
-        if stored.model_config is None:
-            raise ParamcountError(
-                f"{path}: holds weights only, no model config; count the model's JSON config "
-                "(model.to_json()) and pass this file with --weights")
-        config = load_model_config(stored.model_config)
-        if stored.keras_version and "keras_version" not in config:
-            config["keras_version"] = stored.keras_version
-    else:
-        config = load_model_config(source)
-        if path is not None and path.is_file() and zipfile.is_zipfile(path):
-            from .stored import read_archive_weights
-
-            try:
-                found = read_archive_weights(path)
-            except ParamcountError as e:
-                found = str(e)
-            stored, unread = (None, found) if isinstance(found, str) else (found, None)
-    if weights is not None:
-        from .stored import read_h5_file
-
-        weights = Path(weights)
-        if not weights.is_file() or not _is_hdf5(weights):
-            raise ParamcountError(f"{weights}: not an HDF5 weights file (.weights.h5 or .h5)")
-        stored, unread = read_h5_file(weights), None
-    return config, stored, unread
-
-
-def _path(source) -> Path | None:
-    if isinstance(source, os.PathLike):
-        return Path(source)
-    if isinstance(source, str) and "\n" not in source and len(source) < 4096 \
-            and not source.lstrip().startswith(("{", "[")):
-        return Path(source)
-    return None
-
-
-def _is_hdf5(path: Path) -> bool:
-    from .stored import is_hdf5
-
-    try:
-        return is_hdf5(path)
-    except OSError:
-        return False
 
 
 def stored_layer_count(name: str, class_name: str, config: dict, found, reason: str

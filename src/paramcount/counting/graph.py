@@ -12,102 +12,20 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from .config import keras_major, load_model_config
-from .errors import ParamcountError
-from .expr import Num
-from .formulas.base import count_layer, format_shape, layer_entry, registration
-from .formulas.ops import OP_MODULES, Tensor, op_name, op_output_shape
-from .result import LayerCount, ModelCount, Shape
-from .safety import check_size, contract
+from ..errors import ParamcountError
+from ..expr import Num
+from ..formulas.apply import count_layer
+from ..formulas.entry import layer_entry
+from ..formulas.models import MODEL_CLASSES
+from ..formulas.ops import OP_MODULES, Tensor, op_name, op_output_shape
+from ..formulas.registry import registration
+from ..result import LayerCount, Shape, format_shape
+from ..safety import check_size
+from .nodes import Call, Ref, has_ref, model_refs, parse_calls, shifted
 
-__all__ = ["count_model", "count_graph", "MODEL_CLASSES"]
+__all__ = ["count_graph", "input_layer_shape"]
 
-MODEL_CLASSES = ("Sequential", "Functional", "Model")
 TF_OP_LAYERS = ("TFOpLambda", "SlicingOpLambda")  # tf-keras: an op wrapped as a layer
-
-
-@contract
-def count_model(source, input_shape: Shape | None = None, *, measure=None,
-                weights=None) -> ModelCount:
-    """Count a whole model given as anything :func:`load_model_config` reads, or a legacy
-    ``.h5`` file.
-
-    ``measure(name, class_name, reason, config)``, if given, supplies a :class:`LayerCount` for a
-    top-level layer paramcount cannot derive (see :mod:`paramcount.measure`). The weights a file
-    stores (a ``.keras`` archive's, a ``.h5`` file's, or ``weights``, a ``.weights.h5`` path) count
-    the layers no formula covers and check the others.
-    """
-    if isinstance(source, dict) and weights is None:
-        model, stored, unread = load_model_config(source), None, None
-    else:
-        from .witness import load_source
-
-        model, stored, unread = load_source(source, weights)
-        if stored is not None and _subclassed(model):
-            from .witness import subclassed_count
-
-            return subclassed_count(model, stored)
-    counted = _count_config(model, input_shape, _with_stored(measure, stored))
-    if stored is not None or unread is not None:
-        from .witness import cross_check
-
-        counted.witness = cross_check(counted, stored, unread, str(source))
-    return counted
-
-
-def _subclassed(model: dict) -> bool:
-    """A Keras 3 Model subclass: a model's config (only models carry compile_config) that is
-    neither Sequential nor functional."""
-    config = model.get("config")
-    return "compile_config" in model and model.get("class_name") not in MODEL_CLASSES and not (
-        isinstance(config, dict) and isinstance(config.get("layers"), list))
-
-
-def _with_stored(measure, stored):
-    """Layers no formula covers: Keras' numbers if asked (--keras), else the stored shapes."""
-    if stored is None:
-        return measure
-
-    def from_stored(name, class_name, reason, config=None):
-        if measure is not None:
-            return measure(name, class_name, reason, config)
-        found = stored.layers.get(name)
-        if found is None:
-            raise ParamcountError(f"{reason} (and the stored weights have no layer '{name}')")
-        from .witness import stored_layer_count
-
-        return stored_layer_count(name, class_name, config, found, reason)
-
-    return from_stored
-
-
-def _count_config(model: dict, input_shape, measure) -> ModelCount:
-    version = keras_major(model)
-    class_name, config = layer_entry(model, "model")
-    graph_class = class_name
-    if class_name not in MODEL_CLASSES and isinstance(config.get("layers"), list) \
-            and config.get("input_layers") is not None:
-        graph_class = "Functional"  # a subclass of Functional (a keras_hub backbone...)
-    if graph_class not in MODEL_CLASSES:
-        if _subclassed(model):
-            raise ParamcountError(
-                f"'{class_name}' is a subclassed Model: its layers are made by its Python code, "
-                "which paramcount never runs, so its config lists none (a .keras archive of it is "
-                "counted from its stored weights; or build it as a functional or Sequential "
-                "model)")
-        # A single layer's config: count it as a one-layer model.
-        if input_shape is None:
-            raise ParamcountError(f"'{class_name}' is a layer, not a model; give its input shape")
-        layer = count_layer(class_name, config, [input_shape], where=f"layer '{class_name}'",
-                            keras_version=version)
-        return ModelCount(layer.name, class_name, [layer], version)
-    shapes = [input_shape] if input_shape is not None else None
-    try:
-        layers, _ = count_graph(graph_class, config, shapes, keras_version=version, where="model",
-                                measure=measure)
-    except RecursionError:
-        raise ParamcountError("model: the config is nested too deeply to read") from None
-    return ModelCount(str(config.get("name", class_name.lower())), class_name, layers, version)
 
 
 def count_graph(class_name: str, config: dict, input_shapes: list[Shape] | None, *,
@@ -236,42 +154,6 @@ def _unknown_reason(class_name: str, op: bool = False) -> str:
 
 # --- functional graphs -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Ref:
-    """A tensor a call receives: output ``index`` of call ``node`` of ``layer``."""
-
-    layer: str
-    node: int
-    index: int
-    recorded: Shape | None = None  # the shape Keras 3 wrote next to it, if any
-
-
-@dataclass
-class Call:
-    """One call of a layer: its positional and keyword arguments, tensors as :class:`Ref`."""
-
-    args: list
-    kwargs: dict
-
-    def tensors(self) -> list[tuple[Ref, str | None]]:
-        found: list = []
-        _collect(self.args, None, found)
-        for key, value in self.kwargs.items():
-            _collect(value, key, found)
-        return found
-
-
-def _collect(value, key, found):
-    if isinstance(value, Ref):
-        found.append((value, key))
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _collect(v, key, found)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _collect(v, key, found)
-
-
 @dataclass
 class _Entry:
     name: str
@@ -280,6 +162,8 @@ class _Entry:
     calls: list[Call]
     module: str
     build_shape: Shape | None = None  # the input shape recorded in build_config, if any
+    position: int = 0  # 1-based, in the config's list: how errors name the layer
+    offset: int = 0  # the number of the first call the config lists (see _node_offset)
 
     @property
     def is_op(self) -> bool:
@@ -292,111 +176,10 @@ class _Entry:
 
 
 def _functional(config, entries, input_shapes, version, where, measure=None):
-    parsed: list[_Entry] = []
-    for i, raw in enumerate(entries):
-        class_name, layer_config = layer_entry(raw, f"{where}: layer {i + 1}")
-        name = raw.get("name") or layer_config.get("name")
-        if not isinstance(name, str):
-            raise ParamcountError(f"{where}: layer {i + 1} ({class_name}) has no name")
-        nodes = raw.get("inbound_nodes") or []
-        if not isinstance(nodes, list):
-            raise ParamcountError(f"{where}: layer '{name}' has malformed inbound_nodes")
-        label = f"{where}: layer '{name}'"
-        calls = [_parse_call(node, label) for node in _keras2_nodes(nodes)]
-        parsed.append(_Entry(name, class_name, layer_config, calls, str(raw.get("module") or ""),
-                             _build_shape(raw)))
+    parsed = _parse_entries(entries, version, where)
     by_name = {p.name: p for p in parsed}
-    if len(by_name) != len(parsed):
-        raise ParamcountError(f"{where}: two layers share one name")
-    position = {p.name: i + 1 for i, p in enumerate(parsed)}
-    # Nested functional models number their listed calls from 1 (see _node_offset); count from
-    # 0 everywhere here. Keras 3 does so itself for the tensors a call receives.
-    offset = {p.name: _node_offset(p, version) for p in parsed}
-    if version == 2:
-        for p in parsed:
-            p.calls = [Call(_shifted(c.args, offset), _shifted(c.kwargs, offset)) for c in p.calls]
-
-    # What Keras 3 wrote about each tensor where it is consumed: the fallback for shapes that
-    # paramcount cannot work out itself.
-    recorded: dict[tuple[str, int, int], Shape] = {}
-    for p in parsed:
-        for call in p.calls:
-            for ref, _ in call.tensors():
-                if ref.recorded is not None:
-                    recorded.setdefault((ref.layer, ref.node, ref.index), ref.recorded)
-        # tf-keras records no tensor shapes, but a layer called once on one tensor records the
-        # shape it was built on.
-        refs = [ref for call in p.calls for ref, key in call.tensors() if key is None]
-        if p.build_shape is not None and len(p.calls) == 1 and len(refs) == 1:
-            recorded.setdefault((refs[0].layer, refs[0].node, refs[0].index), p.build_shape)
-
-    recorded_width: dict[tuple[str, int], int] = {}  # (layer, call) -> outputs known downstream
-    for layer_name, node, index in recorded:
-        key = (layer_name, node)
-        recorded_width[key] = max(recorded_width.get(key, 0), index + 1)
-
-    outputs: dict[tuple[str, int], list[Shape | None]] = {}  # (layer, call) -> output shapes
-    first_call: dict[str, tuple[int, LayerCount]] = {}
-
-    input_refs = _refs(config.get("input_layers"), where, "input_layers")
-    if input_shapes is not None and len(input_shapes) != len(input_refs):
-        raise ParamcountError(f"{where}: called with {len(input_shapes)} inputs, "
-                              f"the model has {len(input_refs)}")
-    for k, (name, _, _) in enumerate(input_refs):
-        if name not in by_name:
-            raise ParamcountError(f"{where}: input layer '{name}' is not among the layers")
-        declared = input_layer_shape(by_name[name].config, f"{where}: input '{name}'")
-        shape = input_shapes[k] if input_shapes is not None else declared
-        if shape is None:
-            raise ParamcountError(f"{where}: input '{name}' has no shape")
-        outputs[(name, 0)] = [shape]
-
-    # Each call waits for the calls that make its input tensors; walked in one pass, so a graph
-    # listed in any order costs time in proportion to its size.
-    waiting_for: dict[tuple[str, int], list[tuple[_Entry, int]]] = {}
-    missing_inputs: dict[tuple[str, int], int] = {}
-    ready: deque[tuple[_Entry, int]] = deque()
-    for p in parsed:
-        for n, call in enumerate(p.calls):
-            needed = {(ref.layer, ref.node) for ref, _ in call.tensors()} - outputs.keys()
-            missing_inputs[(p.name, n)] = len(needed)
-            for producer in needed:
-                waiting_for.setdefault(producer, []).append((p, n))
-            if not needed:
-                ready.append((p, n))
-    while ready:
-        p, n = ready.popleft()
-        call = p.calls[n]
-        refs = call.tensors()
-        label = f"{where}: layer {position[p.name]} '{p.name}' ({p.class_name})"
-        shapes = [_input_shape(outputs, ref, by_name, label) for ref, _ in refs]
-        layer = _count_call(p, call, refs, shapes, label, version, measure)
-        out = layer.output_shape
-        out = list(out) if isinstance(out, list) else [out]
-        # Fill in what could not be worked out from what Keras recorded downstream.
-        if any(s is None for s in out) or not out:
-            width = max(len(out), recorded_width.get((p.name, n), 0))
-            out = [(out[i] if i < len(out) else None) or recorded.get((p.name, n, i))
-                   for i in range(width)] or [None]
-            layer.output_shape = out[0] if len(out) == 1 else out
-        outputs[(p.name, n)] = out
-        if p.name not in first_call or n < first_call[p.name][0]:
-            first_call[p.name] = (n, layer)  # weights are made at the first call
-        for consumer in waiting_for.pop((p.name, n), ()):
-            key = (consumer[0].name, consumer[1])
-            missing_inputs[key] -= 1
-            if missing_inputs[key] == 0:
-                ready.append(consumer)
-    stuck = [(p, n) for p in parsed for n in range(len(p.calls)) if missing_inputs[(p.name, n)]]
-    if stuck:
-        missing = {ref.layer for p, n in stuck for ref, _ in p.calls[n].tensors()
-                   if ref.layer not in by_name}
-        if missing:
-            raise ParamcountError(f"{where}: layer '{stuck[0][0].name}' takes the output "
-                                  f"of {sorted(missing)}, which is not among the layers")
-        raise ParamcountError(f"{where}: cannot reach layer '{stuck[0][0].name}' from the "
-                              "inputs (the graph has a cycle or refers to a missing call)")
-
+    outputs = _bind_inputs(config, input_shapes, by_name, where)
+    first_call = _walk(parsed, by_name, outputs, version, where, measure)
     layers = []
     for p in parsed:
         if p.class_name == "InputLayer":
@@ -413,12 +196,133 @@ def _functional(config, entries, input_shapes, version, where, measure=None):
             raise ParamcountError(f"{where}: layer '{p.name}' ({p.class_name}) is never called, "
                                   "so Keras never builds it")
     out_shapes = []
-    for name, node, tensor in _refs(config.get("output_layers"), where, "output_layers"):
-        node -= offset.get(name, 0)
+    for name, node, tensor in model_refs(config.get("output_layers"), where, "output_layers"):
+        node -= by_name[name].offset if name in by_name else 0
         if (name, node) not in outputs:
             raise ParamcountError(f"{where}: output layer '{name}' is not reached")
         out_shapes.append(_pick(outputs[(name, node)], tensor, f"{where}: output '{name}'"))
     return layers, out_shapes
+
+
+def _parse_entries(entries, version, where) -> list[_Entry]:
+    """The model's layers with their calls, numbered from 0 (see :func:`_node_offset`)."""
+    parsed: list[_Entry] = []
+    for i, raw in enumerate(entries):
+        class_name, layer_config = layer_entry(raw, f"{where}: layer {i + 1}")
+        name = raw.get("name") or layer_config.get("name")
+        if not isinstance(name, str):
+            raise ParamcountError(f"{where}: layer {i + 1} ({class_name}) has no name")
+        nodes = raw.get("inbound_nodes") or []
+        if not isinstance(nodes, list):
+            raise ParamcountError(f"{where}: layer '{name}' has malformed inbound_nodes")
+        calls = parse_calls(nodes, f"{where}: layer '{name}'")
+        parsed.append(_Entry(name, class_name, layer_config, calls, str(raw.get("module") or ""),
+                             _build_shape(raw), i + 1))
+    if len({p.name for p in parsed}) != len(parsed):
+        raise ParamcountError(f"{where}: two layers share one name")
+    # Nested functional models number their listed calls from 1 (see _node_offset); count from
+    # 0 everywhere here. Keras 3 does so itself for the tensors a call receives.
+    for p in parsed:
+        p.offset = _node_offset(p, version)
+    if version == 2:
+        offset = {p.name: p.offset for p in parsed}
+        for p in parsed:
+            p.calls = [Call(shifted(c.args, offset), shifted(c.kwargs, offset)) for c in p.calls]
+    return parsed
+
+
+def _bind_inputs(config, input_shapes, by_name, where) -> dict[tuple[str, int], list]:
+    """The output shapes of the model's inputs: given ones, else those the InputLayers declare."""
+    outputs: dict[tuple[str, int], list] = {}
+    input_refs = model_refs(config.get("input_layers"), where, "input_layers")
+    if input_shapes is not None and len(input_shapes) != len(input_refs):
+        raise ParamcountError(f"{where}: called with {len(input_shapes)} inputs, "
+                              f"the model has {len(input_refs)}")
+    for k, (name, _, _) in enumerate(input_refs):
+        if name not in by_name:
+            raise ParamcountError(f"{where}: input layer '{name}' is not among the layers")
+        declared = input_layer_shape(by_name[name].config, f"{where}: input '{name}'")
+        shape = input_shapes[k] if input_shapes is not None else declared
+        if shape is None:
+            raise ParamcountError(f"{where}: input '{name}' has no shape")
+        outputs[(name, 0)] = [shape]
+    return outputs
+
+
+def _recorded_shapes(parsed: list[_Entry]) -> dict[tuple[str, int, int], Shape]:
+    """What Keras wrote about each tensor where it is consumed: the fallback for shapes that
+    paramcount cannot work out itself."""
+    recorded: dict[tuple[str, int, int], Shape] = {}
+    for p in parsed:
+        for call in p.calls:
+            for ref, _ in call.tensors():
+                if ref.recorded is not None:
+                    recorded.setdefault((ref.layer, ref.node, ref.index), ref.recorded)
+        # tf-keras records no tensor shapes, but a layer called once on one tensor records the
+        # shape it was built on.
+        refs = [ref for call in p.calls for ref, key in call.tensors() if key is None]
+        if p.build_shape is not None and len(p.calls) == 1 and len(refs) == 1:
+            recorded.setdefault((refs[0].layer, refs[0].node, refs[0].index), p.build_shape)
+    return recorded
+
+
+def _walk(parsed, by_name, outputs, version, where, measure) -> dict[str, tuple[int, LayerCount]]:
+    """Count every call once its input tensors are known, filling ``outputs``; the first call
+    of each layer, which makes its weights. Walked in one pass, so a graph listed in any order
+    costs time in proportion to its size."""
+    recorded = _recorded_shapes(parsed)
+    width: dict[tuple[str, int], int] = {}  # (layer, call) -> outputs known downstream
+    for layer_name, node, index in recorded:
+        width[(layer_name, node)] = max(width.get((layer_name, node), 0), index + 1)
+    waiting_for: dict[tuple[str, int], list[tuple[_Entry, int]]] = {}
+    missing_inputs: dict[tuple[str, int], int] = {}
+    ready: deque[tuple[_Entry, int]] = deque()
+    for p in parsed:
+        for n, call in enumerate(p.calls):
+            needed = {(ref.layer, ref.node) for ref, _ in call.tensors()} - outputs.keys()
+            missing_inputs[(p.name, n)] = len(needed)
+            for producer in needed:
+                waiting_for.setdefault(producer, []).append((p, n))
+            if not needed:
+                ready.append((p, n))
+    first_call: dict[str, tuple[int, LayerCount]] = {}
+    while ready:
+        p, n = ready.popleft()
+        call = p.calls[n]
+        refs = call.tensors()
+        label = f"{where}: layer {p.position} '{p.name}' ({p.class_name})"
+        shapes = [_input_shape(outputs, ref, by_name, label) for ref, _ in refs]
+        layer = _count_call(p, call, refs, shapes, label, version, measure)
+        out = layer.output_shape
+        out = list(out) if isinstance(out, list) else [out]
+        # Fill in what could not be worked out from what Keras recorded downstream.
+        if any(s is None for s in out) or not out:
+            known = max(len(out), width.get((p.name, n), 0))
+            out = [(out[i] if i < len(out) else None) or recorded.get((p.name, n, i))
+                   for i in range(known)] or [None]
+            layer.output_shape = out[0] if len(out) == 1 else out
+        outputs[(p.name, n)] = out
+        if p.name not in first_call or n < first_call[p.name][0]:
+            first_call[p.name] = (n, layer)  # weights are made at the first call
+        for consumer in waiting_for.pop((p.name, n), ()):
+            key = (consumer[0].name, consumer[1])
+            missing_inputs[key] -= 1
+            if missing_inputs[key] == 0:
+                ready.append(consumer)
+    _check_reached(parsed, by_name, missing_inputs, where)
+    return first_call
+
+
+def _check_reached(parsed, by_name, missing_inputs, where) -> None:
+    stuck = [(p, n) for p in parsed for n in range(len(p.calls)) if missing_inputs[(p.name, n)]]
+    if stuck:
+        missing = {ref.layer for p, n in stuck for ref, _ in p.calls[n].tensors()
+                   if ref.layer not in by_name}
+        if missing:
+            raise ParamcountError(f"{where}: layer '{stuck[0][0].name}' takes the output "
+                                  f"of {sorted(missing)}, which is not among the layers")
+        raise ParamcountError(f"{where}: cannot reach layer '{stuck[0][0].name}' from the "
+                              "inputs (the graph has a cycle or refers to a missing call)")
 
 
 def _node_offset(p: _Entry, version: int) -> int:
@@ -434,16 +338,6 @@ def _node_offset(p: _Entry, version: int) -> int:
         return 0
     first_config = first.get("config") if isinstance(first.get("config"), dict) else {}
     return int(first.get("class_name") == "InputLayer" or "batch_input_shape" in first_config)
-
-
-def _shifted(value, offset):
-    if isinstance(value, Ref):
-        return Ref(value.layer, value.node - offset.get(value.layer, 0), value.index, value.recorded)
-    if isinstance(value, list):
-        return [_shifted(v, offset) for v in value]
-    if isinstance(value, dict):
-        return {k: _shifted(v, offset) for k, v in value.items()}
-    return value
 
 
 def _input_shape(outputs, ref: Ref, by_name, label) -> Shape:
@@ -485,7 +379,7 @@ def _count_call(p: _Entry, call: Call, refs, shapes, label, version, measure) ->
     if registered and registered.state_inputs:
         inputs = inputs[:1]  # initial states passed as further inputs (tf-keras lists them so)
     named = {key: shape for key, shape in inputs if key}
-    options = {key: value for key, value in call.kwargs.items() if not _has_ref(value)}
+    options = {key: value for key, value in call.kwargs.items() if not has_ref(value)}
     return _count_layer(measure, p.name, p.class_name, p.config, [s for _, s in inputs],
                         where=label, keras_version=version, named_inputs=named,
                         call_options=options)
@@ -506,96 +400,9 @@ def _with_shapes(value, shape_of):
     return value
 
 
-def _has_ref(value) -> bool:
-    found: list = []
-    _collect(value, None, found)
-    return bool(found)
-
-
-def _refs(value, where, key):
-    """``input_layers`` / ``output_layers``: a [name, node, tensor] triple or a list of them."""
-    if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
-        value = [value]
-    if isinstance(value, dict):  # Keras 3 writes a dict for models with named inputs
-        value = list(value.values())
-    if not isinstance(value, list) or not value:
-        raise ParamcountError(f"{where}: model config has no '{key}'")
-    refs = []
-    for ref in value:
-        if not (isinstance(ref, list) and len(ref) >= 3 and isinstance(ref[0], str)
-                and _is_index(ref[1]) and _is_index(ref[2])):
-            raise ParamcountError(f"{where}: malformed {key} entry {ref!r}")
-        refs.append((ref[0], ref[1], ref[2]))
-    return refs
-
-
-def _is_index(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
 def _pick(shapes: list, index: int, where: str):
     if index >= len(shapes):
         raise ParamcountError(f"{where}: refers to output {index} of a layer with {len(shapes)}")
     return shapes[index]
 
 
-# --- reading calls -----------------------------------------------------------------------------
-
-def _keras2_nodes(nodes: list) -> list:
-    """tf-keras writes an op layer's single-tensor call flat, ``[name, node, tensor, kwargs]``;
-    every other call is a list of such entries (or, in Keras 3, a dict)."""
-    return [[node] if isinstance(node, list) and node and isinstance(node[0], str) else node
-            for node in nodes]
-
-
-def _parse_call(node, where) -> Call:
-    if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
-        args, kwargs = node.get("args", []), node.get("kwargs") or {}
-        if not isinstance(args, list) or not isinstance(kwargs, dict):
-            raise ParamcountError(f"{where}: malformed inbound node")
-        return Call(_k3_value(args, where), {k: _k3_value(v, where) for k, v in kwargs.items()})
-    if isinstance(node, list) and node:  # Keras 2: [[name, node, tensor, kwargs], ...]
-        tensors, kwargs = [], {}
-        for item in node:
-            if isinstance(item, list) and len(item) == 4 and item[:2] == ["_CONSTANT_VALUE", -1]:
-                # tf-keras: an op whose first argument is a constant, e.g. tf.add(3.0, x)
-                tensors.append(item[2])
-                kwargs = {k: _k2_value(v) for k, v in item[3].items()} if isinstance(
-                    item[3], dict) else {}
-                continue
-            if not (isinstance(item, list) and len(item) >= 3 and isinstance(item[0], str)
-                    and _is_index(item[1]) and _is_index(item[2])):
-                raise ParamcountError(f"{where}: malformed inbound node {item!r}")
-            tensors.append(Ref(item[0], item[1], item[2]))
-            if len(item) > 3 and isinstance(item[3], dict) and not kwargs:
-                kwargs = {k: _k2_value(v) for k, v in item[3].items()}
-        return Call([tensors[0]] if len(tensors) == 1 else [tensors], kwargs)
-    raise ParamcountError(f"{where}: malformed inbound node {node!r}")
-
-
-def _k3_value(value, where):
-    if isinstance(value, dict):
-        if value.get("class_name") == "__keras_tensor__":
-            config = value.get("config") if isinstance(value.get("config"), dict) else {}
-            history = config.get("keras_history")
-            if not (isinstance(history, list) and len(history) == 3 and isinstance(history[0], str)
-                    and _is_index(history[1]) and _is_index(history[2])):
-                raise ParamcountError(f"{where}: a tensor without a valid keras_history")
-            shape = config.get("shape")
-            recorded = tuple(shape) if isinstance(shape, list) and all(
-                d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0)
-                for d in shape) else None
-            return Ref(history[0], history[1], history[2], recorded)
-        return {k: _k3_value(v, where) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_k3_value(v, where) for v in value]
-    return value
-
-
-def _k2_value(value):
-    if (isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str)
-            and _is_index(value[1]) and _is_index(value[2])):
-        return Ref(value[0], value[1], value[2])
-    if isinstance(value, list):
-        return [_k2_value(v) for v in value]
-    return value

@@ -6,8 +6,8 @@ none can hold a control character (a forged line, a terminal escape).
 
 from __future__ import annotations
 
-from .errors import printable
-from .result import LayerCount, ModelCount, derivation_lines, format_shape
+from ..errors import printable
+from ..result import LayerCount, ModelCount, derivation_lines, format_shape
 
 __all__ = ["derivation_lines", "summary_table", "explain_model"]
 

@@ -1,6 +1,6 @@
 """The weights a file stores, as a second witness: each top-level layer's variable shapes.
 
-Three layouts, all read as metadata only (see :mod:`paramcount.hdf5`):
+Three layouts, all read as metadata only (see :mod:`paramcount.read.hdf5`):
 
 - a ``.keras`` archive's ``model.weights.h5`` (and ``model.save_weights("x.weights.h5")``):
   ``layers/<key>/.../vars/<i>``, where ``layers/<key>/vars`` names the layer in its ``name``
@@ -20,7 +20,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ParamcountError
+from ..errors import ParamcountError
+from .config import MAX_CONFIG_BYTES, parse_json
 from .hdf5 import SIGNATURE, Group, HDF5File, HDF5Unsupported
 
 __all__ = ["StoredWeights", "StoredLayer", "read_h5_file", "read_archive_weights", "is_hdf5"]
@@ -118,12 +119,10 @@ def _read(open_file, where: str) -> StoredWeights:
         raise ParamcountError(f"{where}: corrupt HDF5 file") from None
     model_config = None
     if isinstance(config, str):
-        from .config import MAX_CONFIG_BYTES, _parse_json
-
         if len(config) > MAX_CONFIG_BYTES:
             raise ParamcountError(f"{where}: its model_config is larger than "
                                   f"{MAX_CONFIG_BYTES:,} bytes; refusing")
-        model_config = _parse_json(config, f"{where}: model_config")
+        model_config = parse_json(config, f"{where}: model_config")
     return StoredWeights(where, layers, model_config,
                          version if isinstance(version, str) else None)
 

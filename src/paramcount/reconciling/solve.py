@@ -3,7 +3,7 @@
 A row shows a layer's class, its output shape and its count, not its input or the flags that
 change the count (``use_bias``, ``reset_after``, ``merge_mode``, a kernel's size). For each row of
 a class it knows, paramcount tries every setting of those unknowns, counts each with its own
-formulas (:func:`paramcount.formulas.base.count_layer`, the one source of truth), and keeps the
+formulas (:func:`paramcount.formulas.apply.count_layer`, the one source of truth), and keeps the
 settings that make the row's count and output shape true. The input is the row above (or the
 rows named in "Connected to"); when the table does not show it, its features are solved for.
 
@@ -31,10 +31,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import product as cartesian
 
-from .errors import ParamcountError, printable
-from .formulas.base import FORMULAS, count_layer, load_formulas
-from .result import LayerCount, Shape, format_shape, shape_json
-from .summary_text import Summary, SummaryRow, parse_summary
+from ..errors import ParamcountError, printable
+from ..formulas.apply import count_layer
+from ..formulas.models import MODEL_CLASSES
+from ..formulas.registry import REGISTRY, load_formulas
+from ..result import LayerCount, Shape, format_shape, shape_json
+from .table import Summary, SummaryRow, parse_summary
 
 __all__ = ["reconcile", "Reconciliation", "RowResult", "SUPPORTED_CLASSES"]
 
@@ -192,7 +194,6 @@ def _row_inputs(summary: Summary, done: list[RowResult], i: int) -> list | None:
 # --- explaining one row --------------------------------------------------------------------------
 
 _INPUT_CLASSES = ("InputLayer",)
-_MODEL_CLASSES = ("Sequential", "Functional", "Model")
 _RECURRENT = ("SimpleRNN", "LSTM", "GRU")
 
 
@@ -211,7 +212,7 @@ def _explain(row: SummaryRow, inputs: list | None, summary: Summary, i: int) -> 
         result.derivation = "0: an input holds no weights"
         return result
     nested = i + 1 < len(summary.rows) and summary.rows[i + 1].depth > row.depth
-    if row.class_name in _MODEL_CLASSES or nested:
+    if row.class_name in MODEL_CLASSES or nested:
         result.input_shape = _known_input(inputs)
         result.note = ("a nested model: its layers are listed below it" if nested else
                        "a nested model: summary(expand_nested=True) lists its layers")
@@ -219,13 +220,13 @@ def _explain(row: SummaryRow, inputs: list | None, summary: Summary, i: int) -> 
     load_formulas()
     if row.class_name.endswith("…"):  # Keras 3 cut the class name short
         stem = row.class_name.rstrip("…")
-        classes = [c for c in FORMULAS if c.startswith(stem)]
+        classes = [c for c in REGISTRY if c.startswith(stem)]
         if classes and all(_weightless(c) for c in classes):
             return _explain_weightless(row, inputs, result)
         result.input_shape = _known_input(inputs)
         result.note = "the class name is cut short; widen summary(line_length=...) to show it"
         return result
-    if row.class_name not in FORMULAS:
+    if row.class_name not in REGISTRY:
         result.note = f"paramcount has no formula for {row.class_name} (a custom layer?)"
         return result
     if _weightless(row.class_name):
@@ -316,7 +317,7 @@ def _stem_class(class_name: str) -> str:
     if not class_name.endswith("…"):
         return class_name
     stem = class_name.rstrip("…")
-    return min((c for c in FORMULAS if c.startswith(stem)), default=class_name)
+    return min((c for c in REGISTRY if c.startswith(stem)), default=class_name)
 
 
 _WEIGHTLESS: dict[str, bool] = {}
@@ -638,8 +639,8 @@ def explainable(class_name: str) -> bool:
     """Can a row of this class be explained: solved for its settings, or known to hold no weights?"""
     load_formulas()
     stem = class_name.rstrip("…")
-    classes = [c for c in FORMULAS if c.startswith(stem)] if class_name.endswith("…") else \
-        [class_name] if class_name in FORMULAS else []
+    classes = [c for c in REGISTRY if c.startswith(stem)] if class_name.endswith("…") else \
+        [class_name] if class_name in REGISTRY else []
     return class_name in _SOLVERS or (bool(classes) and all(_weightless(c) for c in classes))
 
 

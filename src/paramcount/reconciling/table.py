@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .errors import ParamcountError
+from ..errors import ParamcountError
+from ..formulas.registry import REGISTRY, load_formulas
 
 __all__ = ["SummaryRow", "Summary", "parse_summary", "parse_shape_text", "MULTIPLE"]
 
@@ -358,11 +359,9 @@ def _class_name(text: str) -> str:
     """The class name, completed when Keras 3 cut it short (``LayerNormalizatio…``)."""
     if not text.endswith("…"):
         return text
-    from .formulas.base import FORMULAS, load_formulas
-
     load_formulas()
     stem = text.rstrip("…")
-    known = sorted(c for c in [*FORMULAS, "InputLayer", "Functional"] if c.startswith(stem))
+    known = sorted(c for c in [*REGISTRY, "InputLayer", "Functional"] if c.startswith(stem))
     return known[0] if len(known) == 1 else text
 
 

@@ -10,7 +10,7 @@ Two ways in, one place:
   a compiled extension that Pyodide cannot load, so only the site's build calls it.
 
 The expression tree is drawn the way math-core draws the TeX of the same tree (but a number with
-thousands commas is one ``<mn>``), which tests/test_mathml.py checks.
+thousands commas is one ``<mn>``), which tests/engine/test_mathml.py checks.
 
 >>> from paramcount.expr import Sym
 >>> u, m = Sym("u", 10, "units"), Sym("m", 1, "input features")
@@ -26,7 +26,7 @@ import re
 from functools import cache
 from html import escape
 
-from .expr import Expr, Num, Product, Quotient, Sum, Sym, _flatten
+from ..expr import Expr, Num, Product, Quotient, Sum, Sym, flatten
 
 __all__ = ["TexError", "expression", "formula", "tex"]
 
@@ -59,10 +59,10 @@ def _items(expr: Expr, substitute: bool) -> list[str]:
     if isinstance(expr, Num):
         return _number(expr.val)
     if isinstance(expr, Sum):
-        terms = [t for term in expr.terms for t in _flatten(term, Sum)]
+        terms = [t for term in expr.terms for t in flatten(term, Sum)]
         return _joined([_items(t, substitute) for t in terms], "<mo>+</mo>")
     if isinstance(expr, Product):
-        factors = [f for factor in expr.factors for f in _flatten(factor, Product)]
+        factors = [f for factor in expr.factors for f in flatten(factor, Product)]
         return _joined([_factor(f, substitute) for f in factors], _DOT)
     if isinstance(expr, Quotient):
         parts = [_items(e, substitute) for e in (expr.numerator, expr.denominator)]
@@ -111,7 +111,7 @@ def _converter():
 
 def tex(source: str, display: bool = False) -> str:
     """One TeX formula (without delimiters) as a ``<math>`` element; TexError if it cannot be drawn."""
-    from math_core import LatexError
+    from math_core import LatexError  # only the site's build draws TeX; the calculator never does
 
     try:
         mathml = _converter().convert_with_local_state(source, displaystyle=display)

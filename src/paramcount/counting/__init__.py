@@ -1,0 +1,7 @@
+"""Counting a whole model: the pipeline (:mod:`.model`), the graph walk (:mod:`.graph`) over the
+calls Keras records (:mod:`.nodes`), the stored weights as a second witness (:mod:`.witness`), and
+measuring with Keras itself for ``--keras`` (:mod:`.measure`, the only module that imports it)."""
+
+from .model import count_model
+
+__all__ = ["count_model"]
