@@ -1,7 +1,7 @@
 """The registry of published section links, `tests/anchors.txt`, and the built site it must match.
 
 Each registry line is a URL relative to the site root, `questions/lstm-48-vs-32/#the-short-answer`
-(the home page's sections are `./#anchor`). tests/test_site.py checks every line against a build;
+(the home page's sections are `./#anchor`). tests/site/test_site.py checks every line against a build;
 this script appends the headings of a build that are not listed yet:
 
     .venv/bin/python scripts/anchors.py --add-new              # every heading of every page

@@ -6,7 +6,7 @@
 2. Models far too large for any machine, counted exactly from their configs in well under a
    second, with (almost) nothing allocated: the weights are never made, only their shapes.
 3. The site's page weight, if ``scripts/page_weight.py`` is there.
-4. The hostile-input budget (issue #8): the budget cases of ``tests/hostile_corpus.py``, each in
+4. The hostile-input budget (issue #8): the budget cases of ``tests/engine/hostile_corpus.py``, each in
    a fresh process, against 2 s and 300 MB.
 4. The calculator: time to a shared link's own total (cold, warm), typing latency, bytes
    (``scripts/calculator_bench.py``).
@@ -212,7 +212,7 @@ def run_measured(args: list[str], stdin: bytes | None, cwd: str) -> tuple[int, f
 
 
 def hostile() -> None:
-    """Each budget case of tests/hostile_corpus.py as a fresh ``paramcount`` process: wall time,
+    """Each budget case of tests/engine/hostile_corpus.py as a fresh ``paramcount`` process: wall time,
     CPU time and peak memory against the budget (2 s, 300 MB on 2 cores). On a busy machine the
     wall time grows with the load; the CPU time is the steadier measure."""
     sys.path.insert(0, str(ROOT / "tests"))

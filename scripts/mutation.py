@@ -1,7 +1,7 @@
 """Mutation check over every page: `make mutation`. Prints the score and each mutant no check caught.
 
 Each page's blocks run once against real Keras (as under test_docs); then every mutant (see
-tests/mutants.py) is checked against the changed text without running anything again.
+tests/pagecheck/mutants.py) is checked against the changed text without running anything again.
 Exit status 1 if any mutant survived. `--page docs/x.md` checks one page's mutants only.
 """
 
@@ -18,8 +18,8 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src")]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import mutants  # noqa: E402
-from docs_support import page_outputs  # noqa: E402
+from pagecheck import mutants  # noqa: E402
+from pagecheck.docs import page_outputs  # noqa: E402
 
 
 def main() -> int:

@@ -3,7 +3,7 @@ from elsewhere and no console error. (test_instant.py and test_math.py run the c
 aligned math under both builders.)
 
 The MkDocs build gets the full browser tests (test_pages.py, test_calculator.py);
-tests/test_builders.py compares the two builds' HTML page by page."""
+tests/site/test_builders.py compares the two builds' HTML page by page."""
 
 from __future__ import annotations
 
