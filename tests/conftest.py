@@ -12,6 +12,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/*.out from what paramcount prints now")
+
+
 # --- The built site: one `mkdocs build --strict` per session, shared by test_site.py and browser/.
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def zensical_site(zensical_build: SiteBuild) -> Path:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    """The mutation check's score (tests/test_mutation.py), when it ran."""
-    mutants = sys.modules.get("mutants")
+    """The mutation check's score (tests/pages/test_mutation.py), when it ran."""
+    mutants = sys.modules.get("pagecheck.mutants")
     if mutants is not None and mutants.LAST_SCORE:
         terminalreporter.write_line(mutants.LAST_SCORE)
