@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING
 
 from .counting import count_model
 from .errors import ParamcountError
@@ -20,6 +19,7 @@ from .read.layercode import parse_layer, parse_shape, parse_shapes
 from .result import LayerCount, ModelCount, Weight
 from .safety import ArgumentTypeError, contract
 
+TYPE_CHECKING = False  # as typing's: the command line does not import typing (several ms)
 if TYPE_CHECKING:
     from .reconciling import Reconciliation
 
