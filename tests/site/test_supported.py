@@ -1,0 +1,113 @@
+"""The supported-layers page: every layer class of the installed Keras and tf-keras, listed once,
+with a status that paramcount's own behaviour confirms."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+import paramcount
+from paramcount.formulas.registry import registration
+from paramcount_site import keras_layers, placeholders
+from paramcount_site.supported import STATUSES, probe_params
+
+PACKAGES = list(keras_layers.PACKAGES)
+ROW = re.compile(r"^\| `(\w+)` \| ([a-z ]+) \| (.*) \|$", re.M)
+
+
+def table(package: str) -> list[tuple[str, str, str]]:
+    page = placeholders.Page("supported-layers.md")
+    return ROW.findall(placeholders.expand(f'{{{{ supported_layers("{package}") }}}}', page))
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("package", PACKAGES)
+def test_the_class_list_matches_the_installed_package(package):
+    """A new Keras (or tf-keras) release cannot add or drop a layer class silently: regenerate
+    with `python -m paramcount_site.keras_layers` and give each new class a formula or a reason."""
+    pytest.importorskip(package)
+    assert keras_layers.installed(package) == keras_layers.load()[package]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_the_table_lists_every_class_exactly_once(package):
+    names = [name for name, _, _ in table(package)]
+    assert sorted(names) == sorted(keras_layers.load()[package]["classes"])
+    assert len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_the_summary_counts_the_tables_rows(package):
+    summary = placeholders.expand(f'{{{{ supported_summary("{package}") }}}}',
+                                  placeholders.Page("supported-layers.md"))
+    rows = table(package)
+    for status in STATUSES:
+        count = sum(row_status == status for _, row_status, _ in rows)
+        assert f"**{count}** {status}" in summary
+    assert f"**{len(rows)}** classes" in summary
+
+
+def one_layer_model(class_name: str) -> dict:
+    return {"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 4]}},
+        {"class_name": class_name, "config": {"name": "the_layer"}}]}}
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_each_status_agrees_with_paramcount(package):
+    for name, status, details in table(package):
+        registered = registration(name)
+        if name == "InputLayer":  # the model's input: read, and counted as nothing
+            assert status == "weightless"
+            assert paramcount.count(one_layer_model("Flatten")).total == 0
+            continue
+        if status in ("formula", "weightless"):
+            assert registered is not None, name
+            counted = probe_params(name)
+            if status == "weightless":
+                assert counted and not any(counted), name
+            if registered.page:
+                assert f"({registered.page.removeprefix('formulas/')})" not in details  # relative
+                assert f"](formulas/{registered.page.split('/')[-1]})" in details, name
+        else:
+            assert registered is None, name
+            with pytest.raises(paramcount.ParamcountError) as refused:
+                paramcount.count(one_layer_model(name))
+            reason = html.unescape(details.replace("\\|", "|"))
+            assert reason and reason in str(refused.value), name
+
+
+def test_formula_classes_are_counted():
+    """A class shown with a formula gives a nonzero count on a real example."""
+    assert paramcount.explain_layer("Dense(8)", "(4,)").params == 40
+    rows = dict((name, status) for name, status, _ in table("keras"))
+    assert rows["Dense"] == "formula" and rows["Flatten"] == "weightless"
+    assert rows["JaxLayer"] == "stored weights only" and rows["AugMix"] == "refused"
+
+
+def test_an_unknown_package_stops_the_build():
+    with pytest.raises(placeholders.PlaceholderError, match="unknown package"):
+        placeholders.expand('{{ supported_layers("keras2") }}', placeholders.Page("x.md"))
+
+
+def test_each_formula_page_in_the_registry_is_published_and_explains_its_family():
+    """The links in the tables: a registered page exists, is in the nav, and names at least one
+    class of the formula it is recorded for (aliases such as Convolution2D share the page)."""
+    from pathlib import Path
+
+    from paramcount.formulas.registry import REGISTRY, load_formulas
+
+    root = Path(__file__).resolve().parents[2]
+    nav = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    load_formulas()
+    families: dict[tuple, set[str]] = {}
+    for name, registered in REGISTRY.items():
+        if registered.page:
+            families.setdefault((registered.page, registered.formula), set()).add(name)
+    assert families
+    for (page, _), names in families.items():
+        text = (root / "docs" / page).read_text(encoding="utf-8")
+        assert f"- {page}\n" in nav, page
+        assert any(re.search(rf"\b{name}\b", text) for name in names), (page, sorted(names))
