@@ -60,20 +60,29 @@ def summary(markdown_file: str, label: str | None = None) -> tuple[str, str]:
     return title, short.strip()
 
 
+def nav_pages(entries: list, section: str = "Pages") -> list[tuple[str, str | None, str]]:
+    """(section, label, Markdown file) for each page of a nav, in order. A nested group is a
+    section of its own, named after its parents too: "Questions: Recurrent layers"."""
+    pages = []
+    for entry in entries:
+        ((label, target),) = entry.items() if isinstance(entry, dict) else ((None, entry),)
+        if isinstance(target, list):
+            group = label if section == "Pages" else f"{section}: {label}"
+            pages += nav_pages(target, group)
+        else:
+            pages.append((section, label, target))
+    return pages
+
+
 def llms_txt(config_file: Path = ROOT / "mkdocs.yml") -> str:
     config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Config)  # noqa: S506
     base = config["site_url"].rstrip("/") + "/"
     lines = [f"# {config['site_name']}", "", f"> {config['site_description']}", ""]
     sections: dict[str, list[str]] = {}
-    for entry in config["nav"]:
-        ((name, target),) = entry.items() if isinstance(entry, dict) else (("Pages", entry),)
-        files = target if isinstance(target, list) else [target]
-        section = name if isinstance(target, list) else "Pages"
-        for item in files:
-            label, markdown_file = next(iter(item.items())) if isinstance(item, dict) else (None, item)
-            title, answer = summary(markdown_file, label or (None if isinstance(target, list) else name))
-            link = f"- [{title}]({base}{page_url(markdown_file)})"
-            sections.setdefault(section, []).append(f"{link}: {answer}" if answer else link)
+    for section, label, markdown_file in nav_pages(config["nav"]):
+        title, answer = summary(markdown_file, label)
+        link = f"- [{title}]({base}{page_url(markdown_file)})"
+        sections.setdefault(section, []).append(f"{link}: {answer}" if answer else link)
     for section, links in sections.items():
         lines += [f"## {section}", "", *links, ""]
     return "\n".join(lines)
