@@ -10,7 +10,8 @@ from . import ROOT
 
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 # What pages and the footer call a version -> the distribution pinned in constraints.txt.
-PINNED = {"tensorflow": "tensorflow-cpu", "keras": "keras", "tf_keras": "tf-keras"}
+PINNED = {"tensorflow": "tensorflow-cpu", "keras": "keras", "tf_keras": "tf-keras",
+          "keras_hub": "keras-hub", "torch": "torch"}
 
 
 def normalise(name: str) -> str:

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
+from test_site import RAW_TEX, Page, anchors, html_files, lychee, pinned_versions, rel, verified_line
 
 from paramcount_site import generate
-from test_site import RAW_TEX, Page, anchors, html_files, lychee, pinned_versions, rel
 
 
 @pytest.fixture(scope="session")
@@ -74,9 +74,7 @@ def test_the_calculator_and_its_bundle(built_site: Path, zensical_site: Path, bo
 
 
 def test_every_zensical_page_shows_the_verified_versions(both):
-    v = pinned_versions()
-    line = (f"Numbers verified with TensorFlow {v['tensorflow']}, Keras {v['keras']}, "
-            f"tf-keras {v['tf_keras']}.")
+    line = verified_line(pinned_versions())
     without = [path for path, (_, html) in both.items() if line not in " ".join(Page(html).text.split())]
     assert not without
 
