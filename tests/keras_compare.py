@@ -161,7 +161,10 @@ def record_compared(value) -> None:
     """Note every layer class in a config: nested ones too (a Bidirectional's LSTM, an RNN's cell)."""
     if isinstance(value, dict):
         if isinstance(value.get("class_name"), str) and isinstance(value.get("config"), dict):
-            COMPARED.add(value["class_name"])
+            # A package's class (KerasHub's) is registered, and compared, as "keras_hub>Name".
+            registered = value.get("registered_name")
+            COMPARED.add(registered if isinstance(registered, str) and ">" in registered
+                         else value["class_name"])
         for v in value.values():
             record_compared(v)
     elif isinstance(value, list):

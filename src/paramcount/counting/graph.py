@@ -40,6 +40,10 @@ def count_graph(class_name: str, config: dict, input_shapes: list[Shape] | None,
 
 
 def _count_layer(measure, name, class_name, config, shapes, **kwargs) -> LayerCount:
+    if isinstance(config, dict) and "name" not in config and isinstance(name, str):
+        # A layer whose get_config() leaves out its name (KerasHub's RMSNormalization): Keras
+        # names it from the entry.
+        config = {**config, "name": name}
     try:
         return count_layer(class_name, config, shapes, **kwargs)
     except ParamcountError as e:

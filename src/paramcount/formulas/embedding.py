@@ -30,7 +30,7 @@ def embedding(ctx: Ctx) -> Spec:
         weights = with_lora(ctx, weights, (v, e), prefix="lora_embeddings")
         notes.append("lora_rank: the table is frozen, only the two low-rank factors train")
     output = (*ctx.input_shape, e.value)
-    if ctx.class_name == "ReversibleEmbedding":
+    if ctx.class_name.endswith("ReversibleEmbedding"):  # Keras' own, or KerasHub's subclass
         if not ctx.flag("tie_weights", True):
             weights += [W("reverse_embeddings", (e, v))] if q is None else \
                 _quantized_reverse(ctx, q, v, e)

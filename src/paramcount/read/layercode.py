@@ -48,14 +48,24 @@ def parse_layer(code: str) -> dict:
     return _layer(node)
 
 
+# Packages whose layers are registered under their own prefix: a config names KerasHub's
+# TransformerEncoder "keras_hub>TransformerEncoder".
+_PACKAGES = ("keras_hub",)
+
+
 def _class_name(func: ast.expr) -> str:
-    # keras.layers.LSTM, layers.LSTM, tf.keras.layers.LSTM and LSTM all name LSTM
+    """The registered class a call names. keras.layers.LSTM, layers.LSTM, tf.keras.layers.LSTM
+    and LSTM all name LSTM; keras_hub.layers.X names keras_hub>X, and so does a bare X that only
+    KerasHub has (TransformerEncoder)."""
     node = func
     while isinstance(node, ast.Attribute):
         node = node.value
     if not isinstance(node, ast.Name):
         raise ParamcountError(f"cannot read {ast.unparse(func)!r} as a layer class")
-    return func.attr if isinstance(func, ast.Attribute) else func.id
+    name = func.attr if isinstance(func, ast.Attribute) else func.id
+    packages = [node.id] if node.id in _PACKAGES and node is not func else \
+        [] if name in REGISTRY else list(_PACKAGES)
+    return next((f"{p}>{name}" for p in packages if f"{p}>{name}" in REGISTRY), name)
 
 
 def _layer(call: ast.Call, depth: int = 1) -> dict:
@@ -68,7 +78,8 @@ def _layer(call: ast.Call, depth: int = 1) -> dict:
         # current directory off sys.path, so a difflib.py there is never run.
         import difflib
 
-        close = difflib.get_close_matches(class_name, REGISTRY, n=1, cutoff=0.75)
+        names = {n.rpartition(">")[2] for n in REGISTRY}
+        close = difflib.get_close_matches(class_name.rpartition(">")[2], names, n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ParamcountError(f"unknown layer '{class_name}'{hint}")
     positional = REGISTRY[class_name].args
@@ -84,7 +95,7 @@ def _layer(call: ast.Call, depth: int = 1) -> dict:
         if keyword.arg in config:
             raise ParamcountError(f"{class_name}: '{keyword.arg}' given twice")
         config[keyword.arg] = _value(keyword.value, keyword.arg, class_name, depth)
-    config.setdefault("name", _snake_case(class_name))
+    config.setdefault("name", _snake_case(class_name.rpartition(">")[2]))
     return {"class_name": class_name, "config": config}
 
 
