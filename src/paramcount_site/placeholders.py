@@ -277,17 +277,19 @@ def assets(page: Page, *site_paths: str) -> str:
 
 
 def _statuses(package: str) -> tuple[str, list]:
-    """The version and each layer class's status, for "keras" or "tf_keras"."""
-    from .keras_layers import load
+    """The version and each layer class's status, for "keras", "tf_keras" or "keras_hub"."""
+    from .keras_layers import load, registered_name
     from .supported import status
 
     listed = load()
     if package not in listed:
         raise ValueError(f"unknown package {package!r} (known: {', '.join(listed)})")
-    return listed[package]["version"], [status(name) for name in listed[package]["classes"]]
+    return listed[package]["version"], [status(registered_name(package, name))
+                                        for name in listed[package]["classes"]]
 
 
-_MODULES = {"keras": ("Keras", "keras.layers"), "tf_keras": ("tf-keras", "tf_keras.layers")}
+_MODULES = {"keras": ("Keras", "keras.layers"), "tf_keras": ("tf-keras", "tf_keras.layers"),
+            "keras_hub": ("KerasHub", "keras_hub.layers")}
 
 
 @placeholder
@@ -314,8 +316,9 @@ def supported_layers(page: Page, package: str) -> str:
             details = (f"[how it is counted]({page.link(s.page)})" if s.page
                        else "counted from its config")
         elif s.status == "weightless":
-            details = "no weights: 0 parameters"
+            details = "no weights: 0 parameters" + (f" ([why]({page.link(s.page)}))" if s.page
+                                                    else "")
         else:
             details = html.escape(s.reason or "").replace("|", "\\|")
-        rows.append(f"| `{s.class_name}` | {s.status} | {details} |")
+        rows.append(f"| `{s.short_name}` | {s.status} | {details} |")
     return "\n\n" + "\n".join(rows) + "\n\n"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from paramcount.errors import ParamcountError
 from paramcount.formulas.apply import count_layer
-from paramcount.formulas.refused import STORED_WEIGHTS_ONLY, reason
+from paramcount.formulas.refused import reason, stored_weights_only
 from paramcount.formulas.registry import registration
 
 STATUSES = ("formula", "weightless", "stored weights only", "refused")
@@ -32,10 +32,15 @@ PROBE_INPUTS = [[(None, 4)], [(None, 4, 3)], [(None, 4, 4, 3)], [(None, 4, 4, 4,
 
 @dataclass(frozen=True)
 class Status:
-    class_name: str
+    class_name: str  # as registered: "Dense", "keras_hub>TransformerEncoder"
     status: str  # one of STATUSES
-    page: str | None = None  # the formula page, for "formula"
+    page: str | None = None  # the formula page (a weightless class's too, when it has one)
     reason: str | None = None  # why there is no formula, for the last two
+
+    @property
+    def short_name(self) -> str:
+        """The class's name in its package: "TransformerEncoder" for keras_hub>TransformerEncoder."""
+        return self.class_name.rpartition(">")[2]
 
 
 def probe_params(class_name: str) -> list[int]:
@@ -56,9 +61,9 @@ def status(class_name: str) -> Status:
         return Status(class_name, "weightless")
     registered = registration(class_name)
     if registered is None:
-        kind = "stored weights only" if class_name in STORED_WEIGHTS_ONLY else "refused"
+        kind = "stored weights only" if stored_weights_only(class_name) else "refused"
         return Status(class_name, kind, reason=reason(class_name))
     counted = probe_params(class_name)
     if counted and not any(counted):
-        return Status(class_name, "weightless")
+        return Status(class_name, "weightless", page=registered.page)
     return Status(class_name, "formula", page=registered.page)

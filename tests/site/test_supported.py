@@ -57,7 +57,8 @@ def one_layer_model(class_name: str) -> dict:
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_each_status_agrees_with_paramcount(package):
-    for name, status, details in table(package):
+    for short_name, status, details in table(package):
+        name = keras_layers.registered_name(package, short_name)  # keras_hub>TransformerEncoder
         registered = registration(name)
         if name == "InputLayer":  # the model's input: read, and counted as nothing
             assert status == "weightless"
@@ -85,6 +86,9 @@ def test_formula_classes_are_counted():
     rows = dict((name, status) for name, status, _ in table("keras"))
     assert rows["Dense"] == "formula" and rows["Flatten"] == "weightless"
     assert rows["JaxLayer"] == "stored weights only" and rows["AugMix"] == "refused"
+    hub = dict((name, status) for name, status, _ in table("keras_hub"))
+    assert hub["TransformerEncoder"] == "formula" and hub["RotaryEmbedding"] == "weightless"
+    assert hub["ImageConverter"] == "stored weights only"
 
 
 def test_an_unknown_package_stops_the_build():

@@ -29,10 +29,28 @@ REFUSED: dict[str, str] = {
 }
 
 
+_KERAS_HUB = "keras_hub>"
+_HUB_PREPROCESSING = ("a KerasHub preprocessing layer (images, audio, video or token ids in, "
+                      "outside the backbone): no formula yet; a saved file's stored weights count it")
+_HUB_OTHER = ("a KerasHub layer with no formula yet (the transformer layers have one); a saved "
+              "file's stored weights count it")
+
+
 def reason(class_name: str) -> str:
     """Why paramcount has no formula for ``class_name``."""
+    if class_name.startswith(_KERAS_HUB) and class_name not in REFUSED:
+        name = class_name[len(_KERAS_HUB):]
+        preprocessing = name.endswith(("Converter", "Packer")) or name in (
+            "MaskedLMMaskGenerator", "RandomDeletion", "RandomSwap")
+        return _HUB_PREPROCESSING if preprocessing else _HUB_OTHER
     return REFUSED.get(class_name, "paramcount has no formula for it (custom layers are counted "
                                    "from a file's stored weights, or measured with --keras)")
+
+
+def stored_weights_only(class_name: str) -> bool:
+    """Whether a file's stored weights are what counts ``class_name`` (no formula, and not
+    refused outright): made by code paramcount never runs, or KerasHub's without a formula."""
+    return class_name in STORED_WEIGHTS_ONLY or class_name.startswith(_KERAS_HUB)
 
 
 # Classes whose weights only their own code makes (a user's subclass, a JAX/Flax/PyTorch module, a
