@@ -31,9 +31,10 @@ REFUSED: dict[str, str] = {
 
 _KERAS_HUB = "keras_hub>"
 _HUB_PREPROCESSING = ("a KerasHub preprocessing layer (images, audio, video or token ids in, "
-                      "outside the backbone): no formula yet; a saved file's stored weights count it")
+                      "outside the backbone): no formula yet; a saved file's stored weights count "
+                      "it, or --keras measures it")
 _HUB_OTHER = ("a KerasHub layer with no formula yet (the transformer layers have one); a saved "
-              "file's stored weights count it")
+              "file's stored weights count it, or --keras measures it")
 
 
 def reason(class_name: str) -> str:
