@@ -21,7 +21,7 @@ as for Keras' own MultiHeadAttention.
 from __future__ import annotations
 
 from ..expr import Expr, Sym
-from .attention import _projection_weights
+from .attention import multi_head_attention
 from .base import Ctx, Spec, W, layer
 from .embedding import embedding
 
@@ -61,8 +61,10 @@ def _heads(ctx: Ctx, m: Sym) -> tuple[Sym, Sym]:
 def _attention(prefix: str, m: Sym, kv: Sym, h: Sym, d_k: Sym) -> tuple[list[W], Expr]:
     """A MultiHeadAttention named ``prefix``: query from m features, key and value from kv, the
     output back to m; every projection with its bias (KerasHub never turns them off)."""
-    projections = [("query", m, h, d_k), ("key", kv, h, d_k), ("value", kv, h, d_k)]
-    weights = [W(f"{prefix}/{w.path}", w.shape) for w in _projection_weights(projections, True)]
+    weights = []
+    for name, features in (("query", m), ("key", kv), ("value", kv)):
+        weights += [W(f"{prefix}/{name}/kernel", (features, h, d_k)),
+                    W(f"{prefix}/{name}/bias", (h, d_k))]
     weights += [W(f"{prefix}/attention_output/kernel", (h, d_k, m)),
                 W(f"{prefix}/attention_output/bias", (m,))]
     if kv is m:
@@ -233,13 +235,14 @@ def masked_lm_head(ctx: Ctx) -> Spec:
     else:
         if not isinstance(table, dict) or not isinstance(table.get("config"), dict):
             raise ctx.error("'token_embedding' must be a serialized ReversibleEmbedding")
-        config = table["config"]
         if "ReversibleEmbedding" not in str(table.get("registered_name") or table.get("class_name")):
             raise ctx.error("'token_embedding' must be a ReversibleEmbedding (the head calls it "
                             f"with reverse=True), got {table.get('class_name')!r}")
-        sub = Ctx(ctx.class_name, config, [], where=f"{ctx.where} > token embedding")
-        v = ctx.sym("v", sub.integer("input_dim"), "vocabulary size (the token embedding's input_dim)")
-        e = ctx.sym("e", sub.integer("output_dim"), "embedding size (the token embedding's output_dim)")
+        # Counted by its own formula (which checks its config); kept only if the head owns it.
+        table_count = ctx.sublayer(table, (x[0], None), "token embedding")
+        dims = {symbol.name: symbol.value for symbol in table_count.symbols}
+        v = ctx.sym("v", dims["v"], "vocabulary size (the token embedding's input_dim)")
+        e = ctx.sym("e", dims["e"], "embedding size (the token embedding's output_dim)")
         given = ctx.option("vocabulary_size", None)
         if given is not None and given != v.value:
             raise ctx.error(f"vocabulary_size={given!r} does not match the token embedding's "
@@ -254,9 +257,8 @@ def masked_lm_head(ctx: Ctx) -> Spec:
         else:
             # No shared id (model.to_json(), get_config()): loading this config makes the head
             # a copy of the table of its own, as Keras does.
-            copy = ctx.sublayer(table, (x[0], None), "token embedding")
-            sublayers.append(copy)
-            head = head + copy.expr
+            sublayers.append(table_count)
+            head = head + table_count.expr
             notes.append("the token embedding is written inside this config without a shared "
                          "id, so a model loaded from it gets its own copy of the table, counted "
                          "here (model.save() keeps the tie)")
@@ -276,8 +278,6 @@ def masked_lm_head(ctx: Ctx) -> Spec:
        page=PAGE)
 def cached_multi_head_attention(ctx: Ctx) -> Spec:
     """Keras' MultiHeadAttention with a key/value cache for decoding: the same weights."""
-    from .attention import multi_head_attention
-
     _no_cache(ctx, ("cache", "cache_update_index"))
     return multi_head_attention(ctx)
 
