@@ -21,6 +21,7 @@ as for Keras' own MultiHeadAttention.
 from __future__ import annotations
 
 from ..expr import Expr, Sym
+from ..safety import check_size
 from .attention import multi_head_attention
 from .base import Ctx, Spec, W, layer
 from .embedding import embedding
@@ -117,7 +118,7 @@ def _configured_shape(ctx: Ctx, key: str) -> tuple | None:
             d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in value):
         raise ctx.error(f"'{key}' must be a shape (a list of positive integers or None), "
                         f"got {value!r}")
-    return tuple(value)
+    return tuple(d if d is None else check_size(d, ctx.where, f"'{key}'") for d in value)
 
 
 _DECODER_CALL = ("decoder_sequence", "encoder_sequence", "decoder_padding_mask",
@@ -128,8 +129,8 @@ _DECODER_CALL = ("decoder_sequence", "encoder_sequence", "decoder_padding_mask",
 
 @layer("keras_hub>TransformerDecoder", args=("intermediate_dim", "num_heads"), page=PAGE)
 def transformer_decoder(ctx: Ctx) -> Spec:
-    _no_cache(ctx, _DECODER_CALL[6:])
     called = _inputs(ctx, _DECODER_CALL)
+    _no_cache(ctx, called, _DECODER_CALL[6:])
     decoder, encoder = called["decoder_sequence"], called.get("encoder_sequence")
     built_decoder = _configured_shape(ctx, "decoder_sequence_shape")
     built_encoder = _configured_shape(ctx, "encoder_sequence_shape") if built_decoder else None
@@ -278,14 +279,14 @@ def masked_lm_head(ctx: Ctx) -> Spec:
        page=PAGE)
 def cached_multi_head_attention(ctx: Ctx) -> Spec:
     """Keras' MultiHeadAttention with a key/value cache for decoding: the same weights."""
-    _no_cache(ctx, ("cache", "cache_update_index"))
+    _no_cache(ctx, ctx.named_inputs, ("cache", "cache_update_index"))
     return multi_head_attention(ctx)
 
 
-def _no_cache(ctx: Ctx, names: tuple[str, ...]) -> None:
+def _no_cache(ctx: Ctx, called: dict, names: tuple[str, ...]) -> None:
     """Keras cannot trace a cache through a functional model (compute_output_spec refuses it), so
     no config it writes has one: refuse rather than guess the outputs."""
-    given = sorted(set(names) & set(ctx.named_inputs))
+    given = sorted(set(names) & set(called))
     if given:
         raise ctx.error(f"is called with {', '.join(given)}: a key/value cache is for step-by-step "
                         "decoding; Keras cannot build a functional model that passes one")
