@@ -120,7 +120,7 @@ print("matched")
 def test_spectral_normalization_tf_keras():
     """tf-keras' SpectralNormalization builds only when tf.keras is tf-keras (it asks
     tf.keras for its InputSpec), so it runs in a process with TF_USE_LEGACY_KERAS=1."""
-    tests = str(Path(__file__).parent)
+    tests = str(Path(__file__).parents[1])  # where keras_compare lives
     env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run([sys.executable, "-c", _LEGACY_SPECTRAL.format(tests=tests)], env=env,
                           capture_output=True, text=True, timeout=300)
