@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from . import __version__, count, explain_layer, safety
@@ -27,13 +28,50 @@ from .show.explain import explain_layer_text, explain_model, summary_table
 
 EXIT_BAD_INPUT = 2  # any input paramcount will not count, and any failure: never a traceback
 
-LIMITS = (f"limits: a config (file, archive member or stdin) of at most {MAX_CONFIG_BYTES:,} "
-          f"bytes and {safety.MAX_JSON_CONTAINERS:,} lists and objects; "
-          f"{safety.MAX_LAYERS:,} layer calls; layer code and --input-shape of at most "
-          f"{safety.MAX_CODE_CHARS:,} characters; sizes and counts of at most "
-          f"{safety.MAX_DIGITS} digits; {safety.MAX_WEIGHTS:,} weights listed for one layer. "
-          f"Within them every answer takes under {safety.BUDGET_SECONDS} s and "
-          f"{safety.BUDGET_MB} MB.")
+LIMITS = (f"a config (file, archive member or stdin) of at most {MAX_CONFIG_BYTES:,} bytes and "
+          f"{safety.MAX_JSON_CONTAINERS:,} lists and objects; {safety.MAX_LAYERS:,} layer calls; "
+          f"layer code and --input-shape of at most {safety.MAX_CODE_CHARS:,} characters; sizes "
+          f"and counts of at most {safety.MAX_DIGITS} digits; {safety.MAX_WEIGHTS:,} weights "
+          f"listed for one layer. Within them every answer takes under "
+          f"{safety.BUDGET_SECONDS} s and {safety.BUDGET_MB} MB.")
+
+# What each command's --help shows under "examples:", as (command line, what it does).
+EXAMPLES = {
+    None: [("paramcount count model.keras", "a table like model.summary(), from a saved file"),
+           ('paramcount explain "LSTM(128)" --input-shape "(None, 28)"',
+            "one layer's formula, with its numbers put in"),
+           ("paramcount reconcile summary.txt", "every row of a pasted model.summary() explained")],
+    "count": [("paramcount count model.keras", "the table, from a .keras archive"),
+              ("paramcount count model.h5 --json", "a legacy HDF5 model, as JSON"),
+              ("paramcount count model.json --weights model.weights.h5",
+               "a JSON config, checked against its weights file")],
+    "explain": [("paramcount explain model.keras", "each layer's derivation, step by step"),
+                ("paramcount explain model.h5", "the same for a legacy HDF5 model"),
+                ('paramcount explain "Bidirectional(LSTM(128))" --input-shape "(28, 28)"',
+                 "one layer written as Keras code")],
+    "reconcile": [("paramcount reconcile summary.txt", "a table saved to a text file"),
+                  ("paramcount reconcile - < summary.txt", "the same, from standard input"),
+                  ("paramcount reconcile summary.txt --json", "the rows and totals as JSON")],
+}
+
+
+def _wrapped(text: str) -> str:
+    return textwrap.fill(text, 78)  # the raw formatter keeps lines as they are
+
+
+def _epilog(command: str | None) -> str:
+    """Examples, then the input limits where they apply (a model or a layer is read: not for
+    reconcile, which reads a table of text and says its one limit itself)."""
+    lines = ["examples:"]
+    for line, what in EXAMPLES[command]:
+        lines += [f"  {line}", f"      {what}"]
+    if command in ("count", "explain"):
+        lines += ["", _wrapped(f"input limits: {LIMITS}")]
+    elif command is None:
+        lines += ["", "`paramcount COMMAND --help` shows each command's options and examples."]
+    else:
+        lines += ["", f"A table of at most {MAX_CONFIG_BYTES:,} bytes is read."]
+    return "\n".join(lines)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,11 +80,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="paramcount", description="Count and explain the parameters of a Keras "
-                "model from its config (.keras, .h5 or JSON), without TensorFlow.", epilog=LIMITS)
+    raw = argparse.RawDescriptionHelpFormatter  # the examples keep their lines
+    p = _Parser(prog="paramcount", description=_wrapped("Count and explain the parameters of a "
+                "Keras model from its config (.keras, .h5 or JSON), without TensorFlow."),
+                epilog=_epilog(None), formatter_class=raw)
     p.add_argument("--version", action="version", version=f"paramcount {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    c = sub.add_parser("count", help="a table like model.summary(), plus totals")
+    c = sub.add_parser("count", help="a table like model.summary(), plus totals",
+                       description="Count a model's parameters: a table like model.summary().",
+                       epilog=_epilog("count"), formatter_class=raw)
     c.add_argument("model", help="a .keras archive, a .h5 model file or a JSON config file "
                    "('-' for stdin)")
     c.add_argument("--json", action="store_true", help="print the full count as JSON")
@@ -55,20 +97,23 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
                    help=_IMPORT_HELP)
     c.add_argument("--weights", help=_WEIGHTS_HELP)
-    e = sub.add_parser("explain", help="each layer's derivation, step by step")
-    e.add_argument("model", help="a .keras archive, a JSON config file, or one layer as Keras "
-                   "code such as \"LSTM(128)\"")
+    e = sub.add_parser("explain", help="each layer's derivation, step by step",
+                       description="Explain each layer's count: its formula with the numbers "
+                       "put in.", epilog=_epilog("explain"), formatter_class=raw)
+    e.add_argument("model", help="a .keras archive, a .h5 model file, a JSON config file ('-' "
+                   "for stdin), or one layer as Keras code such as \"LSTM(128)\"")
     e.add_argument("--input-shape", help="input shape without the batch axis, e.g. \"(28, 28)\"")
     e.add_argument("--json", action="store_true", help="print the full count as JSON")
     e.add_argument("--keras", action="store_true", help=_KERAS_HELP)
     e.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
                    help=_IMPORT_HELP)
     e.add_argument("--weights", help=_WEIGHTS_HELP)
-    r = sub.add_parser("reconcile", help="explain every row of a pasted model.summary() table")
+    r = sub.add_parser("reconcile", help="explain every row of a pasted model.summary() table",
+                       description=_wrapped("Explain every row of a model.summary() table, "
+                       "Keras 3 or Keras 2, solving for what it does not show."),
+                       epilog=_epilog("reconcile"), formatter_class=raw)
     r.add_argument("summary", help="a text file holding the table ('-' for stdin)")
     r.add_argument("--json", action="store_true", help="print the rows and totals as JSON")
-    for sub_parser in (c, e, r):
-        sub_parser.epilog = LIMITS
     return p
 
 
