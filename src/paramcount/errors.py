@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ParamcountError", "printable"]
+__all__ = ["ParamcountError", "UnknownLayerError", "printable"]
 
 MAX_MESSAGE_CHARS = 1000  # an error quotes the input it refuses; a long input, only its start
 
@@ -49,3 +49,12 @@ class ParamcountError(ValueError):
             text = text[:MAX_MESSAGE_CHARS - 1] + "…"
         super().__init__(text)
         self.field = field
+
+
+class UnknownLayerError(ParamcountError):
+    """Layer code names a class paramcount has no formula for (a typo, or a layer of your own):
+    the calculator then points to the supported layers and to counting a saved file."""
+
+    def __init__(self, message: str, class_name: str):
+        super().__init__(message, field="layer")
+        self.class_name = class_name

@@ -9,8 +9,9 @@ numbers it shows come from the same formulas as the CLI and the site's pages. Th
 >>> answer = json.loads(calculate("LSTM(10)", "(None, 1)"))
 >>> print(answer["ok"], answer["total"], answer["formula_text"])
 #> True 480 4·u·(m + u + 1)
->>> print(json.loads(calculate("LTSM(10)", "(None, 1)")))
-#> {'ok': False, 'error': "unknown layer 'LTSM' (did you mean LSTM?)", 'field': 'layer'}
+>>> typo = json.loads(calculate("LTSM(10)", "(None, 1)"))
+>>> print(typo["ok"], typo["field"], typo["error"])
+#> False layer unknown layer 'LTSM' (did you mean LSTM?)
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from __future__ import annotations
 import json
 
 from . import count_layer_entry
-from .errors import ParamcountError, printable
+from .errors import ParamcountError, UnknownLayerError, printable
 from .read.layercode import parse_layer
 from .reconciling import reconcile
 from .result import LayerCount, Weight, format_shape
 from .safety import InternalError
 from .show.diagram import escape, subscripts, svg
+from .show.doors import constant_meanings, formula_section
 from .show.mathml import formula as formula_mathml
 
 __all__ = ["calculate", "result", "results_html", "reconcile_summary"]
@@ -38,6 +40,8 @@ def result(layer_code: str, input_shape: str) -> dict:
         return _answer(layer, layer_code, input_shape)
     except InternalError as e:  # a bug met by this input (an error, but not the input's)
         return {"ok": False, "error": str(e), "field": "layer", "internal": True}
+    except UnknownLayerError as e:  # a door to where any layer can be counted
+        return {"ok": False, "error": str(e), "field": "layer", "door_html": _unknown_door(e)}
     except ParamcountError as e:  # the error knows when it is about the shape; else the code
         return {"ok": False, "error": str(e), "field": e.field or "layer"}
     except Exception as e:  # a bug in paramcount, not bad input: say so, never show a number
@@ -70,6 +74,8 @@ def _answer(layer: LayerCount, layer_code: str, input_shape: str) -> dict:
         "notes": layer.notes,
         "output_shape": format_shape(layer.output_shape) if layer.output_shape is not None else None,
         "formula_text": layer.formula,
+        "formula_page": formula_section(layer.class_name),
+        "constants": [[number, meaning] for number, meaning in constant_meanings(layer)],
         "substituted_text": layer.expr.text(substitute=True),
         "formula_mathml": mathml,
         "diagram_svg": diagram,
@@ -104,11 +110,15 @@ def _panel(layer: LayerCount, mathml: str, diagram: str) -> str:
         f"<td>{escape(s.meaning)}</td></tr>" for s in layer.symbols)
     weights = "".join(_weight_row(w) for w in layer.weights)
     notes = "".join(f"<li>{escape(n)}</li>" for n in layer.notes)
+    constants = "".join(f"<li><strong>{number:,}</strong>: {escape(meaning)}</li>"
+                        for number, meaning in constant_meanings(layer))
     output = (f'<p class="pc-output">Output shape: <code>{escape(format_shape(layer.output_shape))}'
               "</code></p>" if layer.output_shape is not None else "")
     return (
         f'<dl class="pc-totals">{totals}</dl>'
         f'<h3>Formula</h3><div class="pc-formula">{mathml}</div>'
+        + (f'<ul class="pc-constants">{constants}</ul>' if constants else "")
+        + _formula_door(layer)
         + (f'<div class="pc-table-scroll"><table><thead><tr><th>Symbol</th><th>Value</th>'
            f"<th>Meaning</th></tr></thead><tbody>{symbols}</tbody></table></div>" if symbols else "")
         + (f"<ul class=\"pc-notes\">{notes}</ul>" if notes else "")
@@ -121,6 +131,37 @@ def _panel(layer: LayerCount, mathml: str, diagram: str) -> str:
         f"explain</code> prints)</summary><pre><code>{chr(10).join(map(escape, layer.derivation))}"
         f"</code></pre></details>"
     )
+
+
+# The calculator is the page calculator/ of the site (directory URLs, under both builders), and
+# these links go into HTML made in the browser, which no builder rewrites: relative to that page.
+SITE_ROOT = "../"
+
+
+def site_href(markdown_path: str) -> str:
+    """``"formulas/lstm.md#count"`` -> ``"../formulas/lstm/#count"``, from the calculator page."""
+    path, _, anchor = markdown_path.partition("#")
+    return SITE_ROOT + path.removesuffix(".md") + "/" + (f"#{anchor}" if anchor else "")
+
+
+def _formula_door(layer: LayerCount) -> str:
+    """Where the formula is derived; a class without a page of its own is found among the
+    supported layers, filtered to it."""
+    section = formula_section(layer.class_name)
+    if section:
+        return (f'<p class="pc-door"><a href="{escape(site_href(section))}" data-door="formula">'
+                f"How {escape(layer.class_name)} is counted, step by step</a></p>")
+    return (f'<p class="pc-door"><a href="{escape(site_href("supported-layers.md"))}?filter='
+            f'{escape(layer.class_name)}" data-door="supported">{escape(layer.class_name)} among '
+            "the supported layers</a></p>")
+
+
+def _unknown_door(error: UnknownLayerError) -> str:
+    return (f"paramcount has no formula for {escape(error.class_name)}. "
+            f'<a href="{site_href("supported-layers.md")}" data-door="supported">The supported '
+            "layers</a> lists every class it counts; a layer of your own is counted from the "
+            f'weights a saved file stores: <a href="{site_href("explain.md#custom-layers")}" '
+            'data-door="saved-file">count a saved file</a>.')
 
 
 def _weight_row(weight: Weight) -> str:

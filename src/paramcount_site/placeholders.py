@@ -227,7 +227,10 @@ def calculator_app(page: Page, layer: str, input_shape: str) -> str:
                 f'spellcheck="false" autocapitalize="off" autocomplete="off" autocorrect="off" '
                 f'aria-describedby="{ident}-hint {ident}-error">'
                 f'<p class="pc-hint" id="{ident}-hint">{hint}</p>'
-                f'<p class="pc-error" id="{ident}-error" data-error-for="{name}"></p></div>')
+                f'<p class="pc-error" id="{ident}-error" data-error-for="{name}"></p>'
+                # where an unknown class's answer points to (web.result's door_html)
+                + ('<p class="pc-door-help" data-door-for="layer"></p>' if name == "layer" else "")
+                + "</div>")
 
     form = (field("layer", "Layer", "Keras code, e.g. <code>Bidirectional(LSTM(128))</code>", layer)
             + field("input_shape", "Input shape", "one sample, without the batch axis; "

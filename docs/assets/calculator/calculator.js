@@ -83,6 +83,7 @@ class Calculator {
     this.app = app;
     this.inputs = Object.fromEntries(FIELDS.map((name) => [name, app.querySelector(`[name="${name}"]`)]));
     this.errors = Object.fromEntries(FIELDS.map((name) => [name, app.querySelector(`[data-error-for="${name}"]`)]));
+    this.door = app.querySelector("[data-door-for]");
     this.status = app.querySelector(".pc-status");
     this.results = app.querySelector(".pc-results");
     this.announce = app.querySelector(".pc-announce");
@@ -173,6 +174,8 @@ class Calculator {
   show(wanted, answer, source) {
     if (!same(this.fields(), wanted)) return; // typed over meanwhile: that count comes next
     for (const name of FIELDS) this.showError(name, !answer.ok && answer.field === name ? answer.error : "");
+    // An unknown class: links to where it can be counted (HTML paramcount made from the error).
+    if (this.door) this.door.innerHTML = (!answer.ok && answer.door_html) || "";
     if (answer.internal) console.error(answer.error);
     if (answer.ok) this.results.innerHTML = answer.results_html;
     else this.results.replaceChildren();
@@ -196,6 +199,7 @@ class Calculator {
         "not count layers this costly. Check the sizes and the nesting of the layer."
       : `paramcount could not count this in your browser (${error.message}).`;
     for (const name of FIELDS) this.showError(name, "");
+    if (this.door) this.door.replaceChildren();
     this.results.replaceChildren();
     this.status.textContent = message;
     this.announce.textContent = message;

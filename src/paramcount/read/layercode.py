@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import re
 
-from ..errors import ParamcountError
+from ..errors import ParamcountError, UnknownLayerError
 from ..formulas.registry import REGISTRY, load_formulas
 from ..safety import MAX_CODE_CHARS, ArgumentTypeError, check_size, contract
 
@@ -81,7 +81,7 @@ def _layer(call: ast.Call, depth: int = 1) -> dict:
         names = {n.rpartition(">")[2] for n in REGISTRY}
         close = difflib.get_close_matches(class_name.rpartition(">")[2], names, n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ParamcountError(f"unknown layer '{class_name}'{hint}")
+        raise UnknownLayerError(f"unknown layer '{class_name}'{hint}", class_name)
     positional = REGISTRY[class_name].args
     if len(call.args) > len(positional):
         raise ParamcountError(f"{class_name}: too many positional arguments "
