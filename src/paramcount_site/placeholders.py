@@ -45,6 +45,7 @@ from markdown.preprocessors import Preprocessor
 import paramcount
 from paramcount import web
 from paramcount.show.diagram import svg
+from paramcount.show.doors import formula_section
 
 from . import calculator_files
 from .syntax import CALL, CODE, FORMULA, OPENING, VERSION
@@ -308,20 +309,46 @@ def supported_summary(page: Page, package: str) -> str:
     return f"{name} {version}: **{len(statuses)}** classes in `{module}`: {parts}."
 
 
+# How each status's group is introduced on the supported-layers page.
+_GROUP_TITLES = {"formula": "Counted by a formula",
+                 "weightless": "Weightless: no weights, 0 parameters each",
+                 "stored weights only": "Counted from a saved file's stored weights only",
+                 "refused": "Refused, with the reason"}
+
+
 @placeholder
 def supported_layers(page: Page, package: str) -> str:
-    """{{ supported_layers("keras") }}: a table of every layer class of the package (as listed in
-    paramcount_site/keras_layers.json) with its status in paramcount."""
+    """{{ supported_layers("keras") }}: every layer class of the package (as listed in
+    paramcount_site/keras_layers.json), grouped by its status in paramcount: a table per status,
+    whose links name their class; the weightless ones, which need no words, folded in a list.
+    Each group carries data-status for the page's filter box (assets/javascripts/supported-layers.js)."""
+    from .supported import STATUSES
+
     _, statuses = _statuses(package)
-    rows = ["| Class | Status | Details |", "|---|---|---|"]
-    for s in statuses:
-        if s.status == "formula":
-            details = (f"[how it is counted]({page.link(s.page)})" if s.page
-                       else "counted from its config")
-        elif s.status == "weightless":
-            details = "no weights: 0 parameters" + (f" ([why]({page.link(s.page)}))" if s.page
-                                                    else "")
-        else:
-            details = html.escape(s.reason or "").replace("|", "\\|")
-        rows.append(f"| `{s.short_name}` | {s.status} | {details} |")
-    return "\n\n" + "\n".join(rows) + "\n\n"
+    out = []
+    for kind in STATUSES:
+        group = [s for s in statuses if s.status == kind]
+        if not group:
+            continue
+        title = f"{_GROUP_TITLES[kind]} ({len(group)})"
+        if kind == "weightless":
+            why = {s: formula_section(s.class_name) for s in group}  # a page says why, for some
+            items = "\n".join(f"- `{s.short_name}`" + (f" ([why]({page.link(why[s])}))" if why[s]
+                                                        else "") for s in group)
+            out.append(f'<details class="pc-status-group" data-status="{kind}" markdown>\n'
+                       f"<summary>{title}</summary>\n\n{items}\n\n</details>")
+            continue
+        rows = ["| Class | " + ("How it is counted" if kind == "formula" else "Why") + " |",
+                "|---|---|"]
+        for s in group:
+            if kind == "formula":
+                section = formula_section(s.class_name)
+                details = (f"[how {s.short_name} is counted]({page.link(section)})" if section
+                           else "counted from its config")
+            else:
+                details = html.escape(s.reason or "").replace("|", "\\|")
+            rows.append(f"| `{s.short_name}` | {details} |")
+        out.append(f'<div class="pc-status-group" data-status="{kind}" markdown>\n\n'
+                   f'<p class="pc-status-title"><strong>{title}</strong></p>\n\n'
+                   + "\n".join(rows) + "\n\n</div>")
+    return "\n\n" + "\n\n".join(out) + "\n\n"

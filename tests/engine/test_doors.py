@@ -10,8 +10,8 @@ import pytest
 
 import paramcount
 from paramcount import web
-from paramcount.show.doors import constant_meanings, formula_section
 from paramcount.formulas.registry import REGISTRY, load_formulas, registration
+from paramcount.show.doors import constant_meanings, formula_section
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 load_formulas()

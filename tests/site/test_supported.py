@@ -14,12 +14,27 @@ from paramcount_site import keras_layers, placeholders
 from paramcount_site.supported import STATUSES, probe_params
 
 PACKAGES = list(keras_layers.PACKAGES)
-ROW = re.compile(r"^\| `(\w+)` \| ([a-z ]+) \| (.*) \|$", re.M)
+GROUP = re.compile(r'^<(?:div|details) class="pc-status-group" data-status="([a-z ]+)"', re.M)
+# A table's row (class, details), or an item of the weightless list (class, a link saying why).
+ROW = re.compile(r"^\| `(\w+)` \| (.*) \|$|^- `(\w+)`(?: \((.*)\))?$", re.M)
+
+
+def expanded(package: str) -> str:
+    return placeholders.expand(f'{{{{ supported_layers("{package}") }}}}',
+                               placeholders.Page("supported-layers.md"))
 
 
 def table(package: str) -> list[tuple[str, str, str]]:
-    page = placeholders.Page("supported-layers.md")
-    return ROW.findall(placeholders.expand(f'{{{{ supported_layers("{package}") }}}}', page))
+    """(class, status, details) for every class the page lists, read from the status group it
+    stands in (details: a table's second cell, or what follows a weightless class's name)."""
+    text = expanded(package)
+    groups = list(GROUP.finditer(text))
+    assert groups, "no status groups"
+    rows = []
+    for group, following in zip(groups, [*groups[1:], None]):
+        body = text[group.end():following.start() if following else len(text)]
+        rows += [(row[1] or row[3], group[1], row[2] or row[4] or "") for row in ROW.finditer(body)]
+    return rows
 
 
 @pytest.mark.keras
@@ -70,8 +85,10 @@ def test_each_status_agrees_with_paramcount(package):
             if status == "weightless":
                 assert counted and not any(counted), name
             if registered.page:
-                assert f"({registered.page.removeprefix('formulas/')})" not in details  # relative
-                assert f"](formulas/{registered.page.split('/')[-1]})" in details, name
+                assert f"({registered.page.removeprefix('formulas/')}" not in details  # relative
+                assert f"](formulas/{registered.page.split('/')[-1]}#" in details, name
+                if status == "formula":  # the link names its class
+                    assert details.startswith(f"[how {short_name} is counted]"), name
         else:
             assert registered is None, name
             with pytest.raises(paramcount.ParamcountError) as refused:
@@ -115,3 +132,16 @@ def test_each_formula_page_in_the_registry_is_published_and_explains_its_family(
         text = (root / "docs" / page).read_text(encoding="utf-8")
         assert f"- {page}\n" in nav, page
         assert any(re.search(rf"\b{name}\b", text) for name in names), (page, sorted(names))
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_the_classes_are_grouped_by_status_and_the_weightless_folded(package):
+    text = expanded(package)
+    groups = [g[1] for g in GROUP.finditer(text)]
+    assert groups == [s for s in STATUSES if any(status == s for _, status, _ in table(package))]
+    assert '<details class="pc-status-group" data-status="weightless" markdown>' in text
+    weightless = [name for name, status, _ in table(package) if status == "weightless"]
+    assert weightless and all(f"\n- `{name}`" in text for name in weightless)
+    folded = text.split('data-status="weightless"')[1].split("</details>")[0]
+    assert "no weights" in folded.split("</summary>")[0] and "no weights" not in folded.split(
+        "</summary>")[1]  # said once, in the title

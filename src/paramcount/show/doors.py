@@ -40,6 +40,7 @@ SECTIONS = {
     "formulas/convlstm.md": "count",
     "formulas/normalization.md": "count",
     "formulas/attention.md": "count",
+    "formulas/transformer.md": "encoder",
 }
 # Classes that share a family page but have a section of their own on it.
 OWN_SECTIONS = {
@@ -52,6 +53,14 @@ OWN_SECTIONS = {
                      "Convolution1DTranspose", "Convolution2DTranspose",
                      "Convolution3DTranspose"], "transposed"),
     **dict.fromkeys(["RNN", "StackedRNNCells", "SimpleRNNCell", "LSTMCell", "GRUCell"], "rnn-cell"),
+    # KerasHub's, registered under keras_hub>, on the transformer page
+    "keras_hub>TransformerDecoder": "decoder",
+    **dict.fromkeys([f"keras_hub>{name}" for name in (
+        "PositionEmbedding", "TokenAndPositionEmbedding", "ReversibleEmbedding",
+        "RotaryEmbedding", "SinePositionEncoding", "AlibiBias")], "embeddings"),
+    "keras_hub>MaskedLMHead": "masked-lm-head",
+    **dict.fromkeys([f"keras_hub>{name}" for name in (
+        "FNetEncoder", "CachedMultiHeadAttention", "RMSNormalization")], "registered-names"),
 }
 
 
