@@ -62,7 +62,7 @@ test: $(STAMP) $(PYODIDE) chromium generate
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 update-examples: $(STAMP)
-	$(PY) -m pytest tests/pages/test_docs.py --update-examples -q
+	$(PY) -m pytest tests/pages/test_docs.py tests/pages/test_console_sessions.py --update-examples -q
 
 mutation: $(STAMP)
 	$(PY) scripts/mutation.py

@@ -270,6 +270,21 @@ def _scratch_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="docs-examples-"))
 
 
+@contextlib.contextmanager
+def working_directory(page: Path) -> Iterator[Path]:
+    """A scratch directory of the page's own, as the current directory: a block that saves
+    "model.keras" there leaves the repository alone, and a ```console session of the page
+    (console_sessions) finds the file where the reader's shell would."""
+    folder = _scratch_dir() / "cwd" / rel(page).replace("/", "__")
+    folder.mkdir(parents=True, exist_ok=True)
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield folder
+    finally:
+        os.chdir(before)
+
+
 # --- Orphan output: `#>` lines (or a triple-quoted output block) that no print wrote. ---
 # pytest-examples replaces only the output right under a print that ran, so output under any other
 # statement (`x = 7` then `#> 424242`) would stay on the page unchecked.
@@ -437,7 +452,7 @@ class BlockRunner:
         recorder = PrintRecorder()
         failure = None
         try:
-            with fixed_terminal():
+            with fixed_terminal(), working_directory(example.path):
                 new_globals = execute(example, dict(module_globals), recorder)
         except Exception as error:  # pytest's own failures are BaseExceptions and pass through
             failure = failure_message(example, error)
