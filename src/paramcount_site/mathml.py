@@ -26,6 +26,7 @@ DELIMITERS = {"span": (r"\(", r"\)"), "div": (r"\[", r"\]")}
 # Inline math may wrap after these, at the top level of the formula, as TeX wraps a paragraph.
 BREAK_AFTER = {"=", "+", "\u2212", "<", ">", "\u2264", "\u2265", "\u2248", "\u2260", "\u2192"}
 OPENING, CLOSING = set("([{\u27e8"), set(")]}\u27e9")
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # MathML in HTML may name characters as HTML does (math-core writes &ApplyFunction;); XML knows
 # only its own five names, so the others are read as the characters they stand for.
 HTML_ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot|apos);)([A-Za-z][A-Za-z0-9]*;)")
@@ -68,9 +69,55 @@ def wrappable(math: ET.Element) -> list[ET.Element]:
     return out
 
 
+# Operators written with a space on each side in a formula's text form.
+SPACED = BREAK_AFTER | {"\u22c5", "\u00d7", "\u2299", "\u2218", "\u00b7", "&"}
+
+
+def math_text(element: ET.Element) -> str:
+    """A formula as readable plain text: ``i_t = σ(x_t W_i + h_(t−1) U_i + b_i)``, rows of an
+    aligned block separated by ``;``. What site search indexes instead of MathML's characters
+    run together ("it=σ(xtWi+ht−1Ui+bi)")."""
+    tag, children = element.tag, list(element)
+    text = (element.text or "").replace("\u00a0", " ").strip()
+    parts = [math_text(child) for child in children]
+    if tag == "mo":
+        return f" {text} " if text in SPACED else text
+    if tag in ("mi", "mn", "mtext", "ms"):
+        return text
+    if tag in ("msub", "msup", "msubsup") and len(parts) >= 2:
+        marks = {"msub": ["_"], "msup": ["^"], "msubsup": ["_", "^"]}[tag]
+        out = parts[0]
+        for mark, script in zip(marks, parts[1:]):
+            script = script.replace(" ", "")
+            out += mark + (script if len(script) == 1 else f"({script})")
+        return out
+    if tag == "mfrac" and len(parts) == 2:
+        return f"({parts[0].strip()})/({parts[1].strip()})"
+    if tag in ("msqrt", "mroot"):
+        return f"√({parts[0].strip()})" if parts else "√"
+    if tag in ("mover", "munder", "munderover") and parts:
+        return parts[0]  # the accent or the brace's label is drawn, not read
+    if tag == "mtable":
+        return "; ".join(p.strip() for p in parts)
+    if tag == "mtr":
+        return "  ".join(p.strip() for p in parts if p.strip())
+    if tag == "annotation":
+        return ""
+    joined, previous = "", None
+    for child, part in zip(children, parts):
+        if previous in SCRIPTED and child.tag in SCRIPTED | {"mi", "mn"}:
+            joined += " "  # x_t W_i, not x_tW_i
+        joined, previous = joined + part, child.tag
+    return re.sub(r"  +", " ", joined)
+
+
+SCRIPTED = {"msub", "msup", "msubsup"}
+
+
 class _ToMathML(Treeprocessor):
     def run(self, root: ET.Element) -> None:
         where = current_page(self.md).src_uri
+        in_heading = {id(e) for h in root.iter() if h.tag in HEADINGS for e in h.iter()}
         wrappers = [e for e in root.iter() if e.get("class") == "arithmatex" and e.tag in DELIMITERS]
         for element in wrappers:
             opening, closing = DELIMITERS[element.tag]
@@ -88,6 +135,17 @@ class _ToMathML(Treeprocessor):
                     wbr = ET.Element("wbr")
                     element.append(wbr)
                 element.append(piece)
+            if id(element) not in in_heading:  # a heading's text is its title: left as it is
+                _searchable(element, pieces)
+
+
+def _searchable(element: ET.Element, pieces: list[ET.Element]) -> None:
+    """Site search reads the formula's text form, not the MathML (Material's search skips an
+    element marked data-search-exclude); readers and screen readers get the MathML only."""
+    for piece in pieces:
+        piece.set("data-search-exclude", "")
+    text = ET.SubElement(element, "span", {"class": "pc-math-text", "aria-hidden": "true"})
+    text.text = " ".join(math_text(piece).strip() for piece in pieces)
 
 
 class MathMLExtension(Extension):
