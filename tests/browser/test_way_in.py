@@ -92,7 +92,7 @@ def test_an_unknown_class_points_to_the_supported_layers_and_to_a_saved_file(bro
 
 
 VISIBLE_ROWS = """() => [...document.querySelectorAll('.pc-status-group')]
-  .filter((group) => !group.hidden)
+  .filter((group) => group.checkVisibility())
   .flatMap((group) => [...group.querySelectorAll('tbody tr, li')]
     .filter((row) => !row.hidden)
     .map((row) => [group.dataset.status, row.querySelector('code').textContent,
@@ -116,6 +116,8 @@ def test_the_supported_layers_filter_narrows_the_list(screen):
     lstm = filtered(screen, "lstm")
     assert lstm and len(lstm) < len(everything)
     assert all("lstm" in name.lower() for _, name, _ in lstm)
+    weightless_group = screen.locator('details[data-status="weightless"]').first
+    assert not weightless_group.is_visible()  # no weightless class has lstm in its name
     weightless = filtered(screen, "weightless")  # a status: the folded list opens
     assert weightless and all(status == "weightless" and open_ for status, _, open_ in weightless)
     assert filtered(screen, "NoSuchLayerAnywhere") == []
