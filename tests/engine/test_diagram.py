@@ -205,8 +205,10 @@ def test_formula_is_mathml_with_the_numbers_put_in_and_no_tex_left():
 ])
 def test_bad_input_is_one_line_next_to_the_field_to_fix(code, shape, field, message):
     answer = json.loads(web.calculate(code, shape))
+    door = answer.pop("door_html", None)  # an unknown class also gets links on where to go
     assert answer == {"ok": False, "error": answer["error"], "field": field}
     assert message in answer["error"] and "\n" not in answer["error"]
+    assert (door is not None) == message.startswith("unknown layer")
 
 
 def test_markup_typed_into_a_layer_name_is_shown_as_text():
