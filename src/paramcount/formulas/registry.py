@@ -92,7 +92,14 @@ def load_formulas() -> None:
     if _loaded:
         return
     # The folder's listing, not pkgutil, which would import typing: the command line's start-up.
-    for file in sorted(os.listdir(os.path.dirname(__file__))):
+    try:
+        files = os.listdir(os.path.dirname(__file__))
+    except NotADirectoryError:  # imported from a zip: the calculator's paramcount.zip in Pyodide
+        import pkgutil  # only here, where start-up time is Pyodide's, not the command line's
+
+        package = importlib.import_module(__package__)
+        files = [f"{module.name}.py" for module in pkgutil.iter_modules(package.__path__)]
+    for file in sorted(files):
         if file.endswith(".py") and file != "__init__.py":
             importlib.import_module(f"{__package__}.{file[:-3]}")
     _loaded = True
