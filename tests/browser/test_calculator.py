@@ -62,6 +62,24 @@ EXAMPLES = {
                               "num_key_value_heads=2)", "[(10, 16), (20, 16)]"),
     "GroupQueryAttention": ("GroupQueryAttention(head_dim=8, num_query_heads=4, "
                             "num_key_value_heads=2)", "[(10, 16), (20, 16)]"),
+    # KerasHub's layers, written as its docs write them.
+    "keras_hub>TransformerEncoder": ("keras_hub.layers.TransformerEncoder(intermediate_dim=32, "
+                                     "num_heads=2)", "(10, 16)"),
+    "keras_hub>TransformerDecoder": ("keras_hub.layers.TransformerDecoder(intermediate_dim=32, "
+                                     "num_heads=2)", "(10, 16)"),
+    "keras_hub>MaskedLMHead": ("keras_hub.layers.MaskedLMHead(vocabulary_size=100)",
+                               "[(10, 16), (3,)]"),
+    "keras_hub>TokenAndPositionEmbedding": ("keras_hub.layers.TokenAndPositionEmbedding(1000, 64, "
+                                            "32)", "(64,)"),
+    "keras_hub>CachedMultiHeadAttention": ("keras_hub.layers.CachedMultiHeadAttention(2, 8)",
+                                           "[(10, 16), (10, 16)]"),
+    "keras_hub>RMSNormalization": ("keras_hub.layers.RMSNormalization(16)", "(10, 16)"),
+    "keras_hub>FNetEncoder": ("keras_hub.layers.FNetEncoder(32)", "(10, 16)"),
+    "keras_hub>PositionEmbedding": ("keras_hub.layers.PositionEmbedding(64)", "(64, 16)"),
+    "keras_hub>ReversibleEmbedding": ("keras_hub.layers.ReversibleEmbedding(1000, 64)", "(10,)"),
+    "keras_hub>RotaryEmbedding": ("keras_hub.layers.RotaryEmbedding()", "(10, 2, 8)"),
+    "keras_hub>SinePositionEncoding": ("keras_hub.layers.SinePositionEncoding()", "(10, 16)"),
+    "keras_hub>AlibiBias": ("keras_hub.layers.AlibiBias()", "(2, 10, 10)"),
 }
 NOT_ONE_LAYER = {
     "Sequential": "a model, not a layer: paramcount count reads its config",

@@ -419,8 +419,8 @@ def test_version_placeholders_are_replaced_and_unknown_ones_stop_the_build():
     text = "Keras {{ versions.keras }} with {{versions.tf_keras}}"
     v = pinned_versions()
     assert placeholders.expand(text, page) == f"Keras {v['keras']} with {v['tf_keras']}"
-    with pytest.raises(placeholders.PlaceholderError, match=r"page.md: unknown placeholder.*versions.torch"):
-        placeholders.expand("{{ versions.torch }}", page)
+    with pytest.raises(placeholders.PlaceholderError, match=r"page.md: unknown placeholder.*versions.jax"):
+        placeholders.expand("{{ versions.jax }}", page)
 
 
 def test_a_page_that_includes_a_file_is_edited_at_that_file(pages, built_site: Path):
