@@ -13,7 +13,8 @@ TYPE_CHECKING = False  # as typing's: the command line does not import typing (s
 if TYPE_CHECKING:
     from .base import Ctx, Spec
 
-__all__ = ["LayerClass", "REGISTRY", "layer", "registration", "load_formulas", "Formula"]
+__all__ = ["LayerClass", "REGISTRY", "layer", "registration", "load_formulas", "Formula",
+           "complete_class"]
 
 Formula = Callable[["Ctx"], "Spec"]
 
@@ -103,3 +104,27 @@ def load_formulas() -> None:
         if file.endswith(".py") and file != "__init__.py":
             importlib.import_module(f"{__package__}.{file[:-3]}")
     _loaded = True
+
+
+_KNOWN: list[str] = []
+
+
+def complete_class(prefix: str) -> tuple[str, ...]:
+    """Every class a summary table's class name cut short can be (``TimeDist`` →
+    ``("TimeDistributed",)``), in alphabetical order: the registered classes, the refused ones
+    (together all of ``keras.layers``), ``InputLayer`` and the model classes. A prefix that is
+    itself a class is among them (``Conv2D`` may be ``Conv2DTranspose`` cut short)."""
+    from bisect import bisect_left  # here, not at the top: the command line's start-up
+
+    if not _KNOWN:  # the model classes are registered; InputLayer is among the refused
+        from .refused import REFUSED
+
+        load_formulas()
+        _KNOWN.extend(sorted({*REGISTRY, *REFUSED, "InputLayer"}))
+    prefix = prefix.rstrip("…")
+    found = []
+    for name in _KNOWN[bisect_left(_KNOWN, prefix):]:
+        if not name.startswith(prefix):
+            break
+        found.append(name)
+    return tuple(found)

@@ -1,9 +1,31 @@
 """Reading a ``model.summary()`` table as people paste it.
 
-Two layouts: Keras 3's box-drawing table (``┃ Layer (type) ┃``, rows between ``├──┼`` lines,
-long cells wrapped at word boundaries) and Keras 2 / tf-keras' ASCII table (columns at fixed
-positions, rows separated by blank or ``____`` lines, long cells cut at any character). Either may
-be indented, sit inside a Markdown fence, have lost its trailing spaces or its header line.
+Every layout Keras has printed:
+
+- Keras 3: box drawing (``┃ Layer (type) ┃``), rows between ``├──┼`` lines, long cells wrapped
+  at word boundaries or cut with ``…``, nested layers marked ``└``.
+- tf-keras 2.9 and later: ASCII columns written from a leading space, long cells wrapped onto the
+  next line at any character, rows apart by blank lines, nested models in ``|¯¯¯|`` boxes (2.13
+  and later add the byte sizes to the totals).
+- Keras 2.0–2.3 and tf.keras 1.x–2.8: ASCII columns at 29/55/65 (Sequential) or 32/53/65/98,
+  rows apart by ``____`` lines, long cells cut without an ellipsis (``time_distributed_4
+  (TimeDist``), each further input of *Connected to* on a line of its own, totals sometimes
+  written as ``12.0``.
+- Keras 1: 100 wide, columns at 33/55/67, cells cut with no space before the next one, and a
+  *Connected to* column even for a Sequential model.
+
+And as people paste them: without the lines between rows, with trailing spaces stripped or runs of
+spaces collapsed to one, tabs, indented, fenced, quoted (``> ``), commented (``# ``, ``## ``),
+with ANSI colour codes, or turned into a Markdown pipe table. Where the spacing survives, the
+columns come from the header line; where it does not, each line is read by its parts (``name
+(Class)``, one bracketed shape, the count, *Connected to*). A line without a ``name (Class)`` of
+its own continues the row above. Whatever cannot be told apart is refused in one line
+(``this table could not be read: …``): a row is never made of two rows, and never holds a
+number the table does not.
+
+A class name cut short (``TimeDist``, ``LayerNormalizatio…``) is completed from every class
+Keras has (:func:`paramcount.formulas.registry.complete_class`): ``class_name`` is the class when
+one fits, ``class_options`` lists every class that fits, ``printed_class`` is what was printed.
 
 >>> table = '''
 ... Model: "sequential"
@@ -22,14 +44,18 @@ be indented, sit inside a Markdown fence, have lost its trailing spaces or its h
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ..errors import ParamcountError
-from ..formulas.registry import REGISTRY, load_formulas
+from ..formulas.registry import complete_class
+from ..read.config import MAX_CONFIG_BYTES
+from ..safety import MAX_DIGITS
 
 __all__ = ["SummaryRow", "Summary", "parse_summary", "parse_shape_text", "MULTIPLE"]
 
 MULTIPLE = "multiple"  # tf-keras' word for a layer called on several shapes (or a subclassed model)
+COLUMNS = ("layer", "shape", "params", "connected", "trainable")
 
 
 @dataclass
@@ -37,18 +63,21 @@ class SummaryRow:
     """One row of the table, as printed."""
 
     name: str
-    class_name: str
+    class_name: str  # completed when it was cut and one class fits; else as printed, ending "…"
     output_text: str  # the Output Shape cell as printed, e.g. "(None, 2)", "multiple", "?"
     params: int | None
     depth: int = 0  # 0 for the model's own layers, 1 inside a nested model (expand_nested)...
     connected: list[tuple[str, int, int]] | None = None  # "Connected to": (layer, node, tensor)
     trainable: bool | None = None  # the "Trainable" column (show_trainable=True), if printed
     unbuilt: bool = False  # Keras 3 prints "0 (unbuilt)" for a layer that has no weights yet
+    parent: str | None = None  # the enclosing nested model's row name; None at the top level
+    class_options: tuple[str, ...] = ()  # every class a cut class name can be; () if whole
+    printed_class: str = ""  # the class as printed ("TimeDist", "LayerNormalizatio…")
 
     @property
     def output_shape(self):
         """The output shape: a tuple (None for the batch axis), a list of tuples for several
-        outputs, or None when the table does not say (``multiple``, ``?``)."""
+        outputs, or None when the table does not say (``multiple``, ``?``, a cut shape)."""
         return parse_shape_text(self.output_text)
 
 
@@ -63,17 +92,25 @@ class Summary:
     non_trainable: int | None = None
     optimizer: int | None = None  # Keras 3, once the optimizer is built: "Optimizer params"
     has_connected: bool = False  # a "Connected to" column: inputs are named, not the row above
-    layout: str = "keras3"  # "keras3" (box drawing) or "keras2" (ASCII)
+    layout: str = "keras3"  # "keras3" (box drawing), "keras2" (ASCII columns) or "markdown"
     notes: list[str] = field(default_factory=list)
 
 
 def parse_summary(text: str) -> Summary:
-    """Read a pasted ``model.summary()``; raise :class:`ParamcountError` if it is not one."""
+    """Read a pasted ``model.summary()``; raise :class:`ParamcountError` if it is not one, or if
+    its columns cannot be told apart."""
     if not isinstance(text, str) or not text.strip():
         raise ParamcountError("not a model summary: the text is empty")
+    if len(text) > MAX_CONFIG_BYTES or len(text.encode("utf-8", "replace")) > MAX_CONFIG_BYTES:
+        raise ParamcountError(f"this table could not be read: it is larger than "
+                              f"{MAX_CONFIG_BYTES:,} bytes, the limit for any input")
     lines = _clean_lines(text)
-    summary = (_parse_box(lines) if any(_is_box_line(line) for line in lines)
-               else _parse_ascii(lines))
+    if any(_is_box_line(line) for line in lines):
+        summary = _parse_cells(lines, "keras3")
+    elif any(_is_pipe_line(line) for line in lines):
+        summary = _parse_cells(lines, "markdown")
+    else:
+        summary = _parse_ascii(lines)
     if not summary.rows:
         raise ParamcountError("not a model summary: no 'name (Class)' rows with a parameter "
                               "count were found (paste the whole table model.summary() prints)")
@@ -81,31 +118,40 @@ def parse_summary(text: str) -> Summary:
     return summary
 
 
+def _unreadable(why: str) -> ParamcountError:
+    return ParamcountError(f"this table could not be read: {why}")
+
+
 # --- cleaning what was pasted ------------------------------------------------------------------
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+# A quote (">", "> >"), a comment ("#", "##", R's "## ") or a doctest-like "#>": never the
+# start of a line Keras prints. (A "#" far to the right is the Param # header wrapped.)
+_PREFIX = re.compile(r"^[ \t]{0,8}(?:(?:>[ \t]?)+|#+>?[ \t]?)")
 
 
 def _clean_lines(text: str) -> list[str]:
-    """Lines without Markdown fences, quote marks, tabs or trailing spaces, and dedented."""
+    """Lines without colour codes, Markdown fences, quote or comment marks, tabs or trailing
+    spaces, and dedented."""
+    text = _ANSI.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for line in text.split("\n"):
         if _FENCE.match(line):
             continue
-        line = line.expandtabs(4).rstrip()
-        lines.append(line)
-    quoted = [line for line in lines if line.strip()]
-    if quoted and all(line.lstrip().startswith(">") for line in quoted):  # a Markdown quote
-        lines = [re.sub(r"^\s*> ?", "", line) for line in lines]
+        line = _PREFIX.sub("", line, count=1)
+        # A tab stands where a run of spaces was: it separates cells, not columns.
+        lines.append(line.replace("\t", "  ").rstrip())
     indents = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
     cut = min(indents, default=0)
     return [line[cut:] for line in lines]
 
 
-# --- Keras 3: box drawing ------------------------------------------------------------------------
+# --- tables with drawn cells: Keras 3's box drawing, Markdown pipe tables -----------------------
 
 _BOX_ROW = "│┃"
 _BOX_RULE = set("┏┓┗┛┡┩├┤┼└┘┌┐╇╈┳┻┯┷━─╋┠┨┬┴")
+_PIPE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?$")
 
 
 def _is_box_line(line: str) -> bool:
@@ -113,75 +159,92 @@ def _is_box_line(line: str) -> bool:
     return bool(s) and (s[0] in _BOX_ROW or s[0] in "┏┡├└┌")
 
 
-def _box_cells(line: str) -> list[tuple[str, int]]:
-    """The cells of one table line, each with its inner width (to spot folded words)."""
+def _is_pipe_line(line: str) -> bool:
+    """A Markdown table's line: cells between pipes (a tf-keras nested row has pipes only at
+    its ends, and is told apart by the ¯ lines around it)."""
     s = line.strip()
-    parts = re.split("[│┃]", s)[1:]  # text before the first bar is not a cell
-    if parts and not s.endswith(("│", "┃")) and parts[-1].strip() == "":
+    return bool(_PIPE_RULE.match(s)) or (s.startswith("|") and s.count("|") >= 3
+                                         and "Layer (" in s)
+
+
+def _split_cells(line: str, bars: str) -> list[str]:
+    s = line.strip()
+    parts = re.split(f"[{bars}]", s)
+    if s[:1] in bars:
+        parts = parts[1:]  # text before the first bar is not a cell
+    if parts and s[-1:] in bars:
         parts = parts[:-1]
-    return [(p, len(p)) for p in parts]
+    return parts
 
 
-def _parse_box(lines: list[str]) -> Summary:
-    header: list[str] = []
-    rows_cells: list[list[str]] = []
-    current: list[str] | None = None
-    previous: list[tuple[str, int]] | None = None
-    model_name = _model_name(lines)
+def _parse_cells(lines: list[str], layout: str) -> Summary:
+    bars = "│┃" if layout == "keras3" else "|"
+    header: list[list[str]] = []
+    body: list[tuple[list[str], bool]] = []  # (cells, a rule or the header came before)
+    after_rule = True
+    seen_header = False
     for line in lines:
         s = line.strip()
-        if not s or not _is_box_line(line):
+        if layout == "keras3":
+            if not _is_box_line(line):
+                continue
+            if s[0] in _BOX_RULE:
+                after_rule = True
+                continue
+            is_header = s[0] == "┃"
+        else:
+            if not s.startswith("|") and s.count("|") < 2:
+                continue
+            if _PIPE_RULE.match(s):
+                after_rule = True
+                continue
+            is_header = not seen_header and "Layer (" in s
+        cells = _split_cells(line, bars)
+        if is_header:
+            seen_header = True
+            for i, cell in enumerate(cells):
+                while i >= len(header):
+                    header.append([])
+                header[i].append(cell.strip())
             continue
-        if s[0] == "┃":  # the header, perhaps wrapped over several lines
-            for i, (cell, _) in enumerate(_box_cells(line)):
-                if i >= len(header):
-                    header.append("")
-                header[i] = _join(header[i], cell, False)
-            continue
-        if s[0] in _BOX_RULE:  # a rule ends the row being read
-            if current is not None:
-                rows_cells.append(current)
-            current, previous = None, None
-            continue
-        cells = _box_cells(line)
-        if current is None:
-            current = [""] * len(cells)
-        for i, (cell, _) in enumerate(cells):
-            if i >= len(current):
-                current.append("")
-            # Rich folds a word longer than the column: the piece then fills the whole cell.
-            folded = previous is not None and i < len(previous) and _fills(previous[i])
-            current[i] = _join(current[i], cell, folded)
-        previous = cells
-    if current is not None:
-        rows_cells.append(current)
-    columns = _columns(header, rows_cells)
-    summary = Summary(rows=[], model_name=model_name, layout="keras3",
+        body.append((cells, after_rule))
+        after_rule = False
+    columns = _columns([" ".join(p for p in h if p) for h in header], [c for c, _ in body])
+    if "params" not in columns:
+        raise _unreadable("it has no Param # column (was it cut at a narrow terminal's width?)")
+    summary = Summary(rows=[], model_name=_model_name(lines), layout=layout,
                       has_connected="connected" in columns)
-    depths = sorted({_nest_indent(cells[columns["layer"]]) for cells in rows_cells
-                     if columns["layer"] < len(cells)} - {-1})
-    for cells in rows_cells:
-        row = _row(cells, columns, summary)
-        if row is not None:
-            indent = _nest_indent(cells[columns["layer"]])
-            row.depth = 0 if indent < 0 else depths.index(indent) + 1
-            summary.rows.append(row)
+    rows: list[_Row] = []
+    previous: list[str] | None = None
+    for cells, ruled in body:
+        named = {key: cells[i] for key, i in columns.items() if i < len(cells)}
+        stripped = {key: value.strip() for key, value in named.items()}
+        if ruled or _starts_row(stripped):  # a rule always ends a row
+            rows.append(_Row(depth_mark=_nest_indent(named.get("layer", ""))))
+            previous = None
+        elif not rows:
+            continue
+        else:
+            _continues(rows[-1], stripped)  # refuses a second 'name (Class)'
+        row = rows[-1]
+        for key, value in stripped.items():
+            if not value:
+                continue
+            # Rich folds a word longer than its column: the piece then fills the whole cell,
+            # and the next piece goes on without a space.
+            folded = previous is not None and key in previous and _fills(previous[key])
+            row.add(key, value, " " if not folded else "")
+        previous = named
+    depths = sorted({r.depth_mark for r in rows} - {-1})
+    for r in rows:
+        r.depth = 0 if r.depth_mark < 0 else depths.index(r.depth_mark) + 1
+    _finish(rows, summary)
     return summary
 
 
-def _fills(cell: tuple[str, int]) -> bool:
-    text, width = cell
-    return width > 2 and text[1:-1].strip() != "" and not text[1:-1].endswith(" ") \
-        and not text.rstrip().endswith((",", "…"))
-
-
-def _join(done: str, piece: str, folded: bool) -> str:
-    piece = piece.strip()
-    if not done:
-        return piece
-    if not piece:
-        return done
-    return done + piece if folded else f"{done} {piece}"
+def _fills(cell: str) -> bool:
+    return len(cell) > 2 and cell[1:-1].strip() != "" and not cell[1:-1].endswith(" ") \
+        and not cell.rstrip().endswith((",", "…"))
 
 
 def _nest_indent(cell: str) -> int:
@@ -189,143 +252,370 @@ def _nest_indent(cell: str) -> int:
     return cell.find("└")
 
 
-# --- Keras 2 / tf-keras: fixed columns ---------------------------------------------------------
+# --- ASCII tables: Keras 1, Keras 2, tf.keras, tf-keras ------------------------------------------
 
-_RULE_EQ = re.compile(r"^=+$")
-_RULE_LOW = re.compile(r"^_+$")
-_NEST_OPEN = re.compile(r"^\|¯+\|$")
-_NEST_CLOSE = re.compile(r"^¯+$")
+_RULE = re.compile(r"^(?:=+|_+|-+)$")
+_NEST_LINE = re.compile(r"^(\|*)¯+(\|*)$")
+_HEADER = re.compile(r"\bLayer \(type\)")
+_HEADER_WORDS = (("layer", r"Layer\b"), ("shape", r"Output\b"), ("params", r"Param\b"),
+                 ("connected", r"Connected\b"), ("trainable", r"Trainable\b"))
+_TOTALS_LINE = re.compile(r"^\s*(?:Total|Trainable|Non-trainable|Optimizer) params:")
 
 
 def _parse_ascii(lines: list[str]) -> Summary:
-    header_at = next((i for i, line in enumerate(lines) if re.match(r"^\s*Layer \(", line)), None)
-    rules = [i for i, line in enumerate(lines) if _RULE_EQ.match(line.strip())]
-    if header_at is None and not rules:
-        raise ParamcountError("not a model summary: no table was found (expected the "
-                              "'Layer (type)  Output Shape  Param #' table of model.summary())")
-    if header_at is not None:
-        body_from = next((i for i in rules if i > header_at), header_at) + 1
-    else:
-        body_from = rules[0] + 1
-    body_to = next((i for i in rules if i >= body_from), len(lines))
-    # A header that wraps goes on until the ===== rule; take its first line for the columns.
-    header_lines = lines[header_at:body_from - 1] if header_at is not None else []
-    blocks: list[list[str]] = []
-    block: list[str] = []
+    header_at = next((i for i, line in enumerate(lines) if _HEADER.search(line)), None)
+    start = header_at + 1 if header_at is not None else 0
+    if header_at is None:
+        # No header: the rows start after the first "=====" rule, or at the first line that
+        # reads as one.
+        rule = next((i for i, line in enumerate(lines) if re.match(r"^=+$", line.strip())), None)
+        if rule is not None:
+            start = rule + 1
+        else:
+            first = next((i for i, line in enumerate(lines) if _row_parts(line.strip())), None)
+            if first is None:
+                raise ParamcountError(
+                    "not a model summary: no table was found (expected the "
+                    "'Layer (type)  Output Shape  Param #' table of model.summary())")
+            start = first
+    header_lines = []
+    if header_at is not None:  # a wrapped header goes on until the ===== rule
+        header_lines = [lines[header_at]]
+        i = start
+        while i < len(lines) and not re.match(r"^=+$", lines[i].strip()) and i - start < 4 \
+                and not _row_parts(lines[i].strip()):
+            if lines[i].strip():
+                header_lines.append(lines[i])
+            i += 1
+        if i < len(lines) and re.match(r"^=+$", lines[i].strip()):
+            start = i + 1
+    body: list[tuple[str, int]] = []  # (line without its nesting pipes, depth)
     depth = 0
-    for line in lines[body_from:body_to]:
+    for line in lines[start:]:
         s = line.strip()
-        if _NEST_OPEN.match(s):
-            depth += 1
-            if block:
-                blocks.append(block)
-            block = []
+        if _TOTALS_LINE.match(s) or (s.startswith("=") and _RULE.match(s) and body):
+            break
+        if not body and not _row_parts(_unpipe(line, depth).strip()):
+            continue  # what stands between the header and the first row
+        nest = _NEST_LINE.match(s)
+        if nest:
+            pipes = len(nest[1])
+            depth = depth + 1 if pipes == depth + 1 else max(0, pipes)
             continue
-        if _NEST_CLOSE.match(s):
-            depth = max(0, depth - 1)
-            if block:
-                blocks.append(block)
-            block = []
+        if not s or _RULE.match(s):
             continue
-        inner = _unpipe(line, depth)
-        if not inner.strip() or _RULE_LOW.match(s):
-            if block:
-                blocks.append(block)
-            block = []
-            continue
-        if not block:
-            block = [f"{depth}"]
-        block.append(inner)
-    if block:
-        blocks.append(block)
-    starts = _ascii_starts(header_lines[0] if header_lines else None,
-                           [b[1] for b in blocks])
-    header = [""] * len(starts)
-    for line in header_lines:
-        for i, cell in enumerate(_slice(line, starts)):
-            header[i] += cell
-    rows_cells = []
-    for b in blocks:
-        cells = [""] * len(starts)
-        for line in b[1:]:
-            for i, cell in enumerate(_slice(line, starts)):
-                cells[i] += cell  # tf-keras cuts long cells at any character
-        rows_cells.append((int(b[0]), cells))
-    columns = _columns(header if header_lines else [], [c for _, c in rows_cells])
-    summary = Summary(rows=[], model_name=_model_name(lines), layout="keras2",
-                      has_connected="connected" in columns)
-    for depth, cells in rows_cells:
-        row = _row(cells, columns, summary)
-        if row is not None:
-            row.depth = depth
-            summary.rows.append(row)
-        elif summary.rows and not any(c.strip() for c in cells[:1]):
-            # Old tf.keras prints each further input of "Connected to" on a line of its own.
-            extra = cells[columns["connected"]] if "connected" in columns and \
-                columns["connected"] < len(cells) else ""
-            if extra.strip() and summary.rows[-1].connected is not None:
-                summary.rows[-1].connected += _connections(extra, summary.rows)
+        body.append((_unpipe(line, depth), depth))
+    positions = _header_positions(header_lines) if header_lines else None
+    if positions is not None and "params" not in positions:
+        raise _unreadable("it has no Param # column (was it cut at a narrow terminal's width?)")
+    summary = Summary(rows=[], model_name=_model_name(lines), layout="keras2")
+    rows = None
+    if positions is not None and _spaced(header_lines[0]):
+        rows = _rows_by_columns(body, positions)  # None when a line does not fit the columns
+        summary.has_connected = "connected" in positions
+    if rows is None:
+        named = _header_names(header_lines)
+        summary.has_connected = "connected" in named if header_lines else False
+        rows = _rows_by_parts(body, named if header_lines else None)
+        if not header_lines:
+            summary.has_connected = any(r.pieces.get("connected") for r in rows)
+    _finish(rows, summary)
+    if not summary.rows and any(re.search(r"\S \(\w+\)?\s+[\[(]", b) for b, _ in body):
+        raise _unreadable("its rows have no parameter count (was the Param # column cut at a "
+                          "narrow terminal's width?)")
     return summary
 
 
 def _unpipe(line: str, depth: int) -> str:
     """A nested row without the | marks of its box, columns kept in place."""
     if depth and line.startswith("|"):
-        line = " " * depth + line[depth:] if line[:depth] == "|" * depth else line
+        pipes = len(line) - len(line.lstrip("|"))
+        line = " " * pipes + line[pipes:]
         line = line.rstrip()
         while line.endswith("|"):
-            line = line[:-1]
+            line = line[:-1].rstrip()
     return line
 
 
-def _ascii_starts(header: str | None, first_lines: list[str]) -> list[int]:
-    """Where each column starts: at the header's words, or (no header) at the widest row's."""
-    def starts(line: str) -> list[int]:
-        return [m.start() for m in re.finditer(r"\S+(?: \S+)*", line)]
+def _header_positions(header_lines: list[str]) -> dict[str, int] | None:
+    """Where each column starts, from the header (tf-keras wraps a header word at any
+    character: "Par" / "am" / "#"); the first column starts at 0, whatever its indent."""
+    starts = [m.start() for m in re.finditer(r"\S+(?: \S+)*", header_lines[0])]
+    if not starts:
+        return None
+    texts = [""] * len(starts)
+    for line in header_lines:
+        for i, start in enumerate(starts):
+            end = starts[i + 1] if i + 1 < len(starts) else len(line)
+            texts[i] += line[start:end].strip()
+    found: dict[str, int] = {}
+    for start, text in zip(starts, texts):
+        for key, prefix in (("layer", "lay"), ("shape", "out"), ("params", "par"),
+                            ("connected", "con"), ("trainable", "tra")):
+            if text.lower().startswith(prefix) and key not in found:
+                found[key] = start
+    if not {"layer", "shape"} <= set(found):
+        return None
+    found["layer"] = 0
+    return found
 
-    if header is not None:
-        found = starts(header)
-        if len(found) >= 3:
-            return found
-    candidates = [starts(line) for line in first_lines]
-    if not candidates:
-        return [0]
-    return max(candidates, key=len)
+
+def _spaced(header: str) -> bool:
+    """The header kept the runs of spaces between its columns (so the rows kept theirs)."""
+    m = re.search(r"Layer \(type\)( *)Output", header)
+    return bool(m) and len(m[1]) >= 2
 
 
-def _slice(line: str, starts: list[int]) -> list[str]:
-    cells = []
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else None
-        cells.append(line[start:end].rstrip() if end is not None else line[start:].rstrip())
-    # A cell is written from its column's start; what precedes the first start is indentation.
-    if starts and starts[0] > 0 and line[:starts[0]].strip():
-        cells[0] = line[:starts[0]].strip() + cells[0]
-    return [c.strip() for c in cells]
+def _header_names(header_lines: list[str]) -> set[str]:
+    text = " ".join(header_lines)
+    return {key for key, word in _HEADER_WORDS if re.search(word, text)}
+
+
+class _Row:
+    """A row being read: its cells' pieces, joined once it is whole (a join per line would cost
+    the square of a long wrapped cell)."""
+
+    __slots__ = ("pieces", "depth", "depth_mark", "cells", "line")
+
+    def __init__(self, depth: int = 0, depth_mark: int = -1, line: int = 0):
+        self.pieces: dict[str, list[str]] = {}
+        self.depth = depth
+        self.depth_mark = depth_mark
+        self.cells: dict[str, str] = {}
+        self.line = line
+
+    def add(self, key: str, piece: str, sep: str = "") -> None:
+        parts = self.pieces.setdefault(key, [])
+        if parts and sep:
+            parts.append(sep)
+        parts.append(piece)
+
+    def text(self, key: str) -> str:
+        return "".join(self.pieces.get(key, ()))
+
+
+def _slice(line: str, starts: list[tuple[int, str]]) -> dict[str, str]:
+    cells = {}
+    for i, (start, key) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(line)
+        cells[key] = line[start:end].strip()
+    return cells
+
+
+def _rows_by_columns(body: list[tuple[str, int]], positions: dict[str, int]) -> list[_Row] | None:
+    """Rows of a table that kept its spacing, each line cut at the header's column starts; None
+    when a line does not fit those columns (then the rows are read by their parts)."""
+    starts = sorted((pos, key) for key, pos in positions.items())
+    rows: list[_Row] = []
+    for number, (line, depth) in enumerate(body):
+        cells = _slice(line, starts)
+        if _starts_row(cells):
+            if not _fits_columns(cells):
+                return None
+            rows.append(_Row(depth=depth, line=number))
+        elif not rows:
+            return None
+        elif not _continues(rows[-1], cells):
+            return None
+        row = rows[-1]
+        for key, value in cells.items():
+            if value:
+                # tf-keras wraps a cell at any character, Keras 2 puts each further input of
+                # "Connected to" on its own line: the pieces join as they are.
+                row.add(key, value)
+    return rows
+
+
+_NAME_START = re.compile(r"^(?:[└|]\s*)*[^\s()]+(?:\s*\(|$)")
+_SHAPE_START = re.compile(r"^(?:[\[(]|multiple\b|\?$)")
+_COUNT_START = re.compile(r"^\d")
+
+
+def _starts_row(cells: dict[str, str]) -> bool:
+    """A line that begins a row: a name (perhaps with its class), a shape and a count."""
+    layer = cells.get("layer", "")
+    if "└" in layer:  # Keras 3 marks a nested row's first line, even when its name wraps
+        return bool(_COUNT_START.match(cells.get("params", "")))
+    return bool(_NAME_START.match(layer)) and not (")" in layer and "(" not in layer) \
+        and bool(_SHAPE_START.match(cells.get("shape", ""))) \
+        and bool(_COUNT_START.match(cells.get("params", "")))
+
+
+_FULL_NAME = re.compile(r"^[^\s()]+\s*\([A-Za-z_][\w.]*\)$")
+
+
+def _fits_columns(cells: dict[str, str]) -> bool:
+    """A row's first line cut at the columns: each cell holds one thing (a line shifted off the
+    header's columns puts a piece of one cell into the next)."""
+    layer = re.sub(r"^(?:[└|]\s*)+", "", cells.get("layer", ""))
+    if not re.match(r"^[^\s()]+(?:\s*\([A-Za-z_][\w.]*\)?)?$", layer):
+        return False
+    if not re.match(r"^(?:[\[(][^\[\]()]*(?:[\[(\])][^\[\]()]*)*|multiple|\?)$",
+                    cells.get("shape", "")):
+        return False
+    return bool(re.match(r"^\d[\d,]*(?:\.0)?(?:\s*\((?:unbuilt|unused)\))?$",
+                         cells.get("params", "")))
+
+
+def _continues(row: _Row, cells: dict[str, str]) -> bool:
+    """A line without a row start of its own: the rest of the cells of the row above."""
+    layer = cells.get("layer", "")
+    if layer and _FULL_NAME.match(layer) and _FULL_NAME.match(row.text("layer")):
+        raise _unreadable(f"the row {row.text('layer')!r} is followed by {layer!r} without a "
+                          "shape or count of its own: two rows would join")
+    count = cells.get("params", "")
+    return not count or bool(re.match(r"^[\d,]+$", count))
+
+
+# --- reading a line by its parts (the spacing is lost) ------------------------------------------
+
+_PARTS_NAME = re.compile(r"^(?:[└|]\s*)*(?P<name>[^\s()]+)(?:\s?\((?P<cls>[A-Za-z_][\w.]*)?"
+                         r"(?P<close>\))?)?\s*")
+_PARTS_COUNT = re.compile(r"^(?P<count>\d[\d,]*(?:\.0)?(?:\s*\((?:unbuilt|unused)\))?)(?=\s|$)\s*")
+
+
+_SHAPE_CHARS = frozenset("0123456789, ()[]None")
+
+
+def _shape_end(text: str) -> tuple[int, bool]:
+    """How far the bracketed shape at the start of ``text`` goes, and whether it closed."""
+    if text.startswith(MULTIPLE):
+        return len(MULTIPLE), True
+    if text.startswith("?"):
+        return 1, True
+    level = 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            level += 1
+        elif ch in ")]":
+            level -= 1
+            if level <= 0:
+                return i + 1, level == 0
+        elif ch not in _SHAPE_CHARS:
+            return i, False
+    return len(text), False
+
+
+def _row_parts(line: str) -> dict[str, str] | None:
+    """A row's first line read by its parts, or None when the line does not begin a row."""
+    m = _PARTS_NAME.match(line)
+    if not m or m.end() >= len(line):
+        return None
+    rest = line[m.end():]
+    if not _SHAPE_START.match(rest):
+        return None
+    end, closed = _shape_end(rest)
+    shape = rest[:end]
+    after = rest[end:].lstrip()
+    if not closed:
+        # tf-keras wraps a list of shapes after "),": the count follows that piece.
+        cut = shape.rfind("),")
+        if cut < 0 or not re.match(r"^\s*\d", shape[cut + 2:]):
+            return {"layer": line[:m.end()].strip(), "shape": shape, "cut": "shape"}
+        after = shape[cut + 2:].lstrip() + rest[end:]
+        shape = shape[:cut + 2]
+    c = _PARTS_COUNT.match(after)
+    if not c:
+        return None
+    return {"layer": line[:m.end()].strip(), "shape": shape.strip(), "params": c["count"],
+            "rest": after[c.end():]}
+
+
+def _rows_by_parts(body: list[tuple[str, int]], header: set[str] | None) -> list[_Row]:
+    rows: list[_Row] = []
+    for number, (line, depth) in enumerate(body):
+        s = line.strip()
+        parts = _row_parts(s)
+        if parts is not None and parts.get("cut") == "shape":
+            raise _unreadable(f"the Output Shape of {parts['layer']!r} was cut short and the "
+                              "spaces that set it apart from the count are lost (paste the "
+                              "table as printed)")
+        if parts is not None:
+            row = _Row(depth=depth, line=number)
+            rows.append(row)
+            row.add("layer", parts["layer"])
+            row.add("shape", parts["shape"])
+            row.add("params", parts["params"])
+            _add_rest(row, parts["rest"], header)
+            continue
+        if not rows:
+            continue  # text above the table
+        _continue_by_parts(rows[-1], s, header)
+    return rows
+
+
+def _name_whole(text: str) -> bool:
+    return bool(re.search(r"\([^()]*\)$", text))
+
+
+_NOT_NAME = re.compile(r"\[\d+\]|^['\"\[]|^\((?:None|\d)|^\d+\)|^None\b|^-$")
+
+
+def _continue_by_parts(row: _Row, s: str, header: set[str] | None) -> None:
+    """The pieces of a line that continues the row above, each to the cell that needs it."""
+    first = s.split(" (", 1)[0] + (" (" + s.split(" (", 1)[1].split(")", 1)[0] + ")"
+                                   if " (" in s else "")
+    if _FULL_NAME.match(first) and _name_whole(row.text("layer")):
+        raise _unreadable(f"the row {row.text('layer')!r} is followed by {first!r} without a "
+                          "shape or count of its own: two rows would join")
+    tokens = s.split(" ")
+    i = 0
+    # A name wrapped at any character: "batch_normalization (Batc" then "hNormalization)".
+    while i < len(tokens) and not _name_whole(row.text("layer")) and \
+            not _NOT_NAME.search(tokens[i]):
+        row.add("layer", tokens[i], " " if tokens[i].startswith("(") else "")
+        i += 1
+    # A list of shapes wrapped after "),".
+    while i < len(tokens) and row.text("shape") and not _shape_end(row.text("shape"))[1]:
+        row.add("shape", tokens[i], " ")
+        i += 1
+    # The last digits of a count cut at its column's width.
+    if i < len(tokens) and re.match(r"^[\d,]+$", tokens[i]) and not row.text("connected"):
+        row.add("params", tokens[i])
+        i += 1
+    _add_rest(row, " ".join(tokens[i:]), header)
+
+
+def _add_rest(row: _Row, rest: str, header: set[str] | None) -> None:
+    """What follows the count: the inputs ("Connected to") and/or the Trainable flag."""
+    rest = rest.strip()
+    if not rest:
+        return
+    m = re.search(r"(?:^|\s)([YN])$", rest)
+    if m and (header is None or "trainable" in header):
+        row.add("trainable", m[1])
+        rest = rest[:m.start()].strip()
+    if not rest:
+        return
+    if header is not None and "connected" not in header:
+        raise _unreadable(f"the row {row.text('layer')!r} holds {rest!r} after its count, in no "
+                          "column of the header")
+    row.add("connected", rest, " ")
 
 
 # --- cells to rows ---------------------------------------------------------------------------------
 
-_NAME = re.compile(r"^\s*(?:[└|]\s*)*(?P<name>.*?)\s*\((?P<cls>[A-Za-z_][\w.]*…?)\)?\s*$")
-_PARAMS = re.compile(r"^\s*(?P<n>\d[\d,]*)(?:\s*\(unbuilt\))?\s*$")
+_NAME = re.compile(r"^\s*(?:[└|]\s*)*(?P<name>[^()]*?)\s*"
+                   r"(?:\((?P<cls>[A-Za-z_][\w.]*…?)?(?P<close>\))?\s*)?$")
+_PARAMS = re.compile(r"^\s*(?P<n>\d[\d,]*?)(?P<frac>\.0)?(?P<note>\s*\((?:unbuilt|unused)\))?\s*$")
 
 
-def _columns(header: list[str], rows: list[list[str]]) -> dict[str, int]:
+def _columns(header: list[str], body: list[list[str]]) -> dict[str, int]:
     """Which cell holds what, from the header's words (or their order when it is missing)."""
     names = {}
     for i, text in enumerate(header):
         t = text.strip().lower()
         for key, prefix in (("layer", "lay"), ("shape", "out"), ("params", "par"),
-                            ("connected", "con"), ("trainable", "tra")):
+                            ("connected", "con"), ("trainable", "t")):
             if t.startswith(prefix) and key not in names:
                 names[key] = i
-    if {"layer", "shape", "params"} <= set(names):
+                break
+    if {"layer", "shape"} <= set(names):
         return names
-    # No header: name, shape, params, then "Connected to" and/or "Trainable".
-    width = max((len(r) for r in rows), default=3)
+    # No header: name, shape, params, then "Connected to" and/or "Trainable" (Y or N).
     names = {"layer": 0, "shape": 1, "params": 2}
-    for i in range(3, width):
-        values = {r[i].strip() for r in rows if i < len(r) and r[i].strip()}
+    for i in range(3, max((len(cells) for cells in body), default=3)):
+        values = {cells[i].strip() for cells in body if i < len(cells) and cells[i].strip()}
         if values and values <= {"Y", "N"}:
             names.setdefault("trainable", i)
         elif values:
@@ -333,53 +623,80 @@ def _columns(header: list[str], rows: list[list[str]]) -> dict[str, int]:
     return names
 
 
-def _row(cells: list[str], columns: dict[str, int], summary: Summary) -> SummaryRow | None:
-    def cell(key: str) -> str | None:
-        i = columns.get(key)
-        return cells[i] if i is not None and i < len(cells) else None
+def _finish(rows: list[_Row], summary: Summary) -> None:
+    """Each row's cells checked and read into a :class:`SummaryRow`; a nested row's parent is
+    the row above it one level up."""
+    for r in rows:
+        r.cells = {key: r.text(key) for key in r.pieces}
+    names = sorted({m["name"].strip() for r in rows
+                    if (m := _NAME.match(r.cells.get("layer", ""))) and m["name"]})
+    enclosing: list[str] = []  # the open nested models' names, outermost first
+    for r in rows:
+        row = _row(r, summary, names)
+        del enclosing[row.depth:]
+        row.parent = enclosing[-1] if enclosing and len(enclosing) == row.depth else None
+        if len(enclosing) == row.depth:
+            enclosing.append(row.name)
+        summary.rows.append(row)
 
-    name_match = _NAME.match(cell("layer") or "")
-    params_text = cell("params") or ""
-    params_match = _PARAMS.match(params_text)
-    if not name_match or not params_match:
-        return None
+
+def _row(r: _Row, summary: Summary, names: list[str]) -> SummaryRow:
+    layer = r.cells.get("layer", "")
+    m = _NAME.match(layer)
+    if not m or not m["name"]:
+        raise _unreadable(f"{layer!r} is not a 'name (Class)' cell")
+    printed = m["cls"] or ""
+    whole = bool(m["close"]) and not printed.endswith("…")
+    options = () if whole else complete_class(printed)
+    if whole:
+        class_name = printed
+    elif len(options) == 1:
+        class_name = options[0]
+    else:
+        class_name = printed.rstrip("…") + "…"
+    params_text = r.cells.get("params", "")
+    p = _PARAMS.match(params_text)
+    if not p:
+        if "…" in params_text:
+            raise _unreadable(f"the count of {m['name']!r} was cut short ({params_text!r}); "
+                              "print the summary wider, e.g. model.summary(line_length=120)")
+        raise _unreadable(f"the count of {m['name']!r} is {params_text!r}, not a number")
+    digits = p["n"].replace(",", "")
+    if len(digits) > MAX_DIGITS:
+        raise _unreadable(f"the count of {m['name']!r} has more than {MAX_DIGITS} digits; no "
+                          "Keras model is that large")
     connected = None
-    if "connected" in columns:
-        connected = _connections(cell("connected") or "", summary.rows)
-    trainable_text = (cell("trainable") or "").strip()
+    if summary.has_connected:
+        connected = _connections(r.cells.get("connected", ""), names)
     return SummaryRow(
-        name=name_match["name"].strip(), class_name=_class_name(name_match["cls"]),
-        output_text=re.sub(r"\s+", " ", (cell("shape") or "").strip()),
-        params=int(params_match["n"].replace(",", "")), connected=connected,
-        trainable={"Y": True, "N": False}.get(trainable_text),
-        unbuilt="unbuilt" in params_text)
+        name=m["name"].strip(), class_name=class_name,
+        output_text=_tidy_shape(r.cells.get("shape", "")),
+        params=int(digits), depth=r.depth, connected=connected,
+        trainable={"Y": True, "N": False}.get(r.cells.get("trainable", "").strip()),
+        unbuilt="unbuilt" in params_text, class_options=options, printed_class=printed)
 
 
-def _class_name(text: str) -> str:
-    """The class name, completed when Keras 3 cut it short (``LayerNormalizatio…``)."""
-    if not text.endswith("…"):
-        return text
-    load_formulas()
-    stem = text.rstrip("…")
-    known = sorted(c for c in [*REGISTRY, "InputLayer", "Functional"] if c.startswith(stem))
-    return known[0] if len(known) == 1 else text
+def _tidy_shape(text: str) -> str:
+    text = re.sub(r"\s+", " ", text.strip())
+    return re.sub(r",(?=\S)", ", ", text)
 
 
 _REF = re.compile(r"^(?P<name>[^\[\]]+?)\[(?P<node>\d+)\]\[(?P<tensor>\d+)\]$")
 
 
-def _connections(text: str, earlier: list[SummaryRow]) -> list[tuple[str, int, int]]:
-    """``['a[0][0]', 'b[0][0]']`` (tf-keras), ``a[0][0], b[0][0]`` (Keras 3), with names that
-    Keras 3 cut short (``input_layer_…``) completed from the rows above when only one fits."""
-    # Old tf.keras puts each input on a line of its own: "a[0][0]" then "b[0][0]".
-    text = re.sub(r"\](?=[A-Za-z_])", "], ", text.strip())
+def _connections(text: str, names: list[str]) -> list[tuple[str, int, int]]:
+    """``['a[0][0]', 'b[0][0]']`` (tf-keras), ``a[0][0], b[0][0]`` (Keras 3), ``a[0][0]b[0][0]``
+    (Keras 2, one input a line), with names cut short (``input_lay…``, ``input_1[0][``)
+    completed from the table's names when only one fits (``names`` is sorted)."""
+    text = re.sub(r"\](?=['\"]?[A-Za-z_])", "], ", text.strip())
     if text in ("", "-", "[]"):
         return []
     if text.startswith("[") and text.endswith("]") and ("'" in text or text == "[]"):
         text = text[1:-1]
     refs = []
     for token in re.split(r"[,\s]+", text):  # a name holds no comma or space
-        token = token.strip().strip("'\"").strip()
+        token = token.strip().strip("[]'\"").strip() if not _REF.match(token.strip("'\"")) \
+            else token.strip("'\"")
         if not token:
             continue
         m = _REF.match(token)
@@ -390,19 +707,24 @@ def _connections(text: str, earlier: list[SummaryRow]) -> list[tuple[str, int, i
         if "[" in stem:  # the indices were cut: the name is whole
             refs.append((stem.split("[", 1)[0], 0, 0))
             continue
-        matches = [r.name for r in earlier if r.name.startswith(stem)]
-        refs.append((matches[-1] if len(set(matches)) == 1 else stem + "…", 0, 0))
+        at = bisect_left(names, stem)
+        fits = [n for n in names[at:at + 2] if n.startswith(stem)]
+        refs.append((fits[0] if len(fits) == 1 else stem + "…", 0, 0))
     return refs
 
 
 # --- shapes and totals -------------------------------------------------------------------------
 
 def parse_shape_text(text: str):
-    """``(None, 2)`` → ``(None, 2)``; ``[(None, 3), (None, 4)]`` → a list; ``multiple``, ``?``
-    or anything unreadable → None. A list of one shape (tf-keras' InputLayer) is that shape."""
+    """``(None, 2)`` → ``(None, 2)``; ``[(None, 3), (None, 4)]`` → a list; ``multiple``, ``?``,
+    a shape cut short or anything unreadable → None. A list of one shape (tf-keras' InputLayer)
+    is that shape."""
     text = (text or "").strip()
+    if not text or text.lower() == MULTIPLE or not _shape_end(text)[1] \
+            or _shape_end(text)[0] != len(text):
+        return None
     groups = re.findall(r"\(([^()]*)\)", text)
-    if not groups or text.lower() == MULTIPLE:
+    if not groups:
         return None
     shapes = []
     for group in groups:
@@ -413,7 +735,7 @@ def parse_shape_text(text: str):
                 continue
             if part == "None":
                 dims.append(None)
-            elif part.isdigit():
+            elif part.isdigit() and len(part) <= MAX_DIGITS:
                 dims.append(int(part))
             else:
                 return None
@@ -425,14 +747,23 @@ def parse_shape_text(text: str):
 
 _TOTALS = {"total": "Total params", "trainable": "Trainable params",
            "non_trainable": "Non-trainable params", "optimizer": "Optimizer params"}
+_TOTAL_LINE = re.compile(r"^\s*(Total|Trainable|Non-trainable|Optimizer) params:\s*(\d[\d,]*)"
+                         r"(?:\.0\b)?")
 
 
 def _read_totals(lines: list[str], summary: Summary) -> None:
     for line in lines:
-        for key, label in _TOTALS.items():
-            m = re.match(rf"^\s*{label}:\s*(\d[\d,]*)", line)
-            if m and getattr(summary, key) is None:
-                setattr(summary, key, int(m[1].replace(",", "")))
+        m = _TOTAL_LINE.match(line)
+        if not m:
+            continue
+        key = {"Total": "total", "Trainable": "trainable", "Non-trainable": "non_trainable",
+               "Optimizer": "optimizer"}[m[1]]
+        digits = m[2].replace(",", "")
+        if len(digits) > MAX_DIGITS:
+            raise _unreadable(f"its {_TOTALS[key]} has more than {MAX_DIGITS} digits; no Keras "
+                              "model is that large")
+        if getattr(summary, key) is None:
+            setattr(summary, key, int(digits))
 
 
 def _model_name(lines: list[str]) -> str | None:
