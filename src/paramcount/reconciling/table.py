@@ -50,12 +50,15 @@ from dataclasses import dataclass, field
 from ..errors import ParamcountError
 from ..formulas.registry import complete_class
 from ..read.config import MAX_CONFIG_BYTES
-from ..safety import MAX_DIGITS
+from ..safety import MAX_DIGITS, MAX_LAYERS
 
 __all__ = ["SummaryRow", "Summary", "parse_summary", "parse_shape_text", "MULTIPLE"]
 
 MULTIPLE = "multiple"  # tf-keras' word for a layer called on several shapes (or a subclassed model)
-COLUMNS = ("layer", "shape", "params", "connected", "trainable")
+# A table of MAX_LAYERS rows, each wrapped over a few lines, stays far below these; beyond them
+# the text is refused before it is read, so that reading costs time linear in a bounded size.
+MAX_TABLE_LINES = 100_000
+MAX_LINE_CHARS = 100_000
 
 
 @dataclass
@@ -102,12 +105,24 @@ def parse_summary(text: str) -> Summary:
     if not isinstance(text, str) or not text.strip():
         raise ParamcountError("not a model summary: the text is empty")
     if len(text) > MAX_CONFIG_BYTES or len(text.encode("utf-8", "replace")) > MAX_CONFIG_BYTES:
-        raise ParamcountError(f"this table could not be read: it is larger than "
-                              f"{MAX_CONFIG_BYTES:,} bytes, the limit for any input")
+        raise _unreadable(f"it is larger than {MAX_CONFIG_BYTES:,} bytes, the limit for any input")
+    if text.count("\n") + text.count("\r") > 2 * MAX_TABLE_LINES:
+        raise _unreadable(f"it has more than {MAX_TABLE_LINES:,} lines; a summary of "
+                          f"{MAX_LAYERS:,} layers, paramcount's limit, is far shorter")
     lines = _clean_lines(text)
-    if any(_is_box_line(line) for line in lines):
+    if len(lines) > MAX_TABLE_LINES:
+        raise _unreadable(f"it has more than {MAX_TABLE_LINES:,} lines; a summary of "
+                          f"{MAX_LAYERS:,} layers, paramcount's limit, is far shorter")
+    if max(map(len, lines)) > MAX_LINE_CHARS:
+        raise _unreadable(f"a line of it is longer than {MAX_LINE_CHARS:,} characters; no row "
+                          "of a summary is")
+    if sum(1 for line in lines if "(" in line and _ROW_LIKE.match(line.lstrip(" │|└"))) \
+            > MAX_LAYERS + 1:  # + the header
+        raise _unreadable(f"it has more than {MAX_LAYERS:,} 'name (Class)' rows, paramcount's "
+                          "limit for one model")
+    if ("│" in text or "┃" in text) and any(_is_box_line(line) for line in lines):
         summary = _parse_cells(lines, "keras3")
-    elif any(_is_pipe_line(line) for line in lines):
+    elif any(line[:1] in "|-:" and _is_pipe_line(line) for line in lines):
         summary = _parse_cells(lines, "markdown")
     else:
         summary = _parse_ascii(lines)
@@ -122,9 +137,14 @@ def _unreadable(why: str) -> ParamcountError:
     return ParamcountError(f"this table could not be read: {why}")
 
 
+# A "name (Class" at a line's start: counted (cheaply, over the whole text) to refuse a table of
+# more rows than a model may have layers before any row is read.
+_ROW_LIKE = re.compile(r"[^\s()│|]+ ?\([A-Za-z_]")
+
+
 # --- cleaning what was pasted ------------------------------------------------------------------
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
+_FENCE = re.compile(r"^[ \t]*(?:```|~~~)")
 _ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 # A quote (">", "> >"), a comment ("#", "##", R's "## ") or a doctest-like "#>": never the
 # start of a line Keras prints. (A "#" far to the right is the Param # header wrapped.)
@@ -134,17 +154,22 @@ _PREFIX = re.compile(r"^[ \t]{0,8}(?:(?:>[ \t]?)+|#+>?[ \t]?)")
 def _clean_lines(text: str) -> list[str]:
     """Lines without colour codes, Markdown fences, quote or comment marks, tabs or trailing
     spaces, and dedented."""
-    text = _ANSI.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
     lines = []
     for line in text.split("\n"):
-        if _FENCE.match(line):
+        head = line[:12].lstrip(" \t")[:1]
+        if head in (">", "#"):
+            line = _PREFIX.sub("", line, count=1)
+            head = line[:12].lstrip(" \t")[:1]
+        if head in ("`", "~") and _FENCE.match(line):
             continue
-        line = _PREFIX.sub("", line, count=1)
-        # A tab stands where a run of spaces was: it separates cells, not columns.
-        lines.append(line.replace("\t", "  ").rstrip())
-    indents = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
-    cut = min(indents, default=0)
-    return [line[cut:] for line in lines]
+        if "\t" in line:  # a tab stands where a run of spaces was: it separates cells
+            line = line.replace("\t", "  ")
+        lines.append(line.rstrip())
+    cut = min((len(line) - len(line.lstrip(" ")) for line in lines if line), default=0)
+    return [line[cut:] for line in lines] if cut else lines
 
 
 # --- tables with drawn cells: Keras 3's box drawing, Markdown pipe tables -----------------------
@@ -293,18 +318,24 @@ def _parse_ascii(lines: list[str]) -> Summary:
     depth = 0
     for line in lines[start:]:
         s = line.strip()
-        if _TOTALS_LINE.match(s) or (s.startswith("=") and _RULE.match(s) and body):
+        if not s:
+            continue
+        first = s[0]
+        if (first in "TNO" and _TOTALS_LINE.match(s)) or (first == "=" and body and _RULE.match(s)):
             break
-        if not body and not _row_parts(_unpipe(line, depth).strip()):
+        if "¯" in s:
+            nest = _NEST_LINE.match(s)
+            if nest:
+                pipes = len(nest[1])
+                depth = depth + 1 if pipes == depth + 1 else max(0, pipes)
+                continue
+        if first in "=_-" and _RULE.match(s):
+            continue
+        if first == "|":
+            line = _unpipe(line, depth)
+        if not body and not _row_parts(line.strip()):
             continue  # what stands between the header and the first row
-        nest = _NEST_LINE.match(s)
-        if nest:
-            pipes = len(nest[1])
-            depth = depth + 1 if pipes == depth + 1 else max(0, pipes)
-            continue
-        if not s or _RULE.match(s):
-            continue
-        body.append((_unpipe(line, depth), depth))
+        body.append((line, depth))
     positions = _header_positions(header_lines) if header_lines else None
     if positions is not None and "params" not in positions:
         raise _unreadable("it has no Param # column (was it cut at a narrow terminal's width?)")
@@ -373,46 +404,52 @@ def _header_names(header_lines: list[str]) -> set[str]:
 
 class _Row:
     """A row being read: its cells' pieces, joined once it is whole (a join per line would cost
-    the square of a long wrapped cell)."""
+    the square of a long wrapped cell), and what it still lacks."""
 
-    __slots__ = ("pieces", "depth", "depth_mark", "cells", "line")
+    __slots__ = ("pieces", "depth", "depth_mark", "cells", "opened", "named", "level")
 
-    def __init__(self, depth: int = 0, depth_mark: int = -1, line: int = 0):
+    def __init__(self, depth: int = 0, depth_mark: int = -1):
         self.pieces: dict[str, list[str]] = {}
         self.depth = depth
         self.depth_mark = depth_mark
         self.cells: dict[str, str] = {}
-        self.line = line
+        self.opened = False  # the name cell has the "(" of its class
+        self.named = False  # ... and its ")": the name cell is whole
+        self.level = 0  # brackets the shape cell leaves open: > 0 while it goes on
 
     def add(self, key: str, piece: str, sep: str = "") -> None:
         parts = self.pieces.setdefault(key, [])
         if parts and sep:
             parts.append(sep)
         parts.append(piece)
+        if key == "layer":
+            self.opened = self.opened or "(" in piece
+            self.named = self.opened and piece.endswith(")")
+        elif key == "shape":
+            self.level += piece.count("(") + piece.count("[") - piece.count(")") \
+                - piece.count("]")
 
     def text(self, key: str) -> str:
         return "".join(self.pieces.get(key, ()))
 
 
-def _slice(line: str, starts: list[tuple[int, str]]) -> dict[str, str]:
-    cells = {}
-    for i, (start, key) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(line)
-        cells[key] = line[start:end].strip()
-    return cells
+def _slice(line: str, starts: list[tuple[str, int, int | None]]) -> dict[str, str]:
+    return {key: line[start:end].strip() for key, start, end in starts}
 
 
 def _rows_by_columns(body: list[tuple[str, int]], positions: dict[str, int]) -> list[_Row] | None:
     """Rows of a table that kept its spacing, each line cut at the header's column starts; None
     when a line does not fit those columns (then the rows are read by their parts)."""
-    starts = sorted((pos, key) for key, pos in positions.items())
+    order = sorted((pos, key) for key, pos in positions.items())
+    starts = [(key, pos, order[i + 1][0] if i + 1 < len(order) else None)
+              for i, (pos, key) in enumerate(order)]
     rows: list[_Row] = []
-    for number, (line, depth) in enumerate(body):
+    for line, depth in body:
         cells = _slice(line, starts)
         if _starts_row(cells):
             if not _fits_columns(cells):
                 return None
-            rows.append(_Row(depth=depth, line=number))
+            rows.append(_Row(depth=depth))
         elif not rows:
             return None
         elif not _continues(rows[-1], cells):
@@ -434,14 +471,13 @@ _COUNT_START = re.compile(r"^\d")
 def _starts_row(cells: dict[str, str]) -> bool:
     """A line that begins a row: a name (perhaps with its class), a shape and a count."""
     layer = cells.get("layer", "")
+    if not layer:
+        return False
     if "└" in layer:  # Keras 3 marks a nested row's first line, even when its name wraps
         return bool(_COUNT_START.match(cells.get("params", "")))
     return bool(_NAME_START.match(layer)) and not (")" in layer and "(" not in layer) \
         and bool(_SHAPE_START.match(cells.get("shape", ""))) \
         and bool(_COUNT_START.match(cells.get("params", "")))
-
-
-_FULL_NAME = re.compile(r"^[^\s()]+\s*\([A-Za-z_][\w.]*\)$")
 
 
 def _fits_columns(cells: dict[str, str]) -> bool:
@@ -457,14 +493,23 @@ def _fits_columns(cells: dict[str, str]) -> bool:
                          cells.get("params", "")))
 
 
+_NAMED = re.compile(r"^[^\s()]+\s*\(")
+
+
 def _continues(row: _Row, cells: dict[str, str]) -> bool:
-    """A line without a row start of its own: the rest of the cells of the row above."""
+    """A line without a row start of its own: the rest of the cells of the row above. Refused
+    when it would join two rows: a 'name (Class' of its own after a name that already has its
+    class (a name longer than its column goes on before its class), or any name piece after a
+    whole one."""
     layer = cells.get("layer", "")
-    if layer and _FULL_NAME.match(layer) and _FULL_NAME.match(row.text("layer")):
+    if layer and (row.named or (row.opened and _NAMED.match(layer))):
         raise _unreadable(f"the row {row.text('layer')!r} is followed by {layer!r} without a "
                           "shape or count of its own: two rows would join")
     count = cells.get("params", "")
-    return not count or bool(re.match(r"^[\d,]+$", count))
+    return not count or bool(_DIGITS.match(count))
+
+
+_DIGITS = re.compile(r"^[\d,]+$")
 
 
 # --- reading a line by its parts (the spacing is lost) ------------------------------------------
@@ -523,7 +568,7 @@ def _row_parts(line: str) -> dict[str, str] | None:
 
 def _rows_by_parts(body: list[tuple[str, int]], header: set[str] | None) -> list[_Row]:
     rows: list[_Row] = []
-    for number, (line, depth) in enumerate(body):
+    for line, depth in body:
         s = line.strip()
         parts = _row_parts(s)
         if parts is not None and parts.get("cut") == "shape":
@@ -531,7 +576,7 @@ def _rows_by_parts(body: list[tuple[str, int]], header: set[str] | None) -> list
                               "spaces that set it apart from the count are lost (paste the "
                               "table as printed)")
         if parts is not None:
-            row = _Row(depth=depth, line=number)
+            row = _Row(depth=depth)
             rows.append(row)
             row.add("layer", parts["layer"])
             row.add("shape", parts["shape"])
@@ -544,33 +589,26 @@ def _rows_by_parts(body: list[tuple[str, int]], header: set[str] | None) -> list
     return rows
 
 
-def _name_whole(text: str) -> bool:
-    return bool(re.search(r"\([^()]*\)$", text))
-
-
 _NOT_NAME = re.compile(r"\[\d+\]|^['\"\[]|^\((?:None|\d)|^\d+\)|^None\b|^-$")
 
 
 def _continue_by_parts(row: _Row, s: str, header: set[str] | None) -> None:
     """The pieces of a line that continues the row above, each to the cell that needs it."""
-    first = s.split(" (", 1)[0] + (" (" + s.split(" (", 1)[1].split(")", 1)[0] + ")"
-                                   if " (" in s else "")
-    if _FULL_NAME.match(first) and _name_whole(row.text("layer")):
-        raise _unreadable(f"the row {row.text('layer')!r} is followed by {first!r} without a "
+    if _NAMED.match(s) and row.opened:
+        raise _unreadable(f"the row {row.text('layer')!r} is followed by {s[:60]!r} without a "
                           "shape or count of its own: two rows would join")
     tokens = s.split(" ")
     i = 0
     # A name wrapped at any character: "batch_normalization (Batc" then "hNormalization)".
-    while i < len(tokens) and not _name_whole(row.text("layer")) and \
-            not _NOT_NAME.search(tokens[i]):
+    while i < len(tokens) and not row.named and not _NOT_NAME.search(tokens[i]):
         row.add("layer", tokens[i], " " if tokens[i].startswith("(") else "")
         i += 1
     # A list of shapes wrapped after "),".
-    while i < len(tokens) and row.text("shape") and not _shape_end(row.text("shape"))[1]:
+    while i < len(tokens) and row.level > 0:
         row.add("shape", tokens[i], " ")
         i += 1
     # The last digits of a count cut at its column's width.
-    if i < len(tokens) and re.match(r"^[\d,]+$", tokens[i]) and not row.text("connected"):
+    if i < len(tokens) and _DIGITS.match(tokens[i]) and "connected" not in row.pieces:
         row.add("params", tokens[i])
         i += 1
     _add_rest(row, " ".join(tokens[i:]), header)
@@ -681,7 +719,9 @@ def _tidy_shape(text: str) -> str:
     return re.sub(r",(?=\S)", ", ", text)
 
 
-_REF = re.compile(r"^(?P<name>[^\[\]]+?)\[(?P<node>\d+)\]\[(?P<tensor>\d+)\]$")
+# Indices of more digits than any model has are no reference (and int() of them is costly).
+_REF = re.compile(r"^(?P<name>[^\[\]]+?)\[(?P<node>\d{1,18})\]\[(?P<tensor>\d{1,18})\]$")
+_REF_SPLIT = re.compile(r"[,\s]+")
 
 
 def _connections(text: str, names: list[str]) -> list[tuple[str, int, int]]:
@@ -694,14 +734,14 @@ def _connections(text: str, names: list[str]) -> list[tuple[str, int, int]]:
     if text.startswith("[") and text.endswith("]") and ("'" in text or text == "[]"):
         text = text[1:-1]
     refs = []
-    for token in re.split(r"[,\s]+", text):  # a name holds no comma or space
-        token = token.strip().strip("[]'\"").strip() if not _REF.match(token.strip("'\"")) \
-            else token.strip("'\"")
-        if not token:
-            continue
+    for token in _REF_SPLIT.split(text):  # a name holds no comma or space
+        token = token.strip("'\"")
         m = _REF.match(token)
         if m:
             refs.append((m["name"], int(m["node"]), int(m["tensor"])))
+            continue
+        token = token.strip("[]'\"")
+        if not token:
             continue
         stem = token.rstrip("…").rstrip(".")
         if "[" in stem:  # the indices were cut: the name is whole
