@@ -113,9 +113,6 @@ def parse_summary(text: str) -> Summary:
     if len(lines) > MAX_TABLE_LINES:
         raise _unreadable(f"it has more than {MAX_TABLE_LINES:,} lines; a summary of "
                           f"{MAX_LAYERS:,} layers, paramcount's limit, is far shorter")
-    if max(map(len, lines)) > MAX_LINE_CHARS:
-        raise _unreadable(f"a line of it is longer than {MAX_LINE_CHARS:,} characters; no row "
-                          "of a summary is")
     if sum(1 for line in lines if "(" in line and _ROW_LIKE.match(line.lstrip(" │|└"))) \
             > MAX_LAYERS + 1:  # + the header
         raise _unreadable(f"it has more than {MAX_LAYERS:,} 'name (Class)' rows, paramcount's "
@@ -135,6 +132,11 @@ def parse_summary(text: str) -> Summary:
 
 def _unreadable(why: str) -> ParamcountError:
     return ParamcountError(f"this table could not be read: {why}")
+
+
+def _cut() -> ParamcountError:
+    return _unreadable("its Param # column is cut off or cut short (by a narrow terminal?); "
+                       "paste the table as printed, or print it wider")
 
 
 # A "name (Class" at a line's start: counted (cheaply, over the whole text) to refuse a table of
@@ -157,16 +159,27 @@ def _clean_lines(text: str) -> list[str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x1b" in text:
         text = _ANSI.sub("", text)
+    raw = text.split("\n")
+    for line in raw:
+        if len(line) > MAX_LINE_CHARS:
+            raise _unreadable(f"a line of it is longer than {MAX_LINE_CHARS:,} characters; no "
+                              "row of a summary is")
+    # A lone "#" or ">" is a blank line of a commented or quoted paste, or (where most lines
+    # are not marked) the "#" of a "Param #" header wrapped and then pushed left.
+    marked = sum(1 for line in raw if line[:12].lstrip(" \t")[:1] in (">", "#"))
+    mostly_marked = 2 * marked >= sum(1 for line in raw if line.strip())
     lines = []
-    for line in text.split("\n"):
+    for line in raw:
         head = line[:12].lstrip(" \t")[:1]
         if head in (">", "#"):
-            line = _PREFIX.sub("", line, count=1)
-            head = line[:12].lstrip(" \t")[:1]
+            m = _PREFIX.match(line)
+            if m and (mostly_marked or m.end() < len(line.rstrip())):
+                line = line[m.end():]
+                head = line[:12].lstrip(" \t")[:1]
         if head in ("`", "~") and _FENCE.match(line):
             continue
-        if "\t" in line:  # a tab stands where a run of spaces was: it separates cells
-            line = line.replace("\t", "  ")
+        if "\t" in line:  # a tab stands where a run of spaces was: it separates cells, but
+            line = " ".join(line.split())  # tells nothing of the columns
         lines.append(line.rstrip())
     cut = min((len(line) - len(line.lstrip(" ")) for line in lines if line), default=0)
     return [line[cut:] for line in lines] if cut else lines
@@ -208,6 +221,7 @@ def _parse_cells(lines: list[str], layout: str) -> Summary:
     body: list[tuple[list[str], bool]] = []  # (cells, a rule or the header came before)
     after_rule = True
     seen_header = False
+    complete = 1_000  # the fewest whole cells a line kept (fewer when cut at the right)
     for line in lines:
         s = line.strip()
         if layout == "keras3":
@@ -225,6 +239,10 @@ def _parse_cells(lines: list[str], layout: str) -> Summary:
                 continue
             is_header = not seen_header and "Layer (" in s
         cells = _split_cells(line, bars)
+        if layout == "keras3" and s[-1] not in bars:
+            # Cut at the right by a narrow terminal: the last cell is a piece of one.
+            cells = cells[:-1]
+            complete = min(complete, len(cells))
         if is_header:
             seen_header = True
             for i, cell in enumerate(cells):
@@ -235,8 +253,8 @@ def _parse_cells(lines: list[str], layout: str) -> Summary:
         body.append((cells, after_rule))
         after_rule = False
     columns = _columns([" ".join(p for p in h if p) for h in header], [c for c, _ in body])
-    if "params" not in columns:
-        raise _unreadable("it has no Param # column (was it cut at a narrow terminal's width?)")
+    if "params" not in columns or columns["params"] >= complete:
+        raise _cut()
     summary = Summary(rows=[], model_name=_model_name(lines), layout=layout,
                       has_connected="connected" in columns)
     rows: list[_Row] = []
@@ -336,13 +354,19 @@ def _parse_ascii(lines: list[str]) -> Summary:
         if not body and not _row_parts(line.strip()):
             continue  # what stands between the header and the first row
         body.append((line, depth))
+    if header_lines and "#" not in "".join(header_lines):
+        raise _cut()  # the header lost "Param #" (or all of it but "Layer (type)")
     positions = _header_positions(header_lines) if header_lines else None
     if positions is not None and "params" not in positions:
-        raise _unreadable("it has no Param # column (was it cut at a narrow terminal's width?)")
+        raise _cut()
     summary = Summary(rows=[], model_name=_model_name(lines), layout="keras2")
     rows = None
     if positions is not None and _spaced(header_lines[0]):
-        rows = _rows_by_columns(body, positions)  # None when a line does not fit the columns
+        edge = max((len(line) for line in lines if line[:1] in "=_" and _RULE.match(line)),
+                   default=None)
+        if edge is not None and _full_width(positions, edge):
+            edge = None  # the rules are as long as the columns say: nothing was cut
+        rows = _rows_by_columns(body, positions, edge)  # None: a line does not fit the columns
         summary.has_connected = "connected" in positions
     if rows is None:
         named = _header_names(header_lines)
@@ -385,10 +409,29 @@ def _header_positions(header_lines: list[str]) -> dict[str, int] | None:
                             ("connected", "con"), ("trainable", "tra")):
             if text.lower().startswith(prefix) and key not in found:
                 found[key] = start
+                if key == "params" and "#" not in text:  # "Param" alone: cut at the right
+                    raise _cut()
     if not {"layer", "shape"} <= set(found):
         return None
     found["layer"] = 0
     return found
+
+
+# The column ends Keras has used by default, as fractions of the line: Keras 1 and 2 with
+# Connected to, tf-keras with Connected to, and a chain of layers.
+_DEFAULT_POSITIONS = ((.33, .55, .67), (.3, .6, .7), (.45, .85))
+
+
+def _full_width(positions: dict[str, int], width: int) -> bool:
+    """The header's columns start where Keras puts them on a line of ``width`` (or of ``width``
+    less the Trainable column's 11): the rules are whole, not cut by a terminal."""
+    starts = sorted(p for key, p in positions.items() if key not in ("layer", "trainable"))
+    for line_length in (width, width - 11):
+        for fractions in _DEFAULT_POSITIONS:
+            ends = [int(line_length * f) for f in fractions]
+            if starts == ends[:len(starts)] and len(starts) == len(ends):
+                return True
+    return False
 
 
 def _spaced(header: str) -> bool:
@@ -437,7 +480,8 @@ def _slice(line: str, starts: list[tuple[str, int, int | None]]) -> dict[str, st
     return {key: line[start:end].strip() for key, start, end in starts}
 
 
-def _rows_by_columns(body: list[tuple[str, int]], positions: dict[str, int]) -> list[_Row] | None:
+def _rows_by_columns(body: list[tuple[str, int]], positions: dict[str, int],
+                     edge: int | None = None) -> list[_Row] | None:
     """Rows of a table that kept its spacing, each line cut at the header's column starts; None
     when a line does not fit those columns (then the rows are read by their parts)."""
     order = sorted((pos, key) for key, pos in positions.items())
@@ -449,6 +493,10 @@ def _rows_by_columns(body: list[tuple[str, int]], positions: dict[str, int]) -> 
         if _starts_row(cells):
             if not _fits_columns(cells):
                 return None
+            if edge is not None and len(line) >= edge and line.endswith(cells["params"]):
+                # A count that reaches the rules' right end: the table was cut there (a
+                # terminal's width), perhaps through the count's digits.
+                raise _cut()
             rows.append(_Row(depth=depth))
         elif not rows:
             return None
@@ -489,6 +537,8 @@ def _fits_columns(cells: dict[str, str]) -> bool:
     if not re.match(r"^(?:[\[(][^\[\]()]*(?:[\[(\])][^\[\]()]*)*|multiple|\?)$",
                     cells.get("shape", "")):
         return False
+    if cells.get("connected", "")[:1].isdigit() or cells.get("trainable", "") not in ("", "Y", "N"):
+        return False
     return bool(re.match(r"^\d[\d,]*(?:\.0)?(?:\s*\((?:unbuilt|unused)\))?$",
                          cells.get("params", "")))
 
@@ -514,8 +564,9 @@ _DIGITS = re.compile(r"^[\d,]+$")
 
 # --- reading a line by its parts (the spacing is lost) ------------------------------------------
 
-_PARTS_NAME = re.compile(r"^(?:[└|]\s*)*(?P<name>[^\s()]+)(?:\s?\((?P<cls>[A-Za-z_][\w.]*)?"
-                         r"(?P<close>\))?)?\s*")
+# "(None, …" after a name cut before its class is the shape, not a class.
+_PARTS_NAME = re.compile(r"^(?:[└|]\s*)*(?P<name>[^\s()]+)(?:\s?\((?!None\b)"
+                         r"(?P<cls>[A-Za-z_][\w.]*)?(?P<close>\))?)?\s*")
 _PARTS_COUNT = re.compile(r"^(?P<count>\d[\d,]*(?:\.0)?(?:\s*\((?:unbuilt|unused)\))?)(?=\s|$)\s*")
 
 
@@ -685,7 +736,8 @@ def _row(r: _Row, summary: Summary, names: list[str]) -> SummaryRow:
         raise _unreadable(f"{layer!r} is not a 'name (Class)' cell")
     printed = m["cls"] or ""
     whole = bool(m["close"]) and not printed.endswith("…")
-    options = () if whole else complete_class(printed)
+    # A class cut off entirely (the name filled the column) is no class: "…", no options.
+    options = () if whole or not printed else complete_class(printed)
     if whole:
         class_name = printed
     elif len(options) == 1:
