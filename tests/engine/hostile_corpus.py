@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import marshal
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,6 +124,57 @@ def _stdin_over_cap(tmp: Path) -> Run:
     return Run(["count", "-"], stdin=b" " * (MAX_CONFIG_BYTES + 1))
 
 
+# --- pasted summary tables (issue 17) ----------------------------------------------------------
+
+_SUMMARY_HEAD = ("Layer (type)                 Output Shape              Param #   \n"
+                 + "=" * 65 + "\n")
+
+
+def _dense_rows(n: int, collapsed: bool = False) -> str:
+    rows = "".join(f"dense_{i} (Dense)".ljust(29) + "(None, 4)".ljust(26) + "20".ljust(10) + "\n"
+                   for i in range(n))
+    if not collapsed:
+        return rows
+    return "\n".join(" ".join(line.split()) for line in rows.splitlines()) + "\n"
+
+
+def _wrapped_cell(lines: int) -> str:
+    """One Connected to cell that tf-keras wrapped over ``lines`` lines."""
+    head = (" Layer (type)                Output Shape              Param #   Connected to\n"
+            + "=" * 98 + "\n"
+            + " concatenate (Concatenate)   (None, 8)                 0         ['a[0][0]',\n")
+    return head + "                                                                 'a[0][0]',\n" \
+        * lines + "                                                                 'a[0][0]']\n"
+
+
+def _at_cap(text: str) -> str:
+    """``text`` repeated up to the 8 MiB cap."""
+    return (text * (MAX_CONFIG_BYTES // len(text.encode()) + 1))[:MAX_CONFIG_BYTES // 4 * 4]
+
+
+# (table, what the contract allows): the largest tables within the caps are answered, the
+# ones past a cap get one line.
+SUMMARY_TABLES = {
+    "10,000 rows (the layer limit)": (_SUMMARY_HEAD + _dense_rows(10_000), "count"),
+    "10,000 rows, lines between rows deleted, spaces collapsed":
+        (_SUMMARY_HEAD + _dense_rows(10_000, collapsed=True), "count"),
+    "20,000 rows": (_SUMMARY_HEAD + _dense_rows(20_000), "error"),
+    "a count of 5,000 digits": (_SUMMARY_HEAD + "dense (Dense)".ljust(29) + "(None, 4)".ljust(26)
+                                + "9" * 5000 + "\n", "error"),
+    "a cell wrapped over 99,000 lines": (_wrapped_cell(99_000), "either"),
+    "a cell wrapped over 200,000 lines, spaces collapsed":
+        (re.sub(" +", " ", _wrapped_cell(200_000)), "error"),
+    "8 MiB of rows, spaces collapsed": (_at_cap(_dense_rows(1, collapsed=True)), "error"),
+    "8 MiB on one line": ("dense (Dense) (None, 4) " + "9" * (MAX_CONFIG_BYTES - 30), "error"),
+    "8 MiB of opening brackets": ("a (Dense) " + "[(" * (MAX_CONFIG_BYTES // 2 - 8), "error"),
+    "8 MiB of name lines": (_at_cap("dense (Dense\n"), "error"),
+}
+
+
+def _summary_stdin(text: str) -> Callable[[Path], Run]:
+    return lambda tmp: Run(["reconcile", "-"], stdin=text.encode())
+
+
 BUDGET = [
     Case("Bidirectional nested 8 deep", "budget",
          explain_code(nested("Bidirectional", "LSTM(3, return_sequences=True)", 8), "(5, 4)"),
@@ -143,6 +195,8 @@ BUDGET = [
     Case("stdin over the size cap", "budget", _stdin_over_cap),
     Case("reconcile: stdin over the size cap", "budget",
          lambda tmp: Run(["reconcile", "-"], stdin=b" " * (MAX_CONFIG_BYTES + 1))),
+    *[Case(f"reconcile: {name}", "budget", _summary_stdin(text), expect)
+      for name, (text, expect) in SUMMARY_TABLES.items()],
     Case("config of empty lists at the size cap", "budget",
          count_file("lists.json", empty_lists(MAX_CONFIG_BYTES))),
     Case("60 MB config of empty lists", "budget",

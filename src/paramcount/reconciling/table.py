@@ -147,7 +147,9 @@ _ROW_LIKE = re.compile(r"[^\s()│|]+ ?\([A-Za-z_]")
 # --- cleaning what was pasted ------------------------------------------------------------------
 
 _FENCE = re.compile(r"^[ \t]*(?:```|~~~)")
-_ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+# Colour codes (SGR) a terminal's copy keeps; any other escape sequence stays, to be shown
+# escaped, never run.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # A quote (">", "> >"), a comment ("#", "##", R's "## ") or a doctest-like "#>": never the
 # start of a line Keras prints. (A "#" far to the right is the Param # header wrapped.)
 _PREFIX = re.compile(r"^[ \t]{0,8}(?:(?:>[ \t]?)+|#+>?[ \t]?)")
