@@ -205,10 +205,10 @@ def check(table: Table, text: str, layout: str, rows: list[Row], inputs=None) ->
 
 def _layouts(table: Table):
     """(layout name, text) for every old layout at several widths."""
-    for width in (100, 120, 80):
+    for width in (100, 120, 80, 60):
         yield "keras 1.0", reprint.keras1(table, width, release="1.0")
         yield "keras 1.2", reprint.keras1(table, width, release="1.2")
-    for width in (None, 80, 120):
+    for width in (None, 50, 80, 120):
         yield "keras 2.0-2.3 / tf.keras 1.x-2.8", reprint.keras2(table, width, model_line=False)
         yield "keras 2.0-2.3 / tf.keras 1.x-2.8", reprint.keras2(table, width, float_totals=True)
     for width in (None, 50, 65, 98, 120):

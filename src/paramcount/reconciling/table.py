@@ -356,19 +356,22 @@ def _parse_ascii(lines: list[str]) -> Summary:
         if not body and not _row_parts(line.strip()):
             continue  # what stands between the header and the first row
         body.append((line, depth))
-    if header_lines and "#" not in "".join(header_lines):
-        raise _cut()  # the header lost "Param #" (or all of it but "Layer (type)")
     positions = _header_positions(header_lines) if header_lines else None
+    spaced = bool(header_lines) and _spaced(header_lines[0])
+    if header_lines and not (spaced and positions) and "#" not in "".join(header_lines):
+        # Without its spacing, a header that lost "Param #" is all that tells of a cut.
+        raise _cut()
     if positions is not None and "params" not in positions:
         raise _cut()
     summary = Summary(rows=[], model_name=_model_name(lines), layout="keras2")
     rows = None
-    if positions is not None and _spaced(header_lines[0]):
-        edge = max((len(line) for line in lines if line[:1] in "=_" and _RULE.match(line)),
-                   default=None)
-        if edge is not None and _full_width(positions, edge):
-            edge = None  # the rules are as long as the columns say: nothing was cut
-        rows = _rows_by_columns(body, positions, edge)  # None: a line does not fit the columns
+    if positions is not None and spaced:
+        width = max((len(line) for line in lines if line[:1] in "=_" and _RULE.match(line)),
+                    default=None)
+        # tf-keras 2.9 and later write each line from a leading space, and wrap what does not
+        # fit its column (the header too); older releases cut it.
+        wraps = header_lines[0].startswith(" ") or len(header_lines) > 1
+        rows = _rows_by_columns(body, positions, width, wraps)  # None: the columns do not fit
         summary.has_connected = "connected" in positions
     if rows is None:
         named = _header_names(header_lines)
@@ -411,8 +414,6 @@ def _header_positions(header_lines: list[str]) -> dict[str, int] | None:
                             ("connected", "con"), ("trainable", "tra")):
             if text.lower().startswith(prefix) and key not in found:
                 found[key] = start
-                if key == "params" and "#" not in text:  # "Param" alone: cut at the right
-                    raise _cut()
     if not {"layer", "shape"} <= set(found):
         return None
     found["layer"] = 0
@@ -451,7 +452,8 @@ class _Row:
     """A row being read: its cells' pieces, joined once it is whole (a join per line would cost
     the square of a long wrapped cell), and what it still lacks."""
 
-    __slots__ = ("pieces", "depth", "depth_mark", "cells", "opened", "named", "level")
+    __slots__ = ("pieces", "depth", "depth_mark", "cells", "opened", "named", "level",
+                 "full_count")
 
     def __init__(self, depth: int = 0, depth_mark: int = -1):
         self.pieces: dict[str, list[str]] = {}
@@ -461,6 +463,7 @@ class _Row:
         self.opened = False  # the name cell has the "(" of its class
         self.named = False  # ... and its ")": the name cell is whole
         self.level = 0  # brackets the shape cell leaves open: > 0 while it goes on
+        self.full_count = False  # the count reaches its column's end: it may have been cut
 
     def add(self, key: str, piece: str, sep: str = "") -> None:
         parts = self.pieces.setdefault(key, [])
@@ -483,23 +486,34 @@ def _slice(line: str, starts: list[tuple[str, int, int | None]]) -> dict[str, st
 
 
 def _rows_by_columns(body: list[tuple[str, int]], positions: dict[str, int],
-                     edge: int | None = None) -> list[_Row] | None:
+                     width: int | None = None, wraps: bool = False) -> list[_Row] | None:
     """Rows of a table that kept its spacing, each line cut at the header's column starts; None
-    when a line does not fit those columns (then the rows are read by their parts)."""
+    when a line does not fit those columns (then the rows are read by their parts).
+
+    ``width`` is the rules' length, ``wraps`` says whether the release wrapped long cells. A
+    count that reaches the end of its column may have been cut there: by a narrow terminal
+    (the rules are shorter than the columns say), or by a release that cut cells; unless the
+    rest of its digits follow on the next line, the table is refused."""
     order = sorted((pos, key) for key, pos in positions.items())
     starts = [(key, pos, order[i + 1][0] if i + 1 < len(order) else None)
               for i, (pos, key) in enumerate(order)]
+    count_end = next((end for key, _, end in starts if key == "params"), None) or width
+    terminal = width is not None and not _full_width(positions, width)
     rows: list[_Row] = []
     for line, depth in body:
         cells = _slice(line, starts)
         if _starts_row(cells):
             if not _fits_columns(cells):
                 return None
-            if edge is not None and len(line) >= edge and line.endswith(cells["params"]):
-                # A count that reaches the rules' right end: the table was cut there (a
-                # terminal's width), perhaps through the count's digits.
-                raise _cut()
-            rows.append(_Row(depth=depth))
+            row = _Row(depth=depth)
+            rows.append(row)
+            if count_end is not None:
+                end = line.find(cells["params"], positions["params"]) + len(cells["params"])
+                last = count_end == width
+                if last and terminal and end >= width:
+                    raise _cut()  # cut where the terminal ended, perhaps through the digits
+                if not wraps and end >= count_end - (0 if last else 1):
+                    row.full_count = True
         elif not rows:
             return None
         elif not _continues(rows[-1], cells):
@@ -510,6 +524,12 @@ def _rows_by_columns(body: list[tuple[str, int]], positions: dict[str, int],
                 # tf-keras wraps a cell at any character, Keras 2 puts each further input of
                 # "Connected to" on its own line: the pieces join as they are.
                 row.add(key, value)
+    for row in rows:
+        _check_digits(row.text("layer"), row.text("params"))
+        if row.full_count and len(row.pieces["params"]) == 1:
+            raise _unreadable(f"the count of {row.text('layer')!r} fills its column, where "
+                              "Keras cut longer counts short; print the summary wider, e.g. "
+                              "model.summary(line_length=120)")
     return rows
 
 
@@ -754,9 +774,7 @@ def _row(r: _Row, summary: Summary, names: list[str]) -> SummaryRow:
                               "print the summary wider, e.g. model.summary(line_length=120)")
         raise _unreadable(f"the count of {m['name']!r} is {params_text!r}, not a number")
     digits = p["n"].replace(",", "")
-    if len(digits) > MAX_DIGITS:
-        raise _unreadable(f"the count of {m['name']!r} has more than {MAX_DIGITS} digits; no "
-                          "Keras model is that large")
+    _check_digits(m["name"], digits)
     connected = None
     if summary.has_connected:
         connected = _connections(r.cells.get("connected", ""), names)
@@ -766,6 +784,12 @@ def _row(r: _Row, summary: Summary, names: list[str]) -> SummaryRow:
         params=int(digits), depth=r.depth, connected=connected,
         trainable={"Y": True, "N": False}.get(r.cells.get("trainable", "").strip()),
         unbuilt="unbuilt" in params_text, class_options=options, printed_class=printed)
+
+
+def _check_digits(name: str, count: str) -> None:
+    if len(count) > MAX_DIGITS and sum(c.isdigit() for c in count) > MAX_DIGITS:
+        raise _unreadable(f"the count of {name!r} has more than {MAX_DIGITS} digits; no Keras "
+                          "model is that large")
 
 
 def _tidy_shape(text: str) -> str:
