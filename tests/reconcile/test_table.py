@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reprint import HABITS, paste
 
 from paramcount import ParamcountError
@@ -271,3 +273,41 @@ def test_seed_tables_are_explained(name):
     for habit in ("as printed", "collapsed, no rules"):
         result = paramcount.reconcile(paste(text, habit))
         assert all(r.explained for r in result.rows), result.text()
+
+
+# --- edited at random -----------------------------------------------------------------------------
+
+FIXTURES = sorted((SEEDS.parent).glob("*.txt")) + sorted(SEEDS.glob("*.txt"))
+
+
+@st.composite
+def edited_tables(draw):
+    """A real table, then edits a paste may make: lines deleted, spaces collapsed or stripped on
+    some lines, every line cut at one width, indented or quoted."""
+    lines = draw(st.sampled_from(FIXTURES)).read_text(encoding="utf-8").splitlines()
+    for _ in range(draw(st.integers(0, 3))):
+        if lines:
+            del lines[draw(st.integers(0, len(lines) - 1))]
+    collapse = draw(st.sets(st.integers(0, max(0, len(lines) - 1)), max_size=4))
+    lines = [" ".join(line.split()) if i in collapse else line for i, line in enumerate(lines)]
+    if draw(st.booleans()):
+        width = draw(st.integers(20, 120))
+        lines = [line[:width] for line in lines]
+    prefix = draw(st.sampled_from(["", "    ", "> ", "# "]))
+    return "\n".join(prefix + line for line in lines)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(edited_tables())
+def test_edited_tables_never_show_a_number_they_lack(text):
+    """Whatever was done to the table, a row is read from it as it stands or the table is
+    refused in one line: each row's count and name are in the text."""
+    try:
+        summary = parse_summary(text)
+    except ParamcountError as e:
+        assert "\n" not in str(e)
+        return
+    flat = text.replace(",", "")
+    for row in summary.rows:
+        assert str(row.params) in flat, (row, text)
+        assert row.name.rstrip("…") in text, (row, text)
