@@ -701,7 +701,7 @@ def _add_rest(row: _Row, rest: str, header: set[str] | None) -> None:
     if header is not None and "connected" not in header:
         raise _unreadable(f"the row {row.text('layer')!r} holds {rest!r} after its count, in no "
                           "column of the header")
-    row.add("connected", rest, " ")
+    row.add("connected", rest)  # tf-keras cuts a name anywhere: the pieces join as they are
 
 
 # --- cells to rows ---------------------------------------------------------------------------------
