@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..errors import ParamcountError
 from ..formulas.apply import count_layer
 from ..formulas.entry import layer_entry
+from ..formulas.kerashub_backbones import count_backbone
 from ..formulas.models import MODEL_CLASSES
 from ..read import keras_major, load
 from ..result import ModelCount, Shape
@@ -69,6 +70,9 @@ def _count_config(model: dict, input_shape, measure) -> ModelCount:
             and config.get("input_layers") is not None:
         graph_class = "Functional"  # a subclass of Functional (a keras_hub backbone...)
     if graph_class not in MODEL_CLASSES:
+        backbone = count_backbone(class_name, config, version)
+        if backbone is not None:  # its layers are made by code that paramcount follows
+            return backbone
         if _subclassed(model):
             raise ParamcountError(
                 f"'{class_name}' is a subclassed Model: its layers are made by its Python code, "

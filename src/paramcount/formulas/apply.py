@@ -13,18 +13,20 @@ from .base import Ctx
 from .entry import layer_entry
 from .quantized import policy_mode
 from .refused import reason
-from .registry import REGISTRY, load_formulas
+from .registry import REGISTRY, LayerClass, load_formulas
 
 __all__ = ["count_layer", "count_sublayer"]
 
 
 def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, where: str,
                 keras_version: int = 3, named_inputs: dict | None = None,
-                call_options: dict | None = None, symbol_suffix: str = "") -> LayerCount:
-    """Apply the registered formula of ``class_name`` to one layer."""
+                call_options: dict | None = None, symbol_suffix: str = "",
+                registered: LayerClass | None = None) -> LayerCount:
+    """Apply the registered formula of ``class_name`` to one layer (or ``registered``'s formula,
+    for a layer that only exists inside a model, such as a KerasHub backbone's decoder block)."""
     count_layer_call(where)  # at most MAX_LAYERS calls per answer
     load_formulas()
-    registered = REGISTRY.get(class_name)
+    registered = registered or REGISTRY.get(class_name)
     if registered is None:
         raise ParamcountError(f"{where}: unknown layer class '{class_name}' — "
                               f"{reason(class_name)}")
