@@ -463,7 +463,7 @@ def _decoder_only(b: _Backbone, tie: bool, head_dim: int | None, norm_class: str
     b.input("padding_mask")
     block_class, block = make(hp)
     for i in range(hp["num_layers"]):
-        b.block(block_class, f"transformer_layer_{i}", shape, lambda scope: block(scope, i))
+        b.block(block_class, f"transformer_layer_{i}", shape, lambda scope, i=i: block(scope, i))
     b.core("RMSNormalization", "sequence_output_layernorm", shape, shown_as=norm_class)
     return hp
 
