@@ -206,6 +206,28 @@ def test_full_size_equals_preset_metadata(family, preset):
     assert paramcount.count(FULL_SIZE[family, preset]).total == preset_params(family, preset)
 
 
+def test_full_size_int8_equals_preset_metadata():
+    """Llama 3 8B after quantize("int8") (KerasHub's llama3_8b_en_int8 preset): its config's
+    DTypePolicyMap, written out for 32 layers from the one quantize() writes for a small model."""
+    keras.backend.clear_session()
+    small = models.Llama3Backbone(vocabulary_size=5, num_layers=1, num_query_heads=2,
+                                  num_key_value_heads=1, hidden_dim=4, intermediate_dim=3)
+    small.quantize("int8")
+    dtype = json.loads(small.to_json())["config"]["dtype"]
+    policies = dtype["config"]["policy_map"]
+    full = {}
+    for path, policy in policies.items():
+        if path.startswith("transformer_layer_0/"):
+            full.update({path.replace("_0/", f"_{i}/", 1): policy for i in range(32)})
+        else:
+            full[path] = policy
+    config = json.loads(json.dumps(FULL_SIZE["llama3", "llama3_8b_en"]))
+    config["config"]["dtype"] = {**dtype, "config": {**dtype["config"], "policy_map": full}}
+    counted = paramcount.count(config)
+    assert counted.total == preset_params("llama3", "llama3_8b_en_int8")
+    assert counted.total > preset_params("llama3", "llama3_8b_en")  # the scales
+
+
 @pytest.fixture(scope="session")
 def full_size_built():
     """BERT-base and GPT-2 built once per run (about 234 million float32 weights)."""
