@@ -20,6 +20,7 @@ Nothing here imports KerasHub: these are formulas over the config, tested agains
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from ..errors import ParamcountError
@@ -328,8 +329,14 @@ class _Backbone:
         if self.ctx.config.get("trainable", True) is False:
             for layer in self.layers:  # a frozen backbone trains none of its weights
                 layer.weights = [_frozen(w) for w in layer.weights]
-        name = str(self.ctx.config.get("name") or self.class_name.lower())
-        return ModelCount(name, self.class_name, self.layers, self.ctx.keras_version)
+        return ModelCount(str(self.ctx.config.get("name") or _snake_case(self.class_name)),
+                          self.class_name, self.layers, self.ctx.keras_version)
+
+
+def _snake_case(name: str) -> str:
+    """The name Keras gives an unnamed model: GPT2Backbone -> gpt2_backbone."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _frozen(weight):
