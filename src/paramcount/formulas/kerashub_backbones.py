@@ -29,7 +29,7 @@ from ..result import LayerCount, ModelCount, Shape
 from .apply import count_layer, count_sublayer
 from .base import Ctx, Spec, W
 from .quantized import policy_mode
-from .registry import LayerClass
+from .registry import LayerClass, registration
 
 __all__ = ["BACKBONES", "count_backbone"]
 
@@ -518,10 +518,10 @@ BACKBONES: dict[str, Callable[[_Backbone], None]] = {
 
 def count_backbone(class_name: str, config: dict, keras_version: int = 3) -> ModelCount | None:
     """The count of a KerasHub backbone's config (``class_name`` as ``layer_entry`` reads it,
-    ``"keras_hub>BertBackbone"``), or None when the class is not KerasHub's. A KerasHub class
-    that is not one of :data:`BACKBONES` is refused with its name."""
+    ``"keras_hub>BertBackbone"``), or None when the class is not KerasHub's or is a KerasHub layer
+    with a formula of its own. Any other KerasHub class is refused with its name."""
     package, _, name = class_name.rpartition(">")
-    if package != "keras_hub":
+    if package != "keras_hub" or (name not in BACKBONES and registration(class_name)):
         return None
     build = BACKBONES.get(name)
     if build is None:
