@@ -13,8 +13,10 @@ import json
 import runpy
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -247,6 +249,38 @@ def test_full_size_matches_keras(full_size_built, key):
     backbone = full_size_built[key]
     assert backbone.count_params() == preset_params(*key)
     assert_matches_keras(backbone)
+
+
+# --- .keras archives: counted from the config, checked against the stored weights -----------------
+
+@pytest.mark.parametrize("class_name, quantize", [("GemmaBackbone", None),
+                                                  ("MixtralBackbone", None),
+                                                  ("Llama3Backbone", "int8")])
+def test_archive_is_counted_and_cross_checked(tmp_path, class_name, quantize):
+    keras.backend.clear_session()
+    backbone = getattr(models, class_name)(**QUANTIZABLE[class_name])
+    if quantize:
+        backbone.quantize(quantize)
+    path = tmp_path / "backbone.keras"
+    backbone.save(path)
+    counted = paramcount.count(path)
+    assert (counted.total, counted.trainable) == (
+        backbone.count_params(), sum(int(np.prod(w.shape)) for w in backbone.trainable_weights))
+    assert counted.witness.disagreements == []
+    assert set(counted.witness.checked) == {layer.name for layer in counted.layers if layer.params}
+    # The same archive with a config that does not fit its weights: every block disagrees.
+    tampered = tmp_path / "tampered.keras"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "config.json":
+                config = json.loads(data)
+                config["config"]["intermediate_dim"] += 2
+                data = json.dumps(config).encode()
+            dst.writestr(item, data)
+    witness = paramcount.count(tampered).witness
+    assert sum("paramcount derives" in d for d in witness.disagreements) \
+        == QUANTIZABLE[class_name]["num_layers"]
 
 
 # --- refusals, the command line, no framework ------------------------------------------------------

@@ -31,7 +31,11 @@ def count_model(source, input_shape: Shape | None = None, *, measure=None,
     """
     model, stored, unread = load(source, weights)
     if stored is not None and _subclassed(model):
-        return subclassed_count(model, stored)
+        backbone = _backbone(model, refuse=False)
+        if backbone is None:
+            return subclassed_count(model, stored)
+        backbone.witness = cross_check(backbone, stored, unread, str(source))
+        return backbone
     counted = _count_config(model, input_shape, _with_stored(measure, stored))
     if stored is not None or unread is not None:
         counted.witness = cross_check(counted, stored, unread, str(source))
@@ -44,6 +48,12 @@ def _subclassed(model: dict) -> bool:
     config = model.get("config")
     return "compile_config" in model and model.get("class_name") not in MODEL_CLASSES and not (
         isinstance(config, dict) and isinstance(config.get("layers"), list))
+
+
+def _backbone(model: dict, refuse: bool = True) -> ModelCount | None:
+    """A KerasHub backbone, counted by following its construction (None if it is not one)."""
+    class_name, config = layer_entry(model, "model")
+    return count_backbone(class_name, config, keras_major(model), refuse=refuse)
 
 
 def _with_stored(measure, stored):
@@ -70,7 +80,7 @@ def _count_config(model: dict, input_shape, measure) -> ModelCount:
             and config.get("input_layers") is not None:
         graph_class = "Functional"  # a subclass of Functional (a keras_hub backbone...)
     if graph_class not in MODEL_CLASSES:
-        backbone = count_backbone(class_name, config, version)
+        backbone = _backbone(model)
         if backbone is not None:  # its layers are made by code that paramcount follows
             return backbone
         if _subclassed(model):

@@ -516,12 +516,15 @@ BACKBONES: dict[str, Callable[[_Backbone], None]] = {
 }
 
 
-def count_backbone(class_name: str, config: dict, keras_version: int = 3) -> ModelCount | None:
+def count_backbone(class_name: str, config: dict, keras_version: int = 3, *,
+                   refuse: bool = True) -> ModelCount | None:
     """The count of a KerasHub backbone's config (``class_name`` as ``layer_entry`` reads it,
     ``"keras_hub>BertBackbone"``), or None when the class is not KerasHub's or is a KerasHub layer
-    with a formula of its own. Any other KerasHub class is refused with its name."""
+    with a formula of its own. Any other KerasHub class is refused with its name (or, with
+    ``refuse=False``, None: a file's stored weights will count it)."""
     package, _, name = class_name.rpartition(">")
-    if package != "keras_hub" or (name not in BACKBONES and registration(class_name)):
+    if package != "keras_hub" or (name not in BACKBONES and (registration(class_name)
+                                                             or not refuse)):
         return None
     build = BACKBONES.get(name)
     if build is None:
