@@ -283,6 +283,27 @@ def test_archive_is_counted_and_cross_checked(tmp_path, class_name, quantize):
         == QUANTIZABLE[class_name]["num_layers"]
 
 
+def test_preset_directory_is_counted_and_cross_checked(tmp_path, capsys):
+    """A directory written by save_to_preset: config.json (no build or compile config) and
+    model.weights.h5."""
+    keras.backend.clear_session()
+    backbone = models.GPT2Backbone(**QUANTIZABLE["GPT2Backbone"])
+    preset = tmp_path / "preset"
+    backbone.save_to_preset(str(preset))
+    counted = paramcount.count(preset)
+    assert counted.total == backbone.count_params()
+    assert counted.witness.disagreements == [] and "transformer_layer_0" in counted.witness.checked
+    assert cli_main(["count", str(preset)]) == 0
+    assert "the shapes of 4 derived layer(s) match the file" in capsys.readouterr().out
+    config = json.loads((preset / "config.json").read_text())
+    config["config"]["max_sequence_length"] += 1
+    (preset / "config.json").write_text(json.dumps(config))
+    assert paramcount.count(preset).witness.disagreements == [
+        "layer 'position_embedding': paramcount derives [(4, 4)], the file stores [(3, 4)]"]
+    (preset / "model.weights.h5").unlink()  # the config alone: counted, nothing to check
+    assert paramcount.count(preset).total == backbone.count_params() + 4
+
+
 # --- refusals, the command line, no framework ------------------------------------------------------
 
 def test_other_kerashub_backbone_refused_by_name():

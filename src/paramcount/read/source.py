@@ -17,7 +17,7 @@ __all__ = ["load"]
 def load(source, weights=None) -> tuple[dict, StoredWeights | None, str | None]:
     """The model config, the stored weights (or None) and why they could not be read (or None),
     from anything paramcount reads: a config dict, JSON text, a ``.json``/``.keras`` path, a
-    legacy ``.h5`` file; ``weights``, a ``.weights.h5`` file, replaces the stored weights.
+    legacy ``.h5`` file, a KerasHub preset directory; ``weights``, a ``.weights.h5`` file, replaces the stored weights.
 
     A legacy full-model ``.h5`` gives both from one file; a weights-only ``.h5`` needs its config
     given separately (``weights=``)."""
@@ -25,7 +25,9 @@ def load(source, weights=None) -> tuple[dict, StoredWeights | None, str | None]:
         return load_model_config(source), None, None
     path = _path(source)
     stored, unread = None, None
-    if path is not None and path.is_file() and _is_hdf5(path):
+    if path is not None and path.is_dir() and (path / "config.json").is_file():
+        config, stored, unread = _preset_directory(path)
+    elif path is not None and path.is_file() and _is_hdf5(path):
         stored = read_h5_file(path)
         if stored.model_config is None:
             raise ParamcountError(
@@ -48,6 +50,18 @@ def load(source, weights=None) -> tuple[dict, StoredWeights | None, str | None]:
             raise ParamcountError(f"{weights}: not an HDF5 weights file (.weights.h5 or .h5)")
         stored, unread = read_h5_file(weights), None
     return config, stored, unread
+
+
+def _preset_directory(path: Path) -> tuple[dict, StoredWeights | None, str | None]:
+    """A KerasHub preset directory: the backbone's ``config.json`` and, if it was saved with
+    them, its weights in ``model.weights.h5`` (the second witness)."""
+    config = load_model_config(path / "config.json")
+    weights = path / "model.weights.h5"
+    if weights.is_file() and _is_hdf5(weights):
+        return config, read_h5_file(weights), None
+    if any(path.glob("model_*.weights.h5")):
+        return config, None, f"{path}: its weights are sharded (model_*.weights.h5), not read"
+    return config, None, None
 
 
 def _path(source) -> Path | None:
