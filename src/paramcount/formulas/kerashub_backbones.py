@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..errors import ParamcountError
 from ..expr import total
-from ..result import LayerCount, ModelCount, Shape
+from ..result import LayerCount, ModelCount, Shape, Weight
 from .apply import count_layer, count_sublayer
 from .base import Ctx, Spec, W
 from .quantized import policy_mode
@@ -339,9 +340,7 @@ def _snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _frozen(weight):
-    from dataclasses import replace
-
+def _frozen(weight: Weight) -> Weight:
     return replace(weight, trainable=False)
 
 

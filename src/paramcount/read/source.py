@@ -17,7 +17,8 @@ __all__ = ["load"]
 def load(source, weights=None) -> tuple[dict, StoredWeights | None, str | None]:
     """The model config, the stored weights (or None) and why they could not be read (or None),
     from anything paramcount reads: a config dict, JSON text, a ``.json``/``.keras`` path, a
-    legacy ``.h5`` file, a KerasHub preset directory; ``weights``, a ``.weights.h5`` file, replaces the stored weights.
+    legacy ``.h5`` file, a KerasHub preset directory; ``weights``, a ``.weights.h5`` file,
+    replaces the stored weights.
 
     A legacy full-model ``.h5`` gives both from one file; a weights-only ``.h5`` needs its config
     given separately (``weights=``)."""
