@@ -321,6 +321,7 @@ def test_other_kerashub_backbone_refused_by_name():
     (dict(num_query_heads=3, num_key_value_heads=2), "must be a multiple of"),
     (dict(num_query_heads=8, num_key_value_heads=1, hidden_dim=4), "must be at least"),
     (dict(num_layers=0), "'num_layers' must be a positive integer"),
+    (dict(num_layers=10**9), "1,000,000,000 blocks make more than 10,000 layer calls"),
 ])
 def test_bad_hyperparameters_one_line(hyperparameters, message):
     config = backbone_config("Llama3Backbone", **{

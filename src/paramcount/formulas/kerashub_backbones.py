@@ -27,6 +27,7 @@ from dataclasses import replace
 from ..errors import ParamcountError
 from ..expr import total
 from ..result import LayerCount, ModelCount, Shape, Weight
+from ..safety import MAX_LAYERS
 from .apply import count_layer, count_sublayer
 from .base import Ctx, Spec, W
 from .quantized import policy_mode
@@ -35,6 +36,7 @@ from .registry import LayerClass, registration
 __all__ = ["BACKBONES", "count_backbone"]
 
 SEQUENCE: Shape = (None, None)  # token ids: (batch, sequence length), lengths unknown
+_CALLS_PER_BLOCK = 10  # the fewest layer calls a block of any backbone here makes
 
 
 class _Scope:
@@ -302,6 +304,14 @@ class _Backbone:
             return self.ctx.integer(key, minimum=minimum)
         return self.ctx.integer(key, default, minimum=minimum)
 
+    def blocks(self, n: int) -> range:
+        """The blocks to make. Each is ten or more layer calls: refuse at once what the call
+        limit would stop only after a thousand blocks."""
+        if n * _CALLS_PER_BLOCK > MAX_LAYERS:
+            raise self.ctx.error(f"{n:,} blocks make more than {MAX_LAYERS:,} layer calls; "
+                                 "paramcount counts at most that many")
+        return range(n)
+
     def input(self, name: str) -> None:
         self.layers.append(LayerCount(name, "InputLayer", [], total([]), SEQUENCE, SEQUENCE))
 
@@ -370,7 +380,7 @@ def _bert(b: _Backbone) -> None:
     _bert_embeddings(b, vocabulary, d, sequence, segments)
     b.input("padding_mask")
     shape = (None, None, d)
-    for i in range(layers):
+    for i in b.blocks(layers):
         b.block("TransformerEncoder", f"transformer_layer_{i}", shape,
                 lambda scope: _transformer_encoder(scope, heads, intermediate))
     b.core("Dense", "pooled_dense", (None, d), units=d)
@@ -404,6 +414,7 @@ def _albert(b: _Backbone) -> None:
     shape = _bert_embeddings(b, vocabulary, e, sequence, segments)
     shape = b.core("Dense", "embedding_projection", shape, units=d)
     b.input("padding_mask")
+    b.blocks(groups * inner)
     for g in range(groups):
         for j in range(inner):
             b.block("TransformerEncoder", f"group_{g}_inner_layer_{j}", shape,
@@ -427,7 +438,7 @@ def _gpt2(b: _Backbone) -> None:
     b.weightless("embeddings_add", "Add", shape)
     b.weightless("embeddings_dropout", "Dropout", shape)
     b.input("padding_mask")
-    for i in range(layers):
+    for i in b.blocks(layers):
         b.block("TransformerDecoder", f"transformer_layer_{i}", shape,
                 lambda scope: _transformer_decoder(scope, heads, intermediate))
     b.core("LayerNormalization", "layer_norm", shape)
@@ -444,7 +455,7 @@ def _gemma(b: _Backbone) -> None:
     b.input("token_ids")
     shape = b.token_embedding(hp["vocabulary_size"], hp["hidden_dim"], tie=True)
     b.input("padding_mask")
-    for i in range(hp["num_layers"]):
+    for i in b.blocks(hp["num_layers"]):
         b.block("GemmaDecoderBlock", f"decoder_block_{i}", shape,
                 lambda scope: _gemma_block(scope, hp))
     b.core("RMSNormalization", "final_normalization", shape)
@@ -468,7 +479,7 @@ def _decoder_only(b: _Backbone, tie: bool, head_dim: int | None, norm_class: str
     shape = b.token_embedding(hp["vocabulary_size"], hp["hidden_dim"], tie=tie)
     b.input("padding_mask")
     block_class, block = make(hp)
-    for i in range(hp["num_layers"]):
+    for i in b.blocks(hp["num_layers"]):
         b.block(block_class, f"transformer_layer_{i}", shape, lambda scope, i=i: block(scope, i))
     b.core("RMSNormalization", "sequence_output_layernorm", shape, shown_as=norm_class)
     return hp
