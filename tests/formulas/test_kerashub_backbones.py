@@ -236,6 +236,24 @@ def test_full_size_int8_equals_preset_metadata():
     assert counted.total > preset_params("llama3", "llama3_8b_en")  # the scales
 
 
+def symbols_read_true(layer) -> list[str]:
+    """Every weight shape written over symbols names the layer's symbols with their values
+    (a block whose sublayers' letters clash must not show them), in its sublayers too."""
+    values = {s.name: s.value for s in layer.symbols}
+    wrong = [f"{layer.name}/{w.path}: {w.symbolic} vs {w.shape}" for w in layer.weights
+             if w.symbolic and any(text in values and values[text] != size
+                                   for text, size in zip(w.symbolic, w.shape))]
+    return wrong + [problem for sub in layer.sublayers for problem in symbols_read_true(sub)]
+
+
+@pytest.mark.parametrize("family, preset", sorted(FULL_SIZE))
+def test_derivations_name_their_symbols_truly(family, preset):
+    counted = paramcount.count(FULL_SIZE[family, preset])
+    assert [p for layer in counted.layers for p in symbols_read_true(layer)] == []
+    block = next(layer for layer in counted.layers if layer.sublayers)
+    assert block.expr.value == sum(sub.params for sub in block.sublayers) == block.params
+
+
 @pytest.fixture(scope="session")
 def full_size_built():
     """BERT-base and GPT-2 built once per run (about 234 million float32 weights)."""

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..errors import ParamcountError
-from ..expr import total
+from ..expr import Num, total
 from ..result import LayerCount, ModelCount, Shape, Weight
 from ..safety import MAX_LAYERS
 from .apply import count_layer, count_sublayer
@@ -73,8 +73,17 @@ def _composite(where: str, class_name: str, name: str, shape: Shape,
                formula: Callable[[Ctx], Spec]) -> LayerCount:
     """A KerasHub layer (a decoder block, an attention layer...) counted by ``formula``, which
     holds its own sublayers; it has no registration of its own, since only its backbone makes it."""
-    return count_layer(class_name, {"name": name}, [shape], where=f"{where} '{name}' ({class_name})",
-                       registered=LayerClass(class_name, formula, quantizable=True))
+    layer = count_layer(class_name, {"name": name}, [shape],
+                        where=f"{where} '{name}' ({class_name})",
+                        registered=LayerClass(class_name, formula, quantizable=True))
+    if layer.sublayers:
+        # Its sublayers' formulas each use the letters of their own class (one EinsumDense's
+        # c is the hidden size, another's the heads), so together they would read wrongly: the
+        # layer is the sum of its sublayers' counts, and each sublayer keeps its own formula.
+        layer.weights = [replace(w, symbolic=None) for w in layer.weights]
+        layer.expr = total(Num(sub.params) for sub in layer.sublayers)
+        layer.symbol_list = []
+    return layer
 
 
 def _nested(ctx: Ctx, class_name: str, name: str, shape: Shape,
