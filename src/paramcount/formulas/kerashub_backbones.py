@@ -91,12 +91,10 @@ def _nested(ctx: Ctx, class_name: str, name: str, shape: Shape,
     return _composite(f"{ctx.where} >", class_name, name, shape, formula)
 
 
-def _spec(ctx: Ctx, sublayers: list[LayerCount], weights: list[W] | None = None,
-          notes: list[str] | None = None) -> Spec:
-    weights = weights or []
-    formula = total([*(w.size for w in weights), *(sub.expr for sub in sublayers)])
-    return Spec(weights, output_shape=ctx.input_shape, formula=formula, sublayers=sublayers,
-                notes=notes or [])
+def _spec(ctx: Ctx, sublayers: list[LayerCount], notes: list[str] | None = None) -> Spec:
+    """A layer made of sublayers only, whose output has its input's shape."""
+    return Spec(output_shape=ctx.input_shape, formula=total(sub.expr for sub in sublayers),
+                sublayers=sublayers, notes=notes or [])
 
 
 # --- attention ----------------------------------------------------------------------------------
