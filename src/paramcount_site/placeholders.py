@@ -10,6 +10,9 @@ In a page's Markdown, outside code:
         The layer's weights drawn as blocks (paramcount.show.diagram.svg), inline, light and dark mode.
     {{ calculator_app("LSTM(10)", "(None, 1)") }}
         The calculator itself, opened on that example (used once, by docs/calculator.md).
+    {{ reconcile_link("asked", "Open this table in the reconciler") }}
+        A link to the reconcile page opened on the table that a `py` block of this page assigns
+        to `asked` (a string literal), carried in the link as reconcile.js reads it.
     {{ formula("LSTM(10)", "(None, 1)") }}
         The layer's count formula as paramcount derives it, as TeX in the pages' notation, to be
         written inside math: `${{ formula("LSTM(10)", "(None, 1)") }}$` shows $4u(m + u + 1)$.
@@ -31,10 +34,14 @@ others the placeholder's arguments. Return Markdown (HTML for a block: wrap it i
 from __future__ import annotations
 
 import ast
+import base64
+import dataclasses
 import html
 import inspect
 import posixpath
 import re
+import textwrap
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -67,6 +74,9 @@ class Page:
     # Zensical resolves relative URLs in raw HTML from the Markdown file, as it does Markdown links;
     # MkDocs leaves them as written, relative to the built page.
     html_urls_from_source: bool = False
+    # The page's Markdown as the builder hands it (set by `expand`), for a placeholder that reads
+    # the page's own code: reconcile_link.
+    source: str = dataclasses.field(default="", repr=False, compare=False)
 
     def link(self, markdown_file: str) -> str:
         """A Markdown link target from this page to another page's file (the builder turns it
@@ -101,6 +111,7 @@ def block(html_text: str) -> str:
 
 def expand(markdown: str, page: Page) -> str:
     """Every placeholder outside code replaced; code is copied as it is."""
+    page = dataclasses.replace(page, source=markdown)
     out, last = [], 0
     for code in CODE.finditer(markdown):
         out += [_expand_text(markdown[last:code.start()], page), code[0]]
@@ -352,3 +363,55 @@ def supported_layers(page: Page, package: str) -> str:
                    f'<p class="pc-status-title"><strong>{title}</strong></p>\n\n'
                    + "\n".join(rows) + "\n\n</div>")
     return "\n\n" + "\n\n".join(out) + "\n\n"
+
+
+# --- The reconcile page opened on a table --------------------------------------------------------
+
+RECONCILE_PAGE = "reconcile/"
+# Fenced `py` blocks, as the docs tests run them (indented inside tabs too).
+PY_BLOCK = re.compile(r"^([ \t]*)(`{3,})py(?:thon)?\b[^\n]*\n(.*?)^\1\2[ \t]*$", re.M | re.S)
+
+
+def summary_fragment(table: str) -> str:
+    """The reconcile page's URL fragment for a table, as docs/assets/reconcile/reconcile.js writes
+    and reads it: `summary=` and the text's UTF-8, deflated (raw, no zlib header), in base64url
+    without padding."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    deflated = compressor.compress(table.encode("utf-8")) + compressor.flush()
+    return "summary=" + base64.urlsafe_b64encode(deflated).decode("ascii").rstrip("=")
+
+
+def assigned_string(markdown: str, variable: str) -> str:
+    """The string literal that the page's `py` blocks assign to `variable` (a triple-quoted
+    table), found by parsing the blocks: the table is written once, in the code that reconciles
+    it, and the link carries that very text."""
+    values = []
+    for match in PY_BLOCK.finditer(markdown):
+        try:
+            module = ast.parse(textwrap.dedent(match[3]))
+        except SyntaxError:
+            continue  # the docs tests name a block that does not parse
+        values += [node.value.value for node in module.body
+                   if isinstance(node, ast.Assign) and len(node.targets) == 1
+                   and isinstance(node.targets[0], ast.Name) and node.targets[0].id == variable
+                   and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)]
+    if not values:
+        raise ValueError(f"no py block of the page assigns a string literal to {variable}")
+    if len(set(values)) > 1:
+        raise ValueError(f"the page's py blocks assign {len(set(values))} different strings to "
+                         f"{variable}: which one is the link's?")
+    return values[0]
+
+
+@placeholder
+def reconcile_link(page: Page, variable: str, text: str) -> str:
+    """{{ reconcile_link("asked", "Open this table in the reconciler") }}: a link that opens the
+    reconcile page on the table a `py` block of this page assigns to `asked`.
+
+    Raw HTML, not a Markdown link: both builders check a Markdown link's #fragment against the
+    target's headings, and this one is read by the page's script instead. The URL is relative to
+    the built page for MkDocs, to the Markdown file for Zensical (which rewrites it)."""
+    table = assigned_string(page.source, variable)
+    paramcount.reconcile(table)  # a link to a table the reconciler refuses is a bug of the page
+    url = page.url(RECONCILE_PAGE).rstrip("/") + "/"
+    return f'<a href="{html.escape(url)}#{summary_fragment(table)}">{html.escape(text)}</a>'

@@ -6,6 +6,7 @@ The calculator in a real browser is tested in tests/browser/test_calculator.py.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib.util
 import io
@@ -15,6 +16,7 @@ import re
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
@@ -318,6 +320,49 @@ def test_a_pages_own_assets_get_addresses_right_for_both_builders():
     assert placeholders.expand(text, zensical).strip() == tags.format("../assets/", "../assets/")
     with pytest.raises(placeholders.PlaceholderError, match="neither a stylesheet"):
         expand('{{ assets("assets/x.png") }}', "page.md")
+
+
+TABLE = """\
+Model: "sequential"
+┏━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━┓
+┃ Layer (type)    ┃ Output Shape┃ Param # ┃
+┡━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━┩
+│ dense (Dense)   │ (None, 1)   │       3 │
+└─────────────────┴─────────────┴─────────┘
+ Total params: 3 (12.00 B)
+"""
+RECONCILE_LINK = re.compile(r'<a href="([^"#]*)#summary=([\w-]+)">([^<]*)</a>')
+
+
+def unfragment(encoded: str) -> str:
+    """What reconcile.js reads from #summary=: base64url, no padding, of the deflated UTF-8."""
+    deflated = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    return zlib.decompress(deflated, wbits=-zlib.MAX_WBITS).decode("utf-8")
+
+
+def page_with(table: str, placeholder: str = '{{ reconcile_link("asked", "Open it") }}') -> str:
+    return f'Reconciled:\n\n```py\nimport paramcount\n\nasked = {table!r}\n' \
+        f"print(paramcount.reconcile(asked).text())\n```\n\n{placeholder}\n"
+
+
+@pytest.mark.parametrize(("src_uri", "zensical", "url"), [
+    ("questions/q.md", False, "../../reconcile/"), ("questions/q.md", True, "../reconcile/"),
+    ("index.md", False, "reconcile/"), ("explain.md", False, "../reconcile/"),
+])
+def test_reconcile_link_carries_the_table_a_block_of_the_page_assigns(src_uri, zensical, url):
+    page = placeholders.Page(src_uri, html_urls_from_source=zensical)
+    links = RECONCILE_LINK.findall(placeholders.expand(page_with(TABLE), page))
+    assert [(href, unfragment(encoded), text) for href, encoded, text in links] == [(url, TABLE, "Open it")]
+
+
+@pytest.mark.parametrize(("page", "reason"), [
+    (page_with(TABLE, '{{ reconcile_link("table", "Open it") }}'), "no py block of the page assigns"),
+    (page_with(TABLE) + page_with(TABLE.replace("3", "4")), "2 different strings"),
+    (page_with("hello, this is not a table"), "not a model summary"),
+])
+def test_a_reconcile_link_without_its_table_stops_the_build(page, reason):
+    with pytest.raises(placeholders.PlaceholderError, match=reason):
+        expand(page, "questions/q.md")
 
 
 def test_the_bundle_holds_exactly_the_sources_in_src():
