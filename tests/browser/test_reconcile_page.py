@@ -78,3 +78,60 @@ def test_nothing_was_asked_of_another_host_and_nothing_logged_an_error(reconcile
     assert any(url.endswith("paramcount.zip") for url in reconcile_page.log.requests)
     assert reconcile_page.log.elsewhere == []
     assert reconcile_page.log.errors == []
+
+
+# --- On a phone, opened from a question page's link (issue 17) -------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+SEED_PAGE = "questions/bidirectional-half-the-parameters/"  # its second link: the widest rows
+SEED_TABLE = SUMMARIES / "seeds" / "002_bidirectional.txt"
+
+LAYOUT = """() => {
+  const box = document.querySelector('.pc-reconcile .pc-table-scroll');
+  const edges = box.getBoundingClientRect();
+  return {
+    page: document.documentElement.scrollWidth,
+    box: {left: edges.left, right: edges.right, scrollWidth: box.scrollWidth,
+          clientWidth: box.clientWidth},
+    why: [...box.querySelectorAll('td.pc-why')].map((cell) => ({
+      width: cell.clientWidth, scrollWidth: cell.scrollWidth, text: cell.textContent,
+      em: parseFloat(getComputedStyle(cell).fontSize)})),
+  };
+}"""
+
+
+def test_on_a_phone_a_question_pages_link_opens_its_table_and_the_results_fit(browser, site_url):
+    context = browser.new_context(viewport=PHONE, base_url=site_url)
+    log = watch(context, site_url)
+    page = context.new_page()
+    page.goto(SEED_PAGE)
+    link = page.locator('a[href*="reconcile/#summary="]').nth(1)
+    link.click()  # a reader's tap: a full load or Material's instant navigation, both must work
+    assert wait_done(page) == "ready"
+    # The link carried the question's table, as it printed it.
+    table = SEED_TABLE.read_text(encoding="utf-8")
+    assert page.locator("#pc-summary").input_value() == table
+    want = paramcount.reconcile(table)
+    layout = page.evaluate(LAYOUT)
+    # The page is no wider than the screen, and the results' box stays inside it.
+    assert layout["page"] <= PHONE["width"]
+    box = layout["box"]
+    assert 0 <= box["left"] and box["right"] <= PHONE["width"], box
+    # Why wraps at a readable measure: no narrower than 16 em (some 26 characters of its monospace
+    # a line; squeezed to fit the screen it would get about 14), nothing cut off, and no wider
+    # than the box, so once scrolled to it reads whole.
+    assert len(layout["why"]) == len(want.rows)
+    for cell, row in zip(layout["why"], want.rows):
+        assert row.derivation in cell["text"]
+        assert 16 * cell["em"] <= cell["width"] <= box["clientWidth"], cell
+        assert cell["scrollWidth"] <= cell["width"] + 1, cell
+    # The table is wider than a phone: it scrolls inside its box, the page does not move.
+    assert box["scrollWidth"] > box["clientWidth"]
+    scroller = page.locator(".pc-reconcile .pc-table-scroll")
+    scroller.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    assert scroller.evaluate("box => box.scrollLeft") > 0
+    assert page.evaluate("window.scrollX") == 0
+    why = page.locator("td.pc-why").last.bounding_box()
+    assert 0 <= why["x"] and why["x"] + why["width"] <= PHONE["width"]  # scrolled into view whole
+    context.close()
+    assert log.elsewhere == [] and log.errors == []
