@@ -54,6 +54,15 @@ def test_the_same_math_and_diagrams_on_every_page(both):
     assert sum(counts(a)[0] for a, _ in both.values()) > 100  # the comparison has math to compare
 
 
+
+def test_the_same_links_into_the_reconcile_page(both):
+    """A link that opens the reconcile page on a table ({{ reconcile_link(...) }}, raw HTML whose
+    address each builder resolves its own way) comes out the same from both."""
+    link = re.compile(r'<a href="([^"]*#summary=[^"]*)"')
+    differ = [path for path, (a, b) in both.items() if link.findall(a) != link.findall(b)]
+    assert not differ
+    assert sum(len(link.findall(a)) for a, _ in both.values()) >= 6  # the seed pages' links
+
 @pytest.mark.parametrize("builder", [0, 1], ids=["mkdocs", "zensical"])
 def test_no_placeholder_or_raw_tex_in_what_a_reader_sees(both, builder):
     problems = []
