@@ -1,7 +1,8 @@
 """The ``paramcount`` command.
 
     paramcount count MODEL [--json] [--input-shape SHAPE] [--keras] [--weights FILE]
-    paramcount explain MODEL [--json] [--keras] [--weights FILE]
+                           [--optimizer NAME]
+    paramcount explain MODEL [--json] [--keras] [--weights FILE] [--optimizer NAME]
     paramcount explain "Bidirectional(LSTM(128))" --input-shape "(28, 28)"
     paramcount reconcile SUMMARY.txt [--json]     (a pasted model.summary(); '-' for stdin)
 
@@ -21,10 +22,12 @@ import textwrap
 from pathlib import Path
 
 from . import __version__, count, explain_layer, safety
+from .counting import attach_optimizer
 from .errors import ParamcountError, printable
 from .read import MAX_CONFIG_BYTES
 from .read.layercode import parse_shape
-from .show.explain import explain_layer_text, explain_model, summary_table
+from .result import ModelCount
+from .show.explain import explain_layer_text, explain_model, summary_table, totals
 
 EXIT_BAD_INPUT = 2  # any input paramcount will not count, and any failure: never a traceback
 
@@ -44,7 +47,9 @@ EXAMPLES = {
     "count": [("paramcount count model.keras", "the table, from a .keras archive"),
               ("paramcount count model.h5 --json", "a legacy HDF5 model, as JSON"),
               ("paramcount count model.json --weights model.weights.h5",
-               "a JSON config, checked against its weights file")],
+               "a JSON config, checked against its weights file"),
+              ("paramcount count model.keras --optimizer 'Adam(amsgrad=True)'",
+               "plus the optimizer's variables: the totals fit() shows, memory for training")],
     "explain": [("paramcount explain model.keras", "each layer's derivation, step by step"),
                 ("paramcount explain model.h5", "the same for a legacy HDF5 model"),
                 ('paramcount explain "Bidirectional(LSTM(128))" --input-shape "(28, 28)"',
@@ -114,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
                        epilog=_epilog("reconcile"), formatter_class=raw)
     r.add_argument("summary", help="a text file holding the table ('-' for stdin)")
     r.add_argument("--json", action="store_true", help="print the rows and totals as JSON")
+    for sub_parser in (c, e):
+        sub_parser.add_argument("--optimizer", metavar="NAME", help=_OPTIMIZER_HELP)
     return p
 
 
@@ -123,6 +130,10 @@ _IMPORT_HELP = ("with --keras: import this module first, so that the custom laye
                 "can be loaded (repeatable); modules a file names are never imported")
 
 
+_OPTIMIZER_HELP = ("add the variables this optimizer keeps (adam, sgd... or a call such as "
+                   "'Adam(amsgrad=True)'), as summary() counts them after fit(): memory for "
+                   "training is the weights plus this state (activations not included). A "
+                   ".keras file saved after compile() uses its own optimizer unless this is given")
 _WEIGHTS_HELP = ("the model's weights file (.weights.h5 or .h5) for a JSON config: its stored "
                  "shapes count layers no formula covers and check the others")
 
@@ -169,8 +180,15 @@ def main(argv: list[str] | None = None) -> int:
             return _reconcile(args)
         if args.command == "explain" and _looks_like_code(args.model):
             layer = explain_layer(args.model, args.input_shape)
-            print(json.dumps(layer.to_dict(), indent=2) if args.json else
-                  explain_layer_text(layer) + f"\nTotal params: {layer.params:,}")
+            one = attach_optimizer(ModelCount(layer.name, layer.class_name, [layer]),
+                                   args.optimizer)
+            if args.json:
+                answer = layer.to_dict()
+                answer["sizes"] = one.sizes_dict()  # the layer's bytes, as a model of one layer
+                answer["optimizer"] = one.optimizer.to_dict(one) if one.optimizer else None
+                print(json.dumps(answer, indent=2))
+            else:
+                print(explain_layer_text(layer) + "\n" + totals(one, explain=True))
             return 0
         source = _read(args.model)
         if args.imports and not args.keras:
@@ -183,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             model = count_with_keras(source, shape, weights=args.weights)
         else:
             model = count(source, args.input_shape, weights=args.weights)
+        attach_optimizer(model, args.optimizer)
         witness = model.witness
         if witness is not None and witness.disagreements:
             print(printable(f"paramcount: warning: the stored weights disagree with the config "

@@ -9,6 +9,7 @@ from math import prod
 
 from .errors import printable
 from .expr import Expr, Sym
+from .sizes import KERAS2_UNITS, UNITS, OptimizerVariable, bits_to_bytes, readable_size, weight_bits
 
 Shape = tuple  # of int | None; the batch axis first, as Keras writes it
 
@@ -21,6 +22,8 @@ class Weight:
     shape: tuple[int, ...]
     trainable: bool | None = True  # None: the source does not say (a custom layer's stored weights)
     symbolic: tuple[str, ...] | None = None  # the shape over symbols, e.g. ("m", "4·u")
+    dtype: str = "float32"  # the variable's dtype: its layer's policy, or fixed (an int8 kernel)
+    overwrite_with_gradient: bool = False  # float8's scales: the optimizer gives them no slots
 
     @property
     def name(self) -> str:
@@ -32,6 +35,10 @@ class Weight:
         return prod(self.shape)
 
     @property
+    def bits(self) -> int:
+        return weight_bits(self.shape, self.dtype)
+
+    @property
     def shape_label(self) -> str:
         """``(m, 4·u) = (20, 80)``, or just ``(20, 80)`` when the shape has no symbols."""
         numbers = format_shape(self.shape)
@@ -41,7 +48,8 @@ class Weight:
     def to_dict(self) -> dict:
         return {"path": self.path, "name": self.name, "shape": list(self.shape),
                 "symbolic_shape": list(self.symbolic) if self.symbolic else None,
-                "size": self.size, "trainable": self.trainable}
+                "size": self.size, "trainable": self.trainable, "dtype": self.dtype,
+                "bytes": bits_to_bytes(self.bits)}
 
 
 @dataclass
@@ -124,6 +132,9 @@ class ModelCount:
     layers: list[LayerCount]
     keras_version: int = 3  # the config layout that was read: 2 (tf.keras / tf-keras) or 3
     witness: Witness | None = None  # the stored weights the count was checked against
+    # The optimizer a .keras archive's compile_config records, as it records it (None: none).
+    compiled_optimizer: dict | str | None = None
+    optimizer: Optimizer | None = None  # its variables, once asked for (--optimizer)
 
     @property
     def total(self) -> int:
@@ -141,6 +152,41 @@ class ModelCount:
     def trainable_unknown(self) -> int:
         return self.total - self.trainable - self.non_trainable
 
+    def weights(self, which: bool | None | str = "all") -> list[Weight]:
+        """Every weight once (a shared layer is one layer here), or those whose ``trainable``
+        is ``which``."""
+        return [w for layer in self.layers for w in layer.weights
+                if which == "all" or w.trainable is which]
+
+    def size_bytes(self, which: bool | None | str = "all") -> int | float:
+        """The bytes of the weights at their dtypes, as ``summary()`` adds them."""
+        return bits_to_bytes(sum(w.bits for w in self.weights(which)))
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        """The units summary() prints: Keras 3 calls the smallest ``B``, tf-keras ``Byte``."""
+        return KERAS2_UNITS if self.keras_version == 2 else UNITS
+
+    def readable(self, size) -> str:
+        return readable_size(size, self.units)
+
+    def optimizer_input(self) -> list[tuple]:
+        """``model.trainable_variables`` as :func:`paramcount.sizes.optimizer_variables` takes
+        them: (path in the model, shape, dtype, overwritten with its gradient)."""
+        return [(f"{self.name}/{layer.name}/{w.path}", w.shape, w.dtype, w.overwrite_with_gradient)
+                for layer in self.layers for w in layer.weights if w.trainable]
+
+    def sizes_dict(self) -> dict:
+        """Bytes and the sizes summary() prints, for the JSON: the weights, and with an
+        optimizer, its variables and the total for training."""
+        lines = {"total": self.size_bytes(), "trainable": self.size_bytes(True),
+                 "non_trainable": self.size_bytes(False)}
+        out = {key: {"bytes": size, "printed": self.readable(size)} for key, size in lines.items()}
+        if self.trainable_unknown:
+            size = self.size_bytes(None)
+            out["trainable_unknown"] = {"bytes": size, "printed": self.readable(size)}
+        return out
+
     def to_dict(self) -> dict:
         return {
             "name": self.name,
@@ -152,7 +198,39 @@ class ModelCount:
             "trainable_unknown": self.trainable_unknown,
             "stored_weights": self.witness.to_dict() if self.witness else None,
             "layers": [layer.to_dict() for layer in self.layers],
+            "sizes": self.sizes_dict(),
+            "optimizer": self.optimizer.to_dict(self) if self.optimizer else None,
         }
+
+
+@dataclass
+class Optimizer:
+    """An optimizer's variables for a model: what ``fit()`` adds as *Optimizer params*."""
+
+    label: str  # "Adam", "Adam(amsgrad=True)"
+    variables: list[OptimizerVariable]
+    source: str = "--optimizer"  # or "compile_config" (the .keras archive's own)
+    problem: str | None = None  # why the compile_config's optimizer could not be counted
+
+    @property
+    def params(self) -> int:
+        return sum(v.size for v in self.variables)
+
+    @property
+    def size_bytes(self) -> int | float:
+        return bits_to_bytes(sum(v.bits for v in self.variables))
+
+    def to_dict(self, model: ModelCount) -> dict:
+        training = model.size_bytes() + self.size_bytes
+        if self.problem:
+            return {"label": self.label, "source": self.source, "problem": self.problem}
+        return {"label": self.label, "source": self.source, "params": self.params,
+                "bytes": self.size_bytes, "printed": model.readable(self.size_bytes),
+                "variables": [v.to_dict() for v in self.variables],
+                "training": {"params": model.total + self.params, "bytes": training,
+                             "printed": model.readable(training),
+                             "includes": "weights and optimizer state; not activations, "
+                                         "gradients or the framework's own memory"}}
 
 
 @dataclass

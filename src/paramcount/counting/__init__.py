@@ -3,5 +3,6 @@ calls Keras records (:mod:`.nodes`), the stored weights as a second witness (:mo
 measuring with Keras itself for ``--keras`` (:mod:`.measure`, the only module that imports it)."""
 
 from .model import count_model
+from .optimizer import attach_optimizer
 
-__all__ = ["count_model"]
+__all__ = ["count_model", "attach_optimizer"]

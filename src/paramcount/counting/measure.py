@@ -68,7 +68,9 @@ def measured_layer(layer, class_name: str, reason: str) -> LayerCount:
     """A layer's count as Keras reports it: its weights, paths relative to the layer."""
     trainable = {id(w) for w in layer.trainable_weights}
     weights = [Weight(_relative_path(w, layer.name), tuple(int(d) for d in w.shape),
-                      id(w) in trainable) for w in layer.weights]
+                      id(w) in trainable, dtype=getattr(w.dtype, "name", str(w.dtype)),
+                      overwrite_with_gradient=bool(getattr(w, "overwrite_with_gradient", False)))
+               for w in layer.weights]
     count = LayerCount(layer.name, class_name, weights, Num(sum(w.size for w in weights)),
                        _shapes(layer, "input"), _shapes(layer, "output"),
                        notes=[f"measured by loading the model with Keras ({reason.split(': ')[-1]})"],

@@ -33,12 +33,17 @@ def count_model(source, input_shape: Shape | None = None, *, measure=None,
     if stored is not None and _subclassed(model):
         backbone = _backbone(model, refuse=False)
         if backbone is None:
-            return subclassed_count(model, stored)
-        backbone.witness = cross_check(backbone, stored, unread, str(source))
-        return backbone
-    counted = _count_config(model, input_shape, _with_stored(measure, stored))
-    if stored is not None or unread is not None:
-        counted.witness = cross_check(counted, stored, unread, str(source))
+            counted = subclassed_count(model, stored)
+        else:
+            backbone.witness = cross_check(backbone, stored, unread, str(source))
+            counted = backbone
+    else:
+        counted = _count_config(model, input_shape, _with_stored(measure, stored))
+        if stored is not None or unread is not None:
+            counted.witness = cross_check(counted, stored, unread, str(source))
+    compiled = model.get("compile_config")  # a Keras 3 model saved after compile()
+    if isinstance(compiled, dict) and compiled.get("optimizer") is not None:
+        counted.compiled_optimizer = compiled["optimizer"]
     return counted
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 
 from ..expr import Num
 from ..result import LayerCount, ModelCount, Weight, Witness, format_shape
+from ..sizes import variable_dtype
 
 __all__ = ["stored_layer_count", "subclassed_count", "cross_check", "NO_TRAINABILITY"]
 
@@ -22,9 +23,12 @@ def stored_layer_count(name: str, class_name: str, config: dict, found, reason: 
                        ) -> LayerCount:
     """A layer no formula covers, counted from the shapes its file stores."""
     frozen = isinstance(config, dict) and config.get("trainable") is False
-    weights = [Weight(path, shape, False if frozen else None)
+    # The file's own dtypes are not read: the layer's policy gives them (float32 by default).
+    dtype = variable_dtype(config.get("dtype") if isinstance(config, dict) else None)
+    weights = [Weight(path, shape, False if frozen else None, dtype=dtype)
                for path, shape in zip(found.paths, found.shapes)]
-    notes = [f"counted from the stored weights ({reason.split(': ')[-1]})"]
+    notes = [f"counted from the stored weights ({reason.split(': ')[-1]}); their bytes assume "
+             f"the layer's dtype, {dtype}"]
     if weights and not frozen:
         notes.append(NO_TRAINABILITY)
     return LayerCount(name, class_name, weights, Num(sum(w.size for w in weights)),

@@ -3,12 +3,14 @@ weights over symbols into a :class:`~paramcount.result.LayerCount` with numbers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from math import prod
 
 from ..errors import ParamcountError
 from ..expr import as_expr, total
 from ..result import LayerCount, Shape, Weight
 from ..safety import MAX_WEIGHTS, check_size, count_layer_call
+from ..sizes import variable_dtype
 from .base import Ctx
 from .entry import layer_entry
 from .quantized import policy_mode
@@ -49,14 +51,17 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
                               f"{MAX_WEIGHTS:,} for one layer")
     _check_shape(spec.output_shape, where)
     frozen = config.get("trainable", True) is False and spec.freezable
+    # Each weight's dtype: fixed by the formula (a quantized kernel's int8), else the policy's.
+    policy = variable_dtype(config.get("dtype")) if spec.weights else None
     weights = [Weight(w.path, tuple(as_expr(d).value for d in w.shape), w.trainable and not frozen,
-                      tuple(as_expr(d).text() for d in w.shape)) for w in spec.weights]
+                      tuple(as_expr(d).text() for d in w.shape), w.dtype or policy,
+                      w.overwrite_with_gradient) for w in spec.weights]
     expr = spec.formula if spec.formula is not None else total(w.size for w in spec.weights)
     check_size(expr.value, where, "parameter count")
     for sub in spec.sublayers:
         prefix = f"{sub.name}/" if spec.prefix_sublayers else ""
-        weights += [Weight(prefix + w.path, w.shape, w.trainable and not frozen,
-                           w.symbolic) for w in sub.weights]
+        weights += [replace(w, path=prefix + w.path, trainable=w.trainable and not frozen)
+                    for w in sub.weights]
     if expr.value != sum(prod(w.shape) for w in weights):  # the closed form must match the weights
         raise AssertionError(f"{class_name}: formula {expr.text()} = {expr.value} "
                              f"but weights sum to {sum(prod(w.shape) for w in weights)}")

@@ -9,7 +9,7 @@ derivation text, the LaTeX, the calculator — is rendered from that one definit
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import ParamcountError
 from ..expr import Expr, Sym, product
@@ -27,6 +27,8 @@ class W:
     path: str
     shape: tuple[Expr | int, ...]
     trainable: bool = True
+    dtype: str | None = None  # None: the layer's policy decides; else fixed (a quantized "int8")
+    overwrite_with_gradient: bool = False  # float8's scales: written, not optimized (no slots)
 
     @property
     def size(self) -> Expr:
@@ -190,7 +192,9 @@ def with_lora(ctx: Ctx, weights: list[W], kernel_shape: tuple, prefix: str = "lo
     taken = {s.name for s in ctx.symbols}  # an einsum equation may already use the letter r
     r = ctx.sym("r" if "r" not in taken else "r_lora", ctx.integer("lora_rank"), "LoRA rank")
     kernel, *rest = weights
-    return [W(kernel.path, kernel.shape, trainable=False), *rest,
-            W(f"{prefix}_a", (*kernel_shape[:-1], r)), W(f"{prefix}_b", (r, kernel_shape[-1]))]
+    return [replace(kernel, trainable=False), *rest,
+            # float32 whatever the layer's policy (Keras: against underflow while fine-tuning)
+            W(f"{prefix}_a", (*kernel_shape[:-1], r), dtype="float32"),
+            W(f"{prefix}_b", (r, kernel_shape[-1]), dtype="float32")]
 
 

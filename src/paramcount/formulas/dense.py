@@ -15,7 +15,8 @@ def dense(ctx: Ctx) -> Spec:
     if q is None or q.mode == "float8":
         weights = [W("kernel", (m, n))]
     elif q.mode == "int8":
-        weights = [W("kernel", (m, n), trainable=False), W("kernel_scale", (n,), trainable=False)]
+        weights = [W("kernel", (m, n), trainable=False, dtype="int8"),
+                   W("kernel_scale", (n,), trainable=False)]
     else:
         weights = int4_kernel(ctx, q, m, n)
     if ctx.flag("use_bias", True):

@@ -171,7 +171,8 @@ def _quantized_kernel(ctx: Ctx, q, equation: str, kernel: tuple, letters: set[st
         except IndexError:
             raise ctx.error(f"Keras 3.15 cannot lay out the int8 scale of equation "
                             f"{equation!r}") from None
-        return [W("kernel", kernel, trainable=False), W("kernel_scale", scale, trainable=False)]
+        return [W("kernel", kernel, trainable=False, dtype="int8"),
+                W("kernel_scale", scale, trainable=False)]
     rows, columns = einsum_rows(equation, kernel)
     names = tuple(n if n not in letters else f"{n}_q" for n in ("p", "g"))
     return int4_kernel(ctx, q, product(rows), product(columns), names=names)

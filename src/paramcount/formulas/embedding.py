@@ -45,26 +45,27 @@ def _quantized_table(ctx: Ctx, q: Quantization, v, e) -> list[W]:
     """int8: the table as int8 with one scale per word; int4: packed along e, scales per word
     and per group of b features (see :mod:`.quantized`)."""
     if q.mode == "int8":
-        return [W("embeddings", (v, e), trainable=False),
+        return [W("embeddings", (v, e), trainable=False, dtype="int8"),
                 W("embeddings_scale", (v,), trainable=False)]
-    weights = [W("embeddings", (v, packed(ctx, e, "p")), trainable=False)]
+    weights = [W("embeddings", (v, packed(ctx, e, "p")), trainable=False, dtype="int8")]
     if q.block_size is None:
         return weights + [W("embeddings_scale", (v,), trainable=False)]
     g = groups(ctx, e, q.block_size, "g")
     return weights + [W("embeddings_scale", (v, g), trainable=False),
-                      W("embeddings_zero", (v, g), trainable=False),
-                      W("g_idx", (e,), trainable=False)]
+                      W("embeddings_zero", (v, g), trainable=False, dtype="int8"),
+                      W("g_idx", (e,), trainable=False, dtype="float32")]
 
 
 def _quantized_reverse(ctx: Ctx, q: Quantization, v, e) -> list[W]:
     """The untied reverse table, quantized along e like the forward one."""
     if q.mode == "int8":
-        return [W("reverse_embeddings", (e, v), trainable=False),
+        return [W("reverse_embeddings", (e, v), trainable=False, dtype="int8"),
                 W("reverse_embeddings_scale", (v,), trainable=False)]
     p = next(s for s in ctx.symbols if s.name == "p")
-    weights = [W("reverse_embeddings", (p, v), trainable=False)]
+    weights = [W("reverse_embeddings", (p, v), trainable=False, dtype="int8")]
     if q.block_size is None:
         return weights + [W("reverse_embeddings_scale", (v,), trainable=False)]
     g = next(s for s in ctx.symbols if s.name == "g")
     return weights + [W("reverse_embeddings_scale", (g, v), trainable=False),
+                      # no dtype in Keras' build: the policy's, unlike the forward int8 one
                       W("reverse_embeddings_zero", (g, v), trainable=False)]

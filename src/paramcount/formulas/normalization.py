@@ -175,7 +175,7 @@ def normalization(ctx: Ctx) -> Spec:
                     notes=["mean and variance are given in the config: Keras stores them as "
                            "constants, not weights (0 parameters)"])
     weights = [W("mean", shape, trainable=False), W("variance", shape, trainable=False),
-               W("count", (), trainable=False)]
+               W("count", (), trainable=False, dtype="int64")]  # Keras: dtype "int"
     stats = _stacked(weights[:2], shape)
     return Spec(weights, output_shape=ctx.input_shape, formula=stats + 1,
                 notes=["mean, variance and count are set by adapt(), never trained"])

@@ -120,7 +120,9 @@ def float8_extras(ctx: Ctx, q: Quantization) -> list[W]:
     history = ctx.sym("L", q.amax_history, "float8 amax history length")
     weights = []
     for part in ("inputs", "kernel", "outputs_grad"):
-        weights += [W(f"{part}_scale", ()), W(f"{part}_amax_history", (history,))]
+        weights += [W(f"{part}_scale", (), dtype="float32", overwrite_with_gradient=True),
+                    W(f"{part}_amax_history", (history,), dtype="float32",
+                      overwrite_with_gradient=True)]
     return weights
 
 
@@ -128,13 +130,13 @@ def int4_kernel(ctx: Ctx, q: Quantization, rows: Expr, columns: Expr, prefix: st
                 names: tuple[str, str] = ("p", "g")) -> list[W]:
     """int4 kernel of ``rows`` inputs × ``columns`` outputs, with its scales (Dense, Einsum)."""
     p = packed(ctx, columns, names[0])
-    weights = [W(prefix, (rows, p), trainable=False)]
+    weights = [W(prefix, (rows, p), trainable=False, dtype="int8")]  # two int4 in each int8
     if q.block_size is None:
         return weights + [W(f"{prefix}_scale", (columns,), trainable=False)]
     g = groups(ctx, rows, q.block_size, names[1])
     return weights + [W(f"{prefix}_scale", (g, columns), trainable=False),
-                      W(f"{prefix}_zero", (g, columns), trainable=False),
-                      W("g_idx", (rows,), trainable=False)]
+                      W(f"{prefix}_zero", (g, columns), trainable=False, dtype="int8"),
+                      W("g_idx", (rows,), trainable=False, dtype="float32")]
 
 
 def einsum_int8_scale(equation: str, kernel: tuple) -> tuple:

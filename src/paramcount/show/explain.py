@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..errors import printable
 from ..result import LayerCount, ModelCount, derivation_lines, format_shape
 
-__all__ = ["derivation_lines", "summary_table", "explain_model"]
+__all__ = ["derivation_lines", "summary_table", "explain_model", "totals"]
 
 
 def explain_layer_text(layer: LayerCount) -> str:
@@ -32,7 +32,7 @@ def explain_model(model: ModelCount) -> str:
     parts = [printable(f'Model "{model.name}" ({model.class_name}, Keras {model.keras_version} '
                        'config)')]
     parts += [explain_layer_text(layer) for layer in model.layers]
-    parts.append(_totals(model))
+    parts.append(totals(model, explain=True))
     parts += _witness_lines(model)
     return "\n".join(parts)
 
@@ -59,16 +59,61 @@ def summary_table(model: ModelCount) -> str:
         footnote.append("† counted from the weights the file stores (no formula for this layer)")
     footnote += _witness_lines(model)
     return "\n".join([printable(f'Model: "{model.name}"'), fmt(headers), line, *map(fmt, rows), line,
-                      _totals(model), *footnote])
+                      totals(model), *footnote])
 
 
-def _totals(model: ModelCount) -> str:
-    text = (f"Total params: {model.total:,}\nTrainable params: {model.trainable:,}\n"
-            f"Non-trainable params: {model.non_trainable:,}")
+def totals(model: ModelCount, explain: bool = False) -> str:
+    """The totals as ``summary()`` prints them, each with its bytes at the weights' dtypes; with
+    an optimizer, as after ``fit()``: its variables on a line of their own and in the total."""
+    def size(count, which="all"):
+        return f"{count:,} ({model.readable(model.size_bytes(which))})"
+
+    optimizer = model.optimizer if model.optimizer and not model.optimizer.problem else None
+    if optimizer is None:
+        lines = [f"Total params: {size(model.total)}"]
+    else:
+        both = model.size_bytes() + optimizer.size_bytes
+        lines = [f"Total params: {model.total + optimizer.params:,} ({model.readable(both)})"]
+    lines += [f"Trainable params: {size(model.trainable, True)}",
+              f"Non-trainable params: {size(model.non_trainable, False)}"]
     if model.trainable_unknown:
-        text += (f"\nParams whose trainability the file does not record: "
-                 f"{model.trainable_unknown:,}")
-    return text
+        lines.append(f"Params whose trainability the file does not record: "
+                     f"{size(model.trainable_unknown, None)}")
+    if model.optimizer is not None and model.optimizer.problem:
+        lines.append(printable(f"Optimizer not counted ({model.optimizer.problem}); "
+                               "--optimizer NAME counts a built-in one"))
+    if optimizer is None:
+        return "\n".join(lines)
+    lines.append(f"Optimizer params: {optimizer.params:,} "
+                 f"({model.readable(optimizer.size_bytes)})")
+    if explain:
+        lines += _optimizer_derivation(model)
+    where = "the file's compile_config" if optimizer.source == "compile_config" else "--optimizer"
+    lines.append(printable(f"Memory for training: {model.readable(both)} = weights "
+                           f"{model.readable(model.size_bytes())} + {optimizer.label}'s state "
+                           f"{model.readable(optimizer.size_bytes)} (optimizer from {where}); "
+                           "activations and gradients not included"))
+    if model.trainable_unknown:
+        lines.append("  (weights whose trainability is not recorded are given no optimizer slots)")
+    return "\n".join(lines)
+
+
+def _optimizer_derivation(model: ModelCount) -> list[str]:
+    """The optimizer's variables by role: the step counter, the learning rate, one slot of each
+    kind per trainable weight."""
+    optimizer = model.optimizer
+    roles: dict[str, list] = {}
+    for v in optimizer.variables:
+        roles.setdefault(v.role, []).append(v)
+    lines = []
+    for role, variables in roles.items():
+        count = sum(v.size for v in variables)
+        dtypes = "/".join(sorted({v.dtype for v in variables}))
+        what = "a scalar" if len(variables) == 1 and variables[0].shape == () else \
+            f"{len(variables)} variables"
+        lines.append(f"  {role:<22} {what}, {dtypes}  → {count:,} "
+                     f"({model.readable(sum(v.bits for v in variables) / 8)})")
+    return lines
 
 
 def _witness_lines(model: ModelCount) -> list[str]:
