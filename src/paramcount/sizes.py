@@ -483,26 +483,24 @@ def printed_size_notes(lines: dict[str, tuple[int | None, str]]) -> list[str]:
     labels = {"total": "Total params", "trainable": "Trainable params",
               "non_trainable": "Non-trainable params", "optimizer": "Optimizer params"}
     notes = []
+    parts = [k for k in ("trainable", "non_trainable", "optimizer") if k in lines]
     for key, label in labels.items():
-        if key not in lines:
+        if key not in lines or lines[key][0] is None:
             continue
         count, text = lines[key]
         span = _printed_range(text)
-        if count is None:
-            continue
         if span is None:
             notes.append(f"{label} size {text!r} is not a size as summary() prints one ✗")
-            continue
-        notes.append(f"{label} {count:,} ({text}): {_size_fit(key, count, text, span)}")
-    parts = [lines[k] for k in ("trainable", "non_trainable", "optimizer") if k in lines]
-    if "total" in lines and len(parts) >= 2:
-        spans = [_printed_range(t) for _, t in parts]
-        total = _printed_range(lines["total"][1])
-        if total is not None and all(spans):
+        elif key == "total" and len(parts) >= 2 and all(_printed_range(lines[k][1]) for k in parts):
+            spans = [_printed_range(lines[k][1]) for k in parts]
             low, high = sum(s[0] for s in spans), sum(s[1] for s in spans)
-            if high < total[0] or low > total[1]:
-                notes.append(f"Total params size {lines['total'][1]} ≠ the sum of the sizes below "
-                             "it: the table was edited? ✗")
+            added = " + ".join(lines[k][1] for k in parts)
+            notes.append(f"{label} {count:,} ({text}) = {added} ✓" if low <= span[1]
+                         and span[0] <= high else
+                         f"{label} {count:,} ({text}) ≠ {added}, the sizes below it: the "
+                         "table was edited? ✗")
+        else:
+            notes.append(f"{label} {count:,} ({text}): {_size_fit(key, count, text, span)}")
     return notes
 
 

@@ -36,6 +36,7 @@ from ..formulas.apply import count_layer
 from ..formulas.models import MODEL_CLASSES
 from ..formulas.registry import REGISTRY, load_formulas
 from ..result import LayerCount, Shape, format_shape, shape_json
+from ..sizes import printed_size_notes
 from .table import Summary, SummaryRow, parse_summary
 
 __all__ = ["reconcile", "Reconciliation", "RowResult", "SUPPORTED_CLASSES"]
@@ -742,7 +743,7 @@ def _check_totals(summary: Summary, results: list[RowResult]) -> list[str]:
             notes.append(f"Non-trainable params {_n(summary.non_trainable)} < the {_n(implied)} "
                          "the layers keep frozen by themselves (moving statistics): the table "
                          "was edited?")
-    return notes
+    return notes + printed_size_notes(summary.printed_sizes())  # the bytes: see paramcount.sizes
 
 
 def _implied_non_trainable(results: list[RowResult]) -> int | None:

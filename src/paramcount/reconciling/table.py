@@ -97,6 +97,12 @@ class Summary:
     has_connected: bool = False  # a "Connected to" column: inputs are named, not the row above
     layout: str = "keras3"  # "keras3" (box drawing), "keras2" (ASCII columns) or "markdown"
     notes: list[str] = field(default_factory=list)
+    # The size printed after each total, e.g. {"total": "192.00 B"} (Keras 3, tf-keras 2.13+).
+    sizes: dict[str, str] = field(default_factory=dict)
+
+    def printed_sizes(self) -> dict[str, tuple[int | None, str]]:
+        """Each totals line's count with the size printed next to it."""
+        return {key: (getattr(self, key), text) for key, text in self.sizes.items()}
 
 
 def parse_summary(text: str) -> Summary:
@@ -866,7 +872,7 @@ def parse_shape_text(text: str):
 _TOTALS = {"total": "Total params", "trainable": "Trainable params",
            "non_trainable": "Non-trainable params", "optimizer": "Optimizer params"}
 _TOTAL_LINE = re.compile(r"^\s*(Total|Trainable|Non-trainable|Optimizer) params:\s*(\d[\d,]*)"
-                         r"(?:\.0\b)?")
+                         r"(?:\.0\b)?(?:\s*\(([^()]{0,40})\))?")
 
 
 def _read_totals(lines: list[str], summary: Summary) -> None:
@@ -882,6 +888,8 @@ def _read_totals(lines: list[str], summary: Summary) -> None:
                               "model is that large")
         if getattr(summary, key) is None:
             setattr(summary, key, int(digits))
+            if m[3] is not None:  # the size printed after it, "(192.00 B)"
+                summary.sizes[key] = m[3].strip()
 
 
 def _model_name(lines: list[str]) -> str | None:
