@@ -27,6 +27,7 @@ from .safety import InternalError
 from .show.diagram import escape, subscripts, svg
 from .show.doors import constant_meanings, formula_section
 from .show.mathml import formula as formula_mathml
+from .sizes import bits_to_bytes, readable_size
 
 __all__ = ["calculate", "result", "results_html", "reconcile_summary"]
 
@@ -68,6 +69,8 @@ def _answer(layer: LayerCount, layer_code: str, input_shape: str) -> dict:
         "total": layer.params,
         "trainable": layer.trainable,
         "non_trainable": layer.non_trainable,
+        "bytes": _bytes(layer),  # the weights at their dtypes, as summary() adds them
+        "size": readable_size(_bytes(layer)),
         "weights": data["weights"],
         "symbols": data["symbols"],
         "derivation": data["derivation"],
@@ -105,6 +108,9 @@ def _panel(layer: LayerCount, mathml: str, diagram: str) -> str:
         for key, label, value in (("total", "Total params", layer.params),
                                   ("trainable", "Trainable", layer.trainable),
                                   ("non_trainable", "Non-trainable", layer.non_trainable)))
+    dtypes = ", ".join(sorted({w.dtype for w in layer.weights})) or "no weights"
+    totals += (f'<div><dt>Size</dt><dd data-result="size">{readable_size(_bytes(layer))}</dd>'
+               f"</div><div><dt>dtype</dt><dd>{escape(dtypes)}</dd></div>")
     symbols = "".join(
         f"<tr><td><var>{subscripts(s.name)}</var></td><td>{s.value:,}</td>"
         f"<td>{escape(s.meaning)}</td></tr>" for s in layer.symbols)
@@ -162,6 +168,10 @@ def _unknown_door(error: UnknownLayerError) -> str:
             "layers</a> lists every class it counts; a layer of your own is counted from the "
             f'weights a saved file stores: <a href="{site_href("explain.md#custom-layers")}" '
             'data-door="saved-file">count a saved file</a>.')
+
+
+def _bytes(layer: LayerCount) -> int | float:
+    return bits_to_bytes(sum(w.bits for w in layer.weights))
 
 
 def _weight_row(weight: Weight) -> str:
