@@ -91,8 +91,8 @@ def totals(model: ModelCount, explain: bool = False) -> str:
     where = "the file's compile_config" if optimizer.source == "compile_config" else "--optimizer"
     lines.append(printable(f"Memory for training: {model.readable(both)} = weights "
                            f"{model.readable(model.size_bytes())} + {optimizer.label}'s state "
-                           f"{model.readable(optimizer.size_bytes)} (optimizer from {where}); "
-                           "activations and gradients not included"))
+                           f"{model.readable(optimizer.size_bytes)}"))
+    lines.append(f"  (optimizer from {where}; activations and gradients not included)")
     if model.trainable_unknown:
         lines.append("  (weights whose trainability is not recorded are given no optimizer slots)")
     return "\n".join(lines)
