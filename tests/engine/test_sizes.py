@@ -315,3 +315,25 @@ def test_the_command_line_prints_the_optimizer_share(capsys):
     answer = json.loads(capsys.readouterr().out)
     assert answer["sizes"]["total"] == {"bytes": 32, "printed": "32.00 B"}
     assert answer["optimizer"]["training"]["bytes"] == 32 + 76
+
+
+@pytest.mark.parametrize("case", ["bert bfloat16", "bert int8", "gpt2 float16", "mixtral bfloat16"])
+def test_kerashub_backbones_have_their_dtypes(case):
+    """A backbone's policy reaches the layers it makes (a map's default, with quantize())."""
+    keras_hub = pytest.importorskip("keras_hub")
+    family, dtype = case.split()
+    keras.backend.clear_session()
+    small = {"vocabulary_size": 50, "num_layers": 1, "hidden_dim": 8, "intermediate_dim": 16}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if family == "mixtral":
+            backbone = keras_hub.models.MixtralBackbone(
+                **small, num_query_heads=2, num_key_value_heads=1, num_experts=2, top_k=1,
+                dtype=dtype)
+        else:
+            make = {"bert": keras_hub.models.BertBackbone, "gpt2": keras_hub.models.GPT2Backbone}
+            backbone = make[family](**small, num_heads=2, max_sequence_length=12,
+                                    dtype=None if dtype == "int8" else dtype)
+            if dtype == "int8":
+                backbone.quantize("int8")
+    assert ours(paramcount.count(backbone)) == summary_lines(backbone)

@@ -43,20 +43,23 @@ class _Scope:
     """Where a layer sits in the backbone ("decoder_block_0/attention"), and the dtype policy a
     quantized backbone's ``DTypePolicyMap`` gives the layer at that path."""
 
-    def __init__(self, policies: dict, prefix: str = ""):
+    def __init__(self, policies: dict, prefix: str = "", default=None):
         self.policies = policies
         self.prefix = prefix
+        # The backbone's own policy (or its map's default): the dtype of the other layers'
+        # weights, so that a bfloat16 backbone's bytes are bfloat16's.
+        self.default = default
 
     def path(self, name: str) -> str:
         return f"{self.prefix}/{name}" if self.prefix else name
 
     def child(self, name: str) -> _Scope:
-        return _Scope(self.policies, self.path(name))
+        return _Scope(self.policies, self.path(name), self.default)
 
     def config(self, name: str, **config) -> dict:
         """A core layer's config, with its quantized policy if the map names its path."""
         config["name"] = name
-        policy = self.policies.get(self.path(name))
+        policy = self.policies.get(self.path(name), self.default)
         if policy is not None:
             config["dtype"] = policy
         return config
@@ -70,10 +73,11 @@ def _core(ctx: Ctx, scope: _Scope, class_name: str, name: str, shape: Shape, **c
 
 
 def _composite(where: str, class_name: str, name: str, shape: Shape,
-               formula: Callable[[Ctx], Spec]) -> LayerCount:
+               formula: Callable[[Ctx], Spec], dtype=None) -> LayerCount:
     """A KerasHub layer (a decoder block, an attention layer...) counted by ``formula``, which
     holds its own sublayers; it has no registration of its own, since only its backbone makes it."""
-    layer = count_layer(class_name, {"name": name}, [shape],
+    config = {"name": name} if dtype is None else {"name": name, "dtype": dtype}
+    layer = count_layer(class_name, config, [shape],
                         where=f"{where} '{name}' ({class_name})",
                         registered=LayerClass(class_name, formula, quantizable=True))
     if layer.sublayers:
@@ -88,7 +92,7 @@ def _composite(where: str, class_name: str, name: str, shape: Shape,
 
 def _nested(ctx: Ctx, class_name: str, name: str, shape: Shape,
             formula: Callable[[Ctx], Spec]) -> LayerCount:
-    return _composite(f"{ctx.where} >", class_name, name, shape, formula)
+    return _composite(f"{ctx.where} >", class_name, name, shape, formula, ctx.config.get("dtype"))
 
 
 def _spec(ctx: Ctx, sublayers: list[LayerCount], notes: list[str] | None = None) -> Spec:
@@ -303,7 +307,7 @@ class _Backbone:
         self.where = class_name
         self.ctx = Ctx(class_name, config, [SEQUENCE], where=class_name,
                        keras_version=keras_version, count_sublayer=count_sublayer)
-        self.scope = _Scope(_policy_map(self.ctx))
+        self.scope = _Scope(_policy_map(self.ctx), default=_default_policy(self.ctx))
         self.layers: list[LayerCount] = []
 
     def integer(self, key: str, default=None, minimum: int = 1) -> int:
@@ -337,7 +341,7 @@ class _Backbone:
     def block(self, class_name: str, name: str, shape: Shape,
               make: Callable[[_Scope], Callable[[Ctx], Spec]]) -> None:
         self.layers.append(_composite(f"{self.where}: layer", class_name, name, shape,
-                                      make(self.scope.child(name))))
+                                      make(self.scope.child(name)), self.scope.default))
 
     def token_embedding(self, vocabulary: int, width: int, tie: bool) -> Shape:
         return self.core("ReversibleEmbedding", "token_embedding", SEQUENCE,
@@ -375,6 +379,15 @@ def _policy_map(ctx: Ctx) -> dict:
         raise ctx.error(f"a whole backbone with the quantized dtype {mode!r} is not what "
                         "quantize() writes (it writes a DTypePolicyMap)")
     return {}
+
+
+def _default_policy(ctx: Ctx):
+    """The policy of the backbone's layers that its DTypePolicyMap does not name (or of all of
+    them, without a map)."""
+    dtype = ctx.config.get("dtype")
+    if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicyMap":
+        return (dtype.get("config") or {}).get("default_policy")
+    return dtype
 
 
 def _bert(b: _Backbone) -> None:
