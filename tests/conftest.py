@@ -1,4 +1,6 @@
-"""Shared test setup. TensorFlow reads its log level at import, so set it before any test imports it."""
+"""Shared test setup. TensorFlow reads its log level at import, so set it before any test imports it.
+
+Also here: Hypothesis' profiles."""
 
 import os
 import subprocess
@@ -7,9 +9,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+# --- Hypothesis. No profile has a deadline or the too-slow health check: both depend on how busy
+# the machine is, and no test may. Loaded here, before any test module makes its settings(...),
+# which copy what they leave unset from the profile loaded at that moment.
+
+UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+# CI: the same examples on every run (seeded from each test), so a red run reruns to the same failure.
+settings.register_profile("ci", derandomize=True, print_blob=True, **UNTIMED)
+# A developer's machine: new random examples each run; a failure is saved in .hypothesis/ and
+# replayed first next time.
+settings.register_profile("dev", **UNTIMED)
+# `make flake-hunt`: random examples, each run on its own (no database replaying an earlier draw).
+settings.register_profile("hunt", database=None, print_blob=True, **UNTIMED)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else "dev"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
