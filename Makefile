@@ -14,6 +14,10 @@ BUILD_mkdocs   := $(PY) -m mkdocs build --strict
 BUILD_zensical := $(VENV)/bin/zensical build --strict
 SERVE_mkdocs   := $(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
 SERVE_zensical := $(VENV)/bin/zensical serve --dev-addr 127.0.0.1:8000
+# pytest on every core (pytest-xdist; more than 4 workers would only start more TensorFlows), tests
+# that share a costly set-up kept on one worker (xdist groups, tests/conftest.py).
+# `make test PARALLEL=` runs everything in one process.
+PARALLEL ?= -n auto --maxprocesses 4 --dist loadgroup
 
 .PHONY: help serve build test update-examples bench lint clean setup chromium generate mutation
 
@@ -59,7 +63,7 @@ build: $(STAMP) $(PYODIDE) generate
 
 test: $(STAMP) $(PYODIDE) chromium generate
 	$(PY) -m ruff check src tests scripts
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PARALLEL) --durations=10 $(PYTEST_ARGS)
 
 update-examples: $(STAMP)
 	$(PY) -m pytest tests/pages/test_docs.py tests/pages/test_console_sessions.py --update-examples -q

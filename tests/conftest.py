@@ -1,10 +1,12 @@
 """Shared test setup. TensorFlow reads its log level at import, so set it before any test imports it.
 
-Also here: Hypothesis' profiles."""
+Also here: Hypothesis' profiles, and how `make test` splits the suite over pytest-xdist workers
+(`-n auto --dist loadgroup`) so that each costly thing is made once per run."""
 
 import os
 import subprocess
 import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,8 +89,96 @@ def zensical_site(zensical_build: SiteBuild) -> Path:
     return zensical_build.directory
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
-    """The mutation check's score (tests/pages/test_mutation.py), when it ran."""
+# --- Parallel runs: `pytest -n auto --dist loadgroup` (pytest-xdist) sends each xdist_group to one
+# worker. A test joins a group when it shares something costly, or a record, with other tests;
+# xdist runs everything else wherever a worker is free.
+
+SITE_FIXTURES = {"site_build", "zensical_build", "browser"}
+# Tests that read what other tests recorded in the same process; they run after the rest.
+RUN_LAST = {
+    "test_every_registered_class_was_compared_with_keras",  # keras_compare.COMPARED
+    "test_a_sample_of_mutants_is_caught",  # the page runs pagecheck.docs.RUNNER kept from test_docs
+}
+_HELPERS_USED: dict[str, set[str]] = {}
+
+
+def helpers_used(module: types.ModuleType) -> set[str]:
+    """The modules whose names a test module imports (a function's module, or a module itself)."""
+    if module.__name__ not in _HELPERS_USED:
+        found = set()
+        for value in vars(module).values():
+            is_module = isinstance(value, types.ModuleType)
+            name = value.__name__ if is_module else getattr(value, "__module__", None)
+            if isinstance(name, str):
+                found.add(name)
+        _HELPERS_USED[module.__name__] = found
+    return _HELPERS_USED[module.__name__]
+
+
+def xdist_group_of(item: pytest.Item) -> str | None:
+    if SITE_FIXTURES & set(item.fixturenames):
+        return "site"  # the site built once by each builder, one Chromium
+    module = getattr(item, "module", None)
+    if module is None:
+        return None
+    used = helpers_used(module)
+    if "keras_compare" in used:
+        return "keras-compare"  # keras_compare.COMPARED is per process; test_registry reads it
+    if any(name.split(".")[0] == "pagecheck" for name in used):
+        return "pages"  # each page's blocks run once per process (pagecheck.docs.RUNNER)
+    # A fixture a module's tests share (scope module or session, defined in the module): made
+    # once per run only if they all run on one worker.
+    module_id = item.nodeid.split("::")[0]
+    for definitions in item._fixtureinfo.name2fixturedefs.values():
+        if definitions[-1].scope != "function" and definitions[-1].baseid == module_id:
+            return module_id
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Any other way of sharing out would run the two site builds on two workers at once.
+    if config.getoption("dist", "no") not in {"no", "loadgroup"}:
+        raise pytest.UsageError("run pytest-xdist with --dist loadgroup (as `make test` does): "
+                                "tests/conftest.py keeps tests that share a set-up on one worker")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        group = xdist_group_of(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+            if getattr(config.option, "loadgroup", False) and hasattr(item, "_id"):
+                # What xdist's loadgroup does to a test's id so that the controller sees its
+                # group; xdist 3.8 writes it where pytest 9.2 no longer reads it, and the groups
+                # are silently ignored (pytest-dev/pytest-xdist#1386).
+                item._id = type(item._id).parse(f"{item.nodeid}@{group}")
+    items.sort(key=lambda item: getattr(item, "originalname", item.name) in RUN_LAST)  # stable
+
+
+# --- The mutation check's score (tests/pages/test_mutation.py), printed at the end of the run. Under
+# xdist the test runs in a worker, which hands the score to the controller that prints.
+
+MUTATION_SCORES: list[str] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
     mutants = sys.modules.get("pagecheck.mutants")
-    if mutants is not None and mutants.LAST_SCORE:
-        terminalreporter.write_line(mutants.LAST_SCORE)
+    score = mutants.LAST_SCORE if mutants is not None else None
+    workeroutput = getattr(session.config, "workeroutput", None)  # only in an xdist worker
+    if score and workeroutput is not None:
+        workeroutput["mutation_score"] = score
+    elif score:
+        MUTATION_SCORES.append(score)
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist, never called
+def pytest_testnodedown(node, error) -> None:
+    score = getattr(node, "workeroutput", {}).get("mutation_score")
+    if score:
+        MUTATION_SCORES.append(score)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for score in MUTATION_SCORES:
+        terminalreporter.write_line(score)

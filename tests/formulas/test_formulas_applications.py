@@ -2,7 +2,8 @@
 compared with Keras: totals, trainable split, and every layer's counts and weight shapes.
 
 Building the models is the slow part, so each is built once per Keras version and its config and
-Keras' numbers are cached under ``.cache/keras-applications/<version>/``. By default one model per
+Keras' numbers are cached under ``~/.cache/paramcount-tests/keras-applications/<version>/`` (not in
+the project's .cache/, which the Zensical build of the same run empties). By default one model per
 family runs; ``PARAMCOUNT_APPLICATIONS=all`` runs all of them.
 """
 
@@ -25,7 +26,8 @@ FAMILIES = ["ConvNeXtTiny", "DenseNet121", "EfficientNetB0", "EfficientNetV2B0",
 ALL = sorted(name for name in dir(keras.applications)
              if name[:1].isupper() and callable(getattr(keras.applications, name)))
 NAMES = ALL if os.environ.get("PARAMCOUNT_APPLICATIONS") == "all" else FAMILIES
-CACHE = Path(__file__).resolve().parents[2] / ".cache" / "keras-applications" / keras.__version__
+CACHE = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+         / "paramcount-tests" / "keras-applications" / keras.__version__)
 
 
 def test_the_families_are_keras_applications():
@@ -44,7 +46,9 @@ def keras_side(name: str) -> dict:
         layer["weights"] = [[p, list(s), t] for p, s, t in layer["weights"]]
     record = {"config": json.loads(model.to_json()), "facts": facts}
     CACHE.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record))
+    written = path.with_suffix(f".{os.getpid()}.part")  # whole or absent: other runs share the cache
+    written.write_text(json.dumps(record))
+    written.replace(path)
     return record
 
 
