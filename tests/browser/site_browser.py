@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+# Every wait is for something on the page; its bound (Playwright's default is 30 s) only turns a
+# hang into a failure, so it is far above what a cold, loaded 2-core machine needs for a page load
+# with Python starting in it.
+HANG_MS = 240_000
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -30,7 +34,9 @@ class BrowserLog:
 
 
 def watch(context, origin: str) -> BrowserLog:
-    """Record a context's requests and errors; block other hosts so an offline test cannot hang."""
+    """Record a context's requests and errors; block other hosts so an offline test cannot hang;
+    bound the context's waits by HANG_MS."""
+    context.set_default_timeout(HANG_MS)
     log = BrowserLog(origin)
     context.on("request", lambda request: log.requests.append(request.url))
     context.route(re.compile("^(?!" + re.escape(origin) + ")"), lambda route: route.abort())
