@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from site_browser import DESKTOP
+from test_pages import SETTLED
 
 ROWS = """() => {
   const table = document.querySelector("div.arithmatex math mtable");
@@ -23,6 +24,7 @@ def test_aligned_rows_are_drawn_one_under_the_other_with_their_equals_signs_line
     url = request.getfixturevalue("site_url" if builder == "mkdocs" else "zensical_url")
     page = browser.new_page(viewport=DESKTOP)
     page.goto(url + "formulas/lstm/")
+    page.evaluate(SETTLED)  # measured with the fonts it is drawn in
     rows = page.evaluate(ROWS)
     page.close()
     assert len(rows) == 4 and all(row["height"] > 5 for row in rows)
