@@ -18,12 +18,15 @@ SERVE_zensical := $(VENV)/bin/zensical serve --dev-addr 127.0.0.1:8000
 # that share a costly set-up kept on one worker (xdist groups, tests/conftest.py).
 # `make test PARALLEL=` runs everything in one process.
 PARALLEL ?= -n auto --maxprocesses 4 --dist loadgroup
+# `make flake-hunt N=10`: how many runs.
+N ?= 5
 
-.PHONY: help serve build test update-examples bench lint clean setup chromium generate mutation
+.PHONY: help serve build test flake-hunt update-examples bench lint clean setup chromium generate mutation
 
 help:
 	@echo "make serve            set up, then serve the site at http://127.0.0.1:8000 (live reload)"
 	@echo "make test             set up, then run every test (docs snippets, numbers, engine, site, browser)"
+	@echo "make flake-hunt       browser and Hypothesis tests N=5 times, from cold and under load; list every failure"
 	@echo "make build            build the site into site/ (strict; BUILDER=zensical for Zensical)"
 	@echo "make update-examples  rewrite the #> outputs in docs/ from a real run"
 	@echo "make bench            paramcount vs Keras speed and memory; huge models; page weight; calculator speed"
@@ -64,6 +67,9 @@ build: $(STAMP) $(PYODIDE) generate
 test: $(STAMP) $(PYODIDE) chromium generate
 	$(PY) -m ruff check src tests scripts
 	$(PY) -m pytest $(PARALLEL) --durations=10 $(PYTEST_ARGS)
+
+flake-hunt: $(STAMP) $(PYODIDE) chromium generate
+	$(PY) scripts/flake_hunt.py --runs $(N) --pytest-args "$(PARALLEL)"
 
 update-examples: $(STAMP)
 	$(PY) -m pytest tests/pages/test_docs.py tests/pages/test_console_sessions.py --update-examples -q
