@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from site_browser import watch
+from site_browser import HANG_MS, watch
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -47,6 +47,7 @@ def test_the_home_page_shows_the_three_tools_without_scrolling(screen):
 
 def test_the_tools_are_a_section_of_the_navigation(browser, site_url):
     context = browser.new_context(viewport=DESKTOP, base_url=site_url)
+    context.set_default_timeout(HANG_MS)  # as watch() does: a bound that only a hang reaches
     page = context.new_page()
     page.goto("")
     section = page.locator(".md-nav--primary > .md-nav__list > .md-nav__item--section",
@@ -74,6 +75,7 @@ def test_the_calculator_result_links_to_the_formula_section(screen):
 
 def test_an_unknown_class_points_to_the_supported_layers_and_to_a_saved_file(browser, site_url):
     context = browser.new_context(viewport=PHONE, base_url=site_url)
+    context.set_default_timeout(HANG_MS)  # as watch() does: a bound that only a hang reaches
     page = context.new_page()
     page.goto("calculator/")
     page.wait_for_selector(".pc-calc[data-source=python], .pc-calc[data-state=failed]",
@@ -142,6 +144,7 @@ SCROLLING_CODE = """() => [...document.querySelectorAll('pre > code')].map((code
 
 def test_wide_code_scrolls_inside_its_box_and_shows_that_it_does(browser, site_url):
     context = browser.new_context(viewport=PHONE, base_url=site_url)
+    context.set_default_timeout(HANG_MS)  # as watch() does: a bound that only a hang reaches
     page = context.new_page()
     page.goto("explain/")
     blocks = page.evaluate(SCROLLING_CODE)
