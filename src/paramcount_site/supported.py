@@ -1,8 +1,9 @@
 """Each Keras layer class's status in paramcount, for the supported-layers page.
 
 - "formula": a registered formula counts it, and it can hold weights;
-- "weightless": a registered formula counts it, and it makes no weight on any probe below (or it
-  is InputLayer, the model's input);
+- "weightless": a registered formula counts it, and its registration says it never holds a
+  weight (``LayerClass.weightless``, the fact the reconciler reads too; tests/site checks it
+  against the probes below), or it is the model's input (InputLayer);
 - "stored weights only": no formula (its weights are made by code paramcount never runs), but a
   saved file's stored weights count it (paramcount.counting.witness);
 - "refused": no formula, and paramcount says why (paramcount.formulas.refused).
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from paramcount.errors import ParamcountError
 from paramcount.formulas.apply import count_layer
 from paramcount.formulas.refused import reason, stored_weights_only
-from paramcount.formulas.registry import registration
+from paramcount.formulas.registry import INPUT_CLASSES, registration
 
 STATUSES = ("formula", "weightless", "stored weights only", "refused")
 
@@ -57,13 +58,12 @@ def probe_params(class_name: str) -> list[int]:
 
 
 def status(class_name: str) -> Status:
-    if class_name == "InputLayer":  # read as the model's input, never counted as a layer
+    if class_name in INPUT_CLASSES:  # read as the model's input, never counted as a layer
         return Status(class_name, "weightless")
     registered = registration(class_name)
     if registered is None:
         kind = "stored weights only" if stored_weights_only(class_name) else "refused"
         return Status(class_name, kind, reason=reason(class_name))
-    counted = probe_params(class_name)
-    if counted and not any(counted):
+    if registered.weightless:
         return Status(class_name, "weightless", page=registered.page)
     return Status(class_name, "formula", page=registered.page)

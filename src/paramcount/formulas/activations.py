@@ -4,11 +4,14 @@ position — every axis but the batch — unless ``shared_axes`` makes positions
 from __future__ import annotations
 
 from ..expr import product
-from .base import Ctx, Spec, W, layer
+from .base import WEIGHTLESS, Ctx, Hidden, Setting, Spec, W, layer
 
 
 @layer("PReLU", args=("alpha_initializer", "alpha_regularizer", "alpha_constraint",
-                      "shared_axes"))
+                      "shared_axes"),
+       # one alpha per input value, or shared along the spatial axes (Keras' default: None)
+       hides=Hidden(settings=(Setting("shared_axes", (None, [1], [1, 2], [1, 2, 3])),),
+                    solve=None, input="same"))
 def prelu(ctx: Ctx) -> Spec:
     rank = ctx.rank(2, 99)
     shared = ctx.option("shared_axes", None)
@@ -41,12 +44,12 @@ def _slope_axis(ctx: Ctx, axis: int, features_only: bool):
     return ctx.sym(f"d_{axis}", size, f"size of input axis {axis}")
 
 
-@layer("Activation", args=("activation",))
-@layer("ReLU", args=("max_value", "negative_slope", "threshold"))
-@layer("LeakyReLU", args=("negative_slope",))
-@layer("ELU", args=("alpha",))
-@layer("Softmax", args=("axis",))
-@layer("ThresholdedReLU", args=("theta",))
+@layer("Activation", args=("activation",), hides=WEIGHTLESS)
+@layer("ReLU", args=("max_value", "negative_slope", "threshold"), hides=WEIGHTLESS)
+@layer("LeakyReLU", args=("negative_slope",), hides=WEIGHTLESS)
+@layer("ELU", args=("alpha",), hides=WEIGHTLESS)
+@layer("Softmax", args=("axis",), hides=WEIGHTLESS)
+@layer("ThresholdedReLU", args=("theta",), hides=WEIGHTLESS)
 def weightless_activation(ctx: Ctx) -> Spec:
     """An element-wise function: no weights, the output has the input's shape."""
     return Spec([], output_shape=ctx.input_shape)

@@ -5,11 +5,12 @@ any other; a class of the same name from elsewhere is a custom layer (see ``laye
 
 from __future__ import annotations
 
-from .base import Ctx, Spec, W, layer
+from .base import MERGING, WEIGHTLESS, Ctx, Hidden, Spec, W, layer
 from .core_layers import broadcast
 
 
-@layer("LayerScale", args=("init_values", "projection_dim"))
+@layer("LayerScale", args=("init_values", "projection_dim"),
+       hides=Hidden(reads=("projection_dim",), solve=None, input="same"))
 def layer_scale(ctx: Ctx) -> Spec:
     d = ctx.sym("d", ctx.integer("projection_dim"), "projection_dim (channels scaled)")
     shape = ctx.input_shape
@@ -20,12 +21,12 @@ def layer_scale(ctx: Ctx) -> Spec:
                 notes=["one trainable scale per channel (ConvNeXt's layer scale)"])
 
 
-@layer("StochasticDepth", args=("drop_path_rate",))
+@layer("StochasticDepth", args=("drop_path_rate",), hides=WEIGHTLESS)
 def stochastic_depth(ctx: Ctx) -> Spec:
     return Spec(output_shape=ctx.input_shape)
 
 
-@layer("CustomScaleLayer", args=("scale",))
+@layer("CustomScaleLayer", args=("scale",), hides=MERGING)
 def custom_scale(ctx: Ctx) -> Spec:
     """``inputs[0] + inputs[1] * scale``: a fixed number, not a weight."""
     if len(ctx.input_shapes) != 2:

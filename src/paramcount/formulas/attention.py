@@ -9,7 +9,7 @@ Attention and AdditiveAttention have no projections: at most a learned scale.
 from __future__ import annotations
 
 from ..expr import Expr, Num, Sym, product, total
-from .base import Ctx, Spec, W, format_shape, layer
+from .base import USE_BIAS, Ctx, Hidden, Setting, Spec, W, format_shape, layer
 
 
 def _attention_inputs(ctx: Ctx) -> tuple[tuple, tuple, tuple | None]:
@@ -77,7 +77,13 @@ def _projections(terms: list[tuple[Sym, Sym, Sym]], use_bias: bool) -> Expr:
     return total(out)
 
 
-@layer("MultiHeadAttention", page="formulas/attention.md", args=("num_heads", "key_dim", "value_dim"))
+_HEADS = tuple(range(1, 17))
+
+
+@layer("MultiHeadAttention", page="formulas/attention.md", args=("num_heads", "key_dim", "value_dim"),
+       # the query is the output's shape; without Connected to, value is taken to be the query
+       hides=Hidden(settings=(Setting("num_heads", _HEADS, required=True), USE_BIAS),
+                    solve="key_dim", input="same", inputs=3))
 def multi_head_attention(ctx: Ctx) -> Spec:
     query, value, key = _attention_inputs(ctx)
     # A rank-2 query (batch, features) is built like a one-step sequence: the weights depend on
@@ -172,7 +178,10 @@ def _mha_scores(ctx: Ctx, query, key, heads: int) -> tuple:
 
 
 @layer("GroupedQueryAttention", "GroupQueryAttention",
-       args=("head_dim", "num_query_heads", "num_key_value_heads"))
+       args=("head_dim", "num_query_heads", "num_key_value_heads"),
+       hides=Hidden(settings=(Setting("num_query_heads", _HEADS, required=True),
+                              Setting("num_key_value_heads", _HEADS, required=True), USE_BIAS),
+                    solve="head_dim", input="same", inputs=3))
 def grouped_query_attention(ctx: Ctx) -> Spec:
     query, value, key = _attention_inputs(ctx)
     for shape in (query, value, key or value):
@@ -228,7 +237,10 @@ def _dot_output(ctx: Ctx, query, value, key):
     return output
 
 
-@layer("Attention", page="formulas/attention.md", args=("use_scale", "score_mode"))
+@layer("Attention", page="formulas/attention.md", args=("use_scale", "score_mode"),
+       hides=Hidden(settings=(Setting("use_scale", (False, True)),
+                              Setting("score_mode", ("dot", "concat"))),
+                    solve=None, input="same", inputs=3))
 def attention(ctx: Ctx) -> Spec:
     query, value, key = _list_inputs(ctx)
     weights = []
@@ -242,7 +254,9 @@ def attention(ctx: Ctx) -> Spec:
                 + _alone_notes(ctx))
 
 
-@layer("AdditiveAttention", page="formulas/attention.md", args=("use_scale",))
+@layer("AdditiveAttention", page="formulas/attention.md", args=("use_scale",),
+       hides=Hidden(settings=(Setting("use_scale", (True, False)),), solve=None, input="same",
+                    inputs=3))
 def additive_attention(ctx: Ctx) -> Spec:
     query, value, key = _list_inputs(ctx)
     weights = []

@@ -15,9 +15,20 @@ from ..errors import ParamcountError
 from ..expr import Expr, Sym, product
 from ..result import LayerCount, Shape, format_shape
 from ..safety import check_size
-from .registry import layer  # formula modules import everything they are written with from here
+from .registry import (
+    KERNEL,  # formula modules import everything they are written with from here
+    MERGING,
+    SEQUENCE_OUTPUT,
+    USE_BIAS,
+    WEIGHTLESS,
+    WINDOW,
+    Hidden,
+    Setting,
+    layer,
+)
 
-__all__ = ["Ctx", "Spec", "W", "layer", "format_shape", "with_lora"]
+__all__ = ["Ctx", "Spec", "W", "layer", "format_shape", "with_lora", "Hidden", "Setting",
+           "WEIGHTLESS", "MERGING", "USE_BIAS", "KERNEL", "WINDOW", "SEQUENCE_OUTPUT"]
 
 
 @dataclass(frozen=True)

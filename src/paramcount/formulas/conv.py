@@ -16,7 +16,20 @@ from __future__ import annotations
 
 from ..expr import Expr, Sym, product, total
 from ..result import Shape
-from .base import Ctx, Spec, W, format_shape, layer, with_lora
+from .base import (
+    KERNEL,
+    SEQUENCE_OUTPUT,
+    USE_BIAS,
+    WINDOW,
+    Ctx,
+    Hidden,
+    Setting,
+    Spec,
+    W,
+    format_shape,
+    layer,
+    with_lora,
+)
 from .recurrent import LSTM_GATES
 
 # --- helpers shared by every spatial layer --------------------------------------------------
@@ -123,7 +136,8 @@ def _filters(ctx: Ctx) -> Sym:
 @layer("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
        page="formulas/conv.md",
        args=("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
-             "groups", "activation", "use_bias"))
+             "groups", "activation", "use_bias"),
+       hides=Hidden(settings=(KERNEL, USE_BIAS, *WINDOW), reads=("filters",), input="open"))
 def conv(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = channels_first(ctx)
@@ -187,12 +201,16 @@ def _transposed_length(size, k: int, stride: int, dilation: int, pad: str, extra
     return (size - 1) * stride + k % 2 + extra
 
 
+_CONV = Hidden(settings=(KERNEL, USE_BIAS, *WINDOW), reads=("filters",), input="open")
+_DEPTH = Setting("depth_multiplier", (1, 2, 3, 4, 6, 8))
+
+
 @layer("Conv1DTranspose", "Conv2DTranspose", "Convolution1DTranspose", "Convolution2DTranspose",
        page="formulas/conv.md",
        args=("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
-             "dilation_rate", "activation", "use_bias"))
+             "dilation_rate", "activation", "use_bias"), hides=_CONV)
 @layer("Conv3DTranspose", "Convolution3DTranspose", page="formulas/conv.md",
-       args=("filters", "kernel_size", "strides", "padding"))  # Keras 2 and 3 differ after these
+       args=("filters", "kernel_size", "strides", "padding"), hides=_CONV)  # Keras 2 and 3 differ after these
 def conv_transpose(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = channels_first(ctx)
@@ -231,7 +249,9 @@ def _depth_multiplier(ctx: Ctx) -> Sym:
 
 @layer("DepthwiseConv1D", "DepthwiseConv2D", page="formulas/separable-depthwise.md",
        args=("kernel_size", "strides", "padding", "depth_multiplier", "data_format",
-             "dilation_rate", "activation", "use_bias"))
+             "dilation_rate", "activation", "use_bias"),
+       # the output's channels are the input's times depth_multiplier: both are solved for
+       hides=Hidden(settings=(KERNEL, _DEPTH, USE_BIAS, *WINDOW), input="open"))
 def depthwise_conv(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = channels_first(ctx)
@@ -258,7 +278,9 @@ def depthwise_conv(ctx: Ctx) -> Spec:
 @layer("SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D",
        page="formulas/separable-depthwise.md",
        args=("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
-             "depth_multiplier", "activation", "use_bias"))
+             "depth_multiplier", "activation", "use_bias"),
+       hides=Hidden(settings=(KERNEL, _DEPTH, USE_BIAS, *WINDOW), reads=("filters",),
+                    input="open"))
 def separable_conv(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = channels_first(ctx)
@@ -286,7 +308,9 @@ def separable_conv(ctx: Ctx) -> Spec:
 @layer("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
        args=("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
              "activation", "recurrent_activation", "use_bias"),
-       page="formulas/convlstm.md", gates=LSTM_GATES, keras2_input="sequence", state_inputs=True)
+       page="formulas/convlstm.md", gates=LSTM_GATES, keras2_input="sequence", state_inputs=True,
+       hides=Hidden(settings=(KERNEL, USE_BIAS, *WINDOW, *SEQUENCE_OUTPUT), reads=("filters",),
+                    input="open", ranks=(1, 0)))
 def conv_lstm(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = channels_first(ctx)
@@ -326,7 +350,10 @@ def conv_lstm(ctx: Ctx) -> Spec:
 
 @layer("LocallyConnected1D", "LocallyConnected2D",
        args=("filters", "kernel_size", "strides", "padding", "data_format", "activation",
-             "use_bias"))
+             "use_bias"),
+       # its weights grow with the output's positions: solved when the input is known
+       hides=Hidden(settings=(KERNEL, USE_BIAS, *WINDOW), reads=("filters",), solve=None,
+                    input="open"))
 def locally_connected(ctx: Ctx) -> Spec:
     """A convolution whose filters are not shared: every output position has its own kernel
     and its own bias, so the count grows with the output's size (Keras 2 only)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from math import prod
 
-from .base import Ctx, Spec, format_shape, layer
+from .base import MERGING, WEIGHTLESS, Ctx, Spec, format_shape, layer
 
 # Layers whose output has the shape of their input.
 _SAME_SHAPE = (
@@ -22,19 +22,19 @@ _SAME_SHAPE = (
 )
 
 
-@layer(*_SAME_SHAPE)
+@layer(*_SAME_SHAPE, hides=WEIGHTLESS)
 def same_shape(ctx: Ctx) -> Spec:
     return Spec(output_shape=ctx.input_shape)
 
 
-@layer("Flatten", args=("data_format",))
+@layer("Flatten", args=("data_format",), hides=WEIGHTLESS)
 def flatten(ctx: Ctx) -> Spec:
     batch, *rest = ctx.input_shape
     flat = 1 if not rest else None if None in rest else prod(rest)
     return Spec(output_shape=(batch, flat))
 
 
-@layer("Reshape", args=("target_shape",))
+@layer("Reshape", args=("target_shape",), hides=WEIGHTLESS)
 def reshape(ctx: Ctx) -> Spec:
     target = ctx.option("target_shape")
     if not isinstance(target, (list, tuple)) or not all(
@@ -63,7 +63,7 @@ def resolve_reshape(ctx: Ctx, shape: tuple, target: tuple) -> tuple:
     return tuple(size // known if d == -1 else d for d in target)
 
 
-@layer("Permute", args=("dims",))
+@layer("Permute", args=("dims",), hides=WEIGHTLESS)
 def permute(ctx: Ctx) -> Spec:
     dims = ctx.option("dims")
     rank = len(ctx.input_shape) - 1
@@ -74,14 +74,14 @@ def permute(ctx: Ctx) -> Spec:
     return Spec(output_shape=(ctx.input_shape[0], *(ctx.input_shape[d] for d in dims)))
 
 
-@layer("RepeatVector", args=("n",))
+@layer("RepeatVector", args=("n",), hides=WEIGHTLESS)
 def repeat_vector(ctx: Ctx) -> Spec:
     ctx.rank(2)
     batch, features = ctx.input_shape
     return Spec(output_shape=(batch, ctx.integer("n"), features))
 
 
-@layer("Lambda", args=("function", "output_shape"))
+@layer("Lambda", args=("function", "output_shape"), hides=WEIGHTLESS)
 def lambda_layer(ctx: Ctx) -> Spec:
     notes = ["the Lambda's code is not run: the count assumes it creates no weights"]
     declared = ctx.option("output_shape", None)
@@ -126,7 +126,7 @@ def broadcast(ctx: Ctx, a: tuple, b: tuple) -> tuple:
     return tuple(out)
 
 
-@layer("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+@layer("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", hides=MERGING)
 def elementwise_merge(ctx: Ctx) -> Spec:
     shapes = ctx.input_shapes
     if ctx.class_name == "Subtract" and len(shapes) != 2:
@@ -140,7 +140,7 @@ def elementwise_merge(ctx: Ctx) -> Spec:
     return Spec(output_shape=(batches.pop() if len(batches) == 1 else None, *out))
 
 
-@layer("Concatenate", args=("axis",))
+@layer("Concatenate", args=("axis",), hides=MERGING)
 def concatenate(ctx: Ctx) -> Spec:
     shapes = ctx.input_shapes
     axis = ctx.integer("axis", -1, minimum=-99)
@@ -153,7 +153,7 @@ def concatenate(ctx: Ctx) -> Spec:
     return Spec(output_shape=tuple(out))
 
 
-@layer("Dot", args=("axes", "normalize"))
+@layer("Dot", args=("axes", "normalize"), hides=MERGING)
 def dot(ctx: Ctx) -> Spec:
     if len(ctx.input_shapes) != 2:
         raise ctx.error(f"takes exactly 2 inputs, got {len(ctx.input_shapes)}")
@@ -190,7 +190,7 @@ def _image_axes(ctx: Ctx) -> tuple[int, int]:
     return first, first + 1
 
 
-@layer("Resizing", "CenterCrop", "RandomCrop", args=("height", "width"))
+@layer("Resizing", "CenterCrop", "RandomCrop", args=("height", "width"), hides=WEIGHTLESS)
 def resize(ctx: Ctx) -> Spec:
     h_axis, w_axis = _image_axes(ctx)
     out = list(ctx.input_shape)
@@ -208,7 +208,8 @@ def _encoded(ctx: Ctx, mode: str, depth: int) -> tuple:
 _LOOKUP_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
 
-@layer("StringLookup", "IntegerLookup", args=("max_tokens", "num_oov_indices", "mask_token"))
+@layer("StringLookup", "IntegerLookup", args=("max_tokens", "num_oov_indices", "mask_token"),
+       hides=WEIGHTLESS)
 def lookup(ctx: Ctx) -> Spec:
     notes = ["the vocabulary is a lookup table, not a weight: Keras counts 0 parameters"]
     mode = ctx.choice("output_mode", _LOOKUP_MODES, "int")
@@ -227,7 +228,7 @@ def _vocabulary_depth(ctx: Ctx) -> int:
     return ctx.integer("vocabulary_size")
 
 
-@layer("TextVectorization", args=("max_tokens",))
+@layer("TextVectorization", args=("max_tokens",), hides=WEIGHTLESS)
 def text_vectorization(ctx: Ctx) -> Spec:
     notes = ["the vocabulary is a lookup table, not a weight: Keras counts 0 parameters"]
     mode = ctx.choice("output_mode", _LOOKUP_MODES, "int")
@@ -251,7 +252,7 @@ def text_vectorization(ctx: Ctx) -> Spec:
     return Spec(output_shape=out, notes=notes)
 
 
-@layer("Hashing", args=("num_bins", "mask_value", "salt", "output_mode"))
+@layer("Hashing", args=("num_bins", "mask_value", "salt", "output_mode"), hides=WEIGHTLESS)
 def hashing(ctx: Ctx) -> Spec:
     bins = ctx.integer("num_bins")
     if ctx.choice("output_mode", ("int", "one_hot", "multi_hot", "count"), "int") == "int":
@@ -259,14 +260,14 @@ def hashing(ctx: Ctx) -> Spec:
     return Spec(output_shape=(*ctx.input_shape[:-1], bins))
 
 
-@layer("CategoryEncoding", args=("num_tokens", "output_mode"))
+@layer("CategoryEncoding", args=("num_tokens", "output_mode"), hides=WEIGHTLESS)
 def category_encoding(ctx: Ctx) -> Spec:
     tokens = ctx.integer("num_tokens")
     mode = ctx.choice("output_mode", ("one_hot", "multi_hot", "count"), "multi_hot")
     return Spec(output_shape=_encoded(ctx, mode, tokens))
 
 
-@layer("Discretization", args=("bin_boundaries", "num_bins"))
+@layer("Discretization", args=("bin_boundaries", "num_bins"), hides=WEIGHTLESS)
 def discretization(ctx: Ctx) -> Spec:
     mode = ctx.choice("output_mode", ("int", "one_hot", "multi_hot", "count"), "int")
     if mode == "int":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from .base import Ctx, Spec, W, layer, with_lora
+from .base import USE_BIAS, Ctx, Hidden, Spec, W, layer, with_lora
 from .quantized import float8_extras, int4_kernel, quantization
 
 
-@layer("Dense", args=("units", "activation", "use_bias"), page="formulas/dense.md", quantizable=True)
+@layer("Dense", args=("units", "activation", "use_bias"), page="formulas/dense.md", quantizable=True,
+       hides=Hidden(settings=(USE_BIAS,), reads=("units",)))
 def dense(ctx: Ctx) -> Spec:
     ctx.rank(2, 99)
     m = ctx.sym("m", ctx.last_dim(), "input features (last axis of the input)")

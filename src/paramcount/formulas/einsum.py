@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..expr import Sym, product, total
-from .base import Ctx, Spec, W, format_shape, layer, with_lora
+from .base import Ctx, Hidden, Setting, Spec, W, format_shape, layer, with_lora
 from .quantized import einsum_int8_scale, einsum_rows, float8_extras, int4_kernel, quantization
 
 # The three forms Keras accepts, tried in its order: no ellipsis, ellipsis on the left, on the
@@ -138,8 +138,15 @@ def letter_symbols(ctx: Ctx, dims: list[tuple[str, int | None]], where: str,
     return tuple(shape)
 
 
+# The equations Keras' own layers write (Dense-like projections, and attention's heads in and out).
+_EQUATIONS = ("ab,bc->ac", "abc,cd->abd", "abcd,de->abce", "abc,cde->abde", "abcd,cde->abe")
+
+
 @layer("EinsumDense", page="formulas/dense.md", args=("equation", "output_shape", "activation", "bias_axes"),
-       quantizable=True)
+       quantizable=True,
+       hides=Hidden(settings=(Setting("equation", _EQUATIONS, required=True),
+                              Setting("bias_axes", (None, "c", "d", "e", "de"))),
+                    shape_key="output_shape", input="open", ranks=(0, -1, 1)))
 def einsum_dense(ctx: Ctx) -> Spec:
     q = quantization(ctx)
     ctx.rank(1, 99)

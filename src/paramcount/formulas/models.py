@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from ..expr import total
-from .base import Ctx, Spec, layer
+from .base import Ctx, Hidden, Spec, layer
 
 # The classes of a model's own config; a model used as a layer is counted by walking its graph.
 MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 
-@layer(*MODEL_CLASSES)
+@layer(*MODEL_CLASSES, hides=Hidden(solve=None, why="a nested model: its layers are rows "
+                                                 "of their own, and add up to its count"))
 def nested_model(ctx: Ctx) -> Spec:
     # The one import that points up (formulas -> count): a model is a layer, so counting one
     # walks its graph. Imported here, when a nested model is met, not when formulas load.

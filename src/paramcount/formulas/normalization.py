@@ -8,7 +8,7 @@ the reason ``summary()`` reports non-trainable parameters for nearly every CNN.
 from __future__ import annotations
 
 from ..expr import Expr, Num, Sym, product
-from .base import Ctx, Spec, W, format_shape, layer
+from .base import WEIGHTLESS, Ctx, Hidden, Setting, Spec, W, format_shape, layer
 
 # --- axes ----------------------------------------------------------------------------------------
 
@@ -53,8 +53,12 @@ def _stacked(weights: list[W], shape: tuple) -> Expr:
 # --- BatchNormalization ------------------------------------------------------------------------
 
 
+_CENTER_SCALE = Hidden(settings=(Setting("center", (True, False)), Setting("scale", (True, False))),
+                       solve=None, input="same")
+
+
 @layer("BatchNormalization", "SyncBatchNormalization", page="formulas/normalization.md",
-       args=("axis", "momentum", "epsilon", "center", "scale"))
+       args=("axis", "momentum", "epsilon", "center", "scale"), hides=_CENTER_SCALE)
 def batch_normalization(ctx: Ctx) -> Spec:
     rank = ctx.rank(2, 99)
     axes = _axes(ctx, "axis", -1)
@@ -111,7 +115,9 @@ def _feature_shape(ctx: Ctx, rank: int) -> tuple:
     return tuple(symbols[a] for a in positions)
 
 
-@layer("LayerNormalization", page="formulas/normalization.md", args=("axis", "epsilon", "center", "scale"))
+@layer("LayerNormalization", page="formulas/normalization.md", args=("axis", "epsilon", "center", "scale"),
+       hides=Hidden(settings=(*_CENTER_SCALE.settings, Setting("rms_scaling", (False, True))),
+                    solve=None, input="same"))
 def layer_normalization(ctx: Ctx) -> Spec:
     rank = ctx.rank(1, 99)
     shape = _feature_shape(ctx, rank)
@@ -126,7 +132,8 @@ def layer_normalization(ctx: Ctx) -> Spec:
                 notes=notes)
 
 
-@layer("RMSNormalization", page="formulas/normalization.md", args=("axis", "epsilon"))
+@layer("RMSNormalization", page="formulas/normalization.md", args=("axis", "epsilon"),
+       hides=Hidden(solve=None, input="same"))
 def rms_normalization(ctx: Ctx) -> Spec:
     shape = _feature_shape(ctx, ctx.rank(1, 99))
     return Spec([W("scale", shape)], output_shape=ctx.input_shape)
@@ -136,7 +143,11 @@ def rms_normalization(ctx: Ctx) -> Spec:
 
 
 @layer("GroupNormalization", page="formulas/normalization.md",
-       args=("groups", "axis", "epsilon", "center", "scale"))
+       args=("groups", "axis", "epsilon", "center", "scale"),
+       # groups never changes the count, but must divide the channels
+       hides=Hidden(settings=(*_CENTER_SCALE.settings,
+                              Setting("groups", (32, 16, 8, 4, 2, 1), shape_only=True)),
+                    solve=None, input="same"))
 def group_normalization(ctx: Ctx) -> Spec:
     rank = ctx.rank(2, 99)
     axis = _axis(ctx, ctx.option("axis", -1), rank)
@@ -161,7 +172,8 @@ def group_normalization(ctx: Ctx) -> Spec:
 # --- Normalization (the preprocessing layer) -----------------------------------------------------
 
 
-@layer("Normalization", page="formulas/normalization.md", args=("axis", "mean", "variance"))
+@layer("Normalization", page="formulas/normalization.md", args=("axis", "mean", "variance"),
+       hides=Hidden(settings=(Setting("axis", (-1, None)),), solve=None, input="same"))
 def normalization(ctx: Ctx) -> Spec:
     rank = len(ctx.input_shape)
     value = ctx.option("axis", -1)
@@ -184,7 +196,8 @@ def normalization(ctx: Ctx) -> Spec:
 # --- SpectralNormalization, UnitNormalization ----------------------------------------------------
 
 
-@layer("SpectralNormalization", args=("layer", "power_iterations"))
+@layer("SpectralNormalization", args=("layer", "power_iterations"),
+       hides=Hidden(wraps=("Dense", "Conv1D", "Conv2D", "Conv3D", "Embedding")))
 def spectral_normalization(ctx: Ctx) -> Spec:
     inner = ctx.option("layer")
     if not isinstance(inner, dict):
@@ -203,6 +216,6 @@ def spectral_normalization(ctx: Ctx) -> Spec:
                 notes=["vector_u (the power-iteration estimate) is non-trainable"])
 
 
-@layer("UnitNormalization", args=("axis",))
+@layer("UnitNormalization", args=("axis",), hides=WEIGHTLESS)
 def unit_normalization(ctx: Ctx) -> Spec:
     return Spec([], output_shape=ctx.input_shape)

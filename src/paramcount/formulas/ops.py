@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from math import prod
 
 from ..safety import MAX_OUTPUTS
-from .base import Ctx, Spec, layer
+from .base import Ctx, Hidden, Spec, layer
 
 __all__ = ["Tensor", "op_output_shape", "op_name", "OP_MODULES"]
 
@@ -413,7 +413,9 @@ def _slice_item(k):
 
 # --- tf-keras: ops wrapped as layers, listed in model.layers with 0 parameters -------------
 
-@layer("TFOpLambda", "SlicingOpLambda")
+@layer("TFOpLambda", "SlicingOpLambda", hides=Hidden(
+    solve=None, input="same", inputs=2, weightless=True,
+    why="a TensorFlow op that tf-keras lists as a layer: it holds no weights"))
 def tf_op_lambda(ctx: Ctx) -> Spec:
     # The graph works out these layers' shapes from the call (see graph.py); reached here, the
     # layer was met outside a functional graph, where its arguments are unknown.

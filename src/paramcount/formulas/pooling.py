@@ -6,14 +6,14 @@ so the pooled height, width and length must come out exactly as Keras computes t
 
 from __future__ import annotations
 
-from .base import Ctx, Spec, layer
+from .base import WEIGHTLESS, Ctx, Spec, layer
 from .conv import channels_first, join_output, padding, spatial_rank, split_input, strided_length
 
 _POOLS = [f"{kind}{n}D" for kind in ("MaxPooling", "AveragePooling", "MaxPool", "AvgPool")
           for n in (1, 2, 3)]
 
 
-@layer(*_POOLS, args=("pool_size", "strides", "padding", "data_format"))
+@layer(*_POOLS, args=("pool_size", "strides", "padding", "data_format"), hides=WEIGHTLESS)
 def pooling(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = channels_first(ctx)
@@ -31,7 +31,7 @@ _GLOBALS = [f"{kind}{n}D" for kind in ("GlobalMaxPooling", "GlobalAveragePooling
                                        "GlobalMaxPool", "GlobalAvgPool") for n in (1, 2, 3)]
 
 
-@layer(*_GLOBALS, args=("data_format", "keepdims"))
+@layer(*_GLOBALS, args=("data_format", "keepdims"), hides=WEIGHTLESS)
 def global_pooling(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = channels_first(ctx)
@@ -44,7 +44,7 @@ def global_pooling(ctx: Ctx) -> Spec:
 _ADAPTIVE = [f"Adaptive{kind}Pooling{n}D" for kind in ("Max", "Average") for n in (1, 2, 3)]
 
 
-@layer(*_ADAPTIVE, args=("output_size", "data_format"))
+@layer(*_ADAPTIVE, args=("output_size", "data_format"), hides=WEIGHTLESS)
 def adaptive_pooling(ctx: Ctx) -> Spec:
     """Keras 3's adaptive pooling: the output's spatial size is given, whatever the input's."""
     n = spatial_rank(ctx.class_name)

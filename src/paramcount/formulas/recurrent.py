@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..expr import Expr, total
 from ..result import Shape
-from .base import Ctx, Spec, W, layer
+from .base import SEQUENCE_OUTPUT, USE_BIAS, Ctx, Hidden, Setting, Spec, W, layer
 
 LSTM_GATES = (("i", "input"), ("f", "forget"), ("c", "cell candidate"), ("o", "output"))
 GRU_GATES = (("z", "update"), ("r", "reset"), ("h", "candidate"))
@@ -99,12 +99,16 @@ def _cell_layer(build: Callable[[Ctx, Shape], Cell]):
 
 
 _RNN_PAGE = "formulas/lstm.md"  # where RNN(cell) and the cells are explained, with LSTM's
-layer("SimpleRNNCell", args=_CELL_ARGS, state_inputs=True, page=_RNN_PAGE)(
+# Without a bias, GRU's reset_after changes nothing: the search finds that by itself.
+_RESET_AFTER = Setting("reset_after", (True, False))
+_CELL = Hidden(settings=(USE_BIAS,), reads=("units",))
+_GRU_CELL = Hidden(settings=(USE_BIAS, _RESET_AFTER), reads=("units",))
+layer("SimpleRNNCell", args=_CELL_ARGS, state_inputs=True, page=_RNN_PAGE, hides=_CELL)(
     _cell_layer(simple_rnn_cell))
-layer("LSTMCell", args=_CELL_ARGS, state_inputs=True, gates=LSTM_GATES, page=_RNN_PAGE)(
-    _cell_layer(lstm_cell))
-layer("GRUCell", args=_CELL_ARGS, state_inputs=True, gates=GRU_GATES, page=_RNN_PAGE)(
-    _cell_layer(gru_cell))
+layer("LSTMCell", args=_CELL_ARGS, state_inputs=True, gates=LSTM_GATES, page=_RNN_PAGE,
+      hides=_CELL)(_cell_layer(lstm_cell))
+layer("GRUCell", args=_CELL_ARGS, state_inputs=True, gates=GRU_GATES, page=_RNN_PAGE,
+      hides=_GRU_CELL)(_cell_layer(gru_cell))
 
 
 # --- SimpleRNN, LSTM, GRU: RNN over their own cell ---------------------------------------------
@@ -122,18 +126,25 @@ def _recurrent_layer(build: Callable[[Ctx, Shape], Cell], cell_name: str):
 
 
 _SEQUENCE = {"keras2_input": "sequence", "state_inputs": True}
-layer("SimpleRNN", args=_CELL_ARGS, page="formulas/simplernn.md", **_SEQUENCE)(
+# The input is (batch, steps, features); the output drops the steps unless return_sequences.
+_RECURRENT = Hidden(settings=(USE_BIAS, *SEQUENCE_OUTPUT), reads=("units",), input="open",
+                    ranks=(1, 0))
+_GRU = Hidden(settings=(USE_BIAS, _RESET_AFTER, *SEQUENCE_OUTPUT), reads=("units",),
+              input="open", ranks=(1, 0))
+layer("SimpleRNN", args=_CELL_ARGS, page="formulas/simplernn.md", hides=_RECURRENT, **_SEQUENCE)(
     _recurrent_layer(simple_rnn_cell, "simple_rnn_cell"))
-layer("LSTM", args=_CELL_ARGS, page="formulas/lstm.md", gates=LSTM_GATES, **_SEQUENCE)(
-    _recurrent_layer(lstm_cell, "lstm_cell"))
-layer("GRU", args=_CELL_ARGS, page="formulas/gru.md", gates=GRU_GATES, **_SEQUENCE)(
+layer("LSTM", args=_CELL_ARGS, page="formulas/lstm.md", gates=LSTM_GATES, hides=_RECURRENT,
+      **_SEQUENCE)(_recurrent_layer(lstm_cell, "lstm_cell"))
+layer("GRU", args=_CELL_ARGS, page="formulas/gru.md", gates=GRU_GATES, hides=_GRU, **_SEQUENCE)(
     _recurrent_layer(gru_cell, "gru_cell"))
 
 
 # --- RNN(cell) and StackedRNNCells --------------------------------------------------------------
 
 @layer("RNN", args=("cell", "return_sequences", "return_state", "go_backwards", "stateful",
-                    "unroll"), page=_RNN_PAGE, **_SEQUENCE)
+                    "unroll"), page=_RNN_PAGE, **_SEQUENCE,
+       hides=Hidden(settings=SEQUENCE_OUTPUT, wraps=("LSTMCell", "GRUCell", "SimpleRNNCell"),
+                    wrap_key="cell", input="open", ranks=(1, 0)))
 def rnn(ctx: Ctx) -> Spec:
     entry = ctx.option("cell")
     if isinstance(entry, list):  # RNN([cell, cell]) wraps the list in a StackedRNNCells
@@ -149,7 +160,8 @@ def rnn(ctx: Ctx) -> Spec:
                 sublayers=[cell], notes=list(cell.notes))
 
 
-@layer("StackedRNNCells", args=("cells",), state_inputs=True, page=_RNN_PAGE)
+@layer("StackedRNNCells", args=("cells",), state_inputs=True, page=_RNN_PAGE,
+       hides=Hidden(solve=None, why="it only lives inside an RNN's cell, never a row of its own"))
 def stacked_rnn_cells(ctx: Ctx) -> Spec:
     entries = ctx.option("cells")
     if not isinstance(entries, list) or not entries:

@@ -14,9 +14,90 @@ if TYPE_CHECKING:
     from .base import Ctx, Spec
 
 __all__ = ["LayerClass", "REGISTRY", "layer", "registration", "load_formulas", "Formula",
-           "complete_class"]
+           "complete_class", "Hidden", "Setting", "WEIGHTLESS", "MERGING", "USE_BIAS", "KERNEL",
+           "WINDOW", "SEQUENCE_OUTPUT", "INPUT_CLASSES"]
 
 Formula = Callable[["Ctx"], "Spec"]
+
+# The class of a model's input row: read as the input, never counted as a layer.
+INPUT_CLASSES = ("InputLayer",)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A config option that a ``model.summary()`` row does not show, with the values worth trying,
+    Keras' default first. ``key`` may reach into a wrapped layer: ``"layer.config.use_bias"``.
+    ``per_axis``: the value is a tuple with one entry per spatial axis (kernel sizes), each taken
+    from ``values``; ``shape_only``: it moves the output's shape, never the count (strides), so
+    one value that gives the printed shape is enough and it is not listed."""
+
+    key: str
+    values: tuple
+    per_axis: bool = False
+    shape_only: bool = False
+    required: bool = False  # Keras has no default for it (num_heads): no value is preferred
+
+    @property
+    def default(self):
+        return None if self.required else self.values[0]
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """What a ``model.summary()`` row hides about a class, for the reconciler: a row shows the
+    class, the output shape and the count, and the search tries every value of ``settings``,
+    runs the class's own formula, and keeps what gives the row's count and output shape.
+
+    - ``reads``: integer config keys the printed output reveals (Dense's ``units`` is its last
+      axis); they are solved from the output's shape. ``shape_key``: a config key that takes the
+      printed output's shape without its batch axis (EinsumDense's ``output_shape``).
+    - ``solve``: the one unknown the count is solved for: ``"features"`` (the input's last axis)
+      or a config key (Embedding's ``input_dim``); None when nothing is left unknown.
+    - ``input``: how the input follows from the printed output: ``"same"`` (the output's shape:
+      normalization), ``"leading"`` (the output with another last axis: Dense), ``"open"`` (only
+      its rank, ``output rank + d`` for each d in ``ranks``: convolutions, recurrent layers),
+      ``"shorter"`` (the output without its last axis: Embedding).
+    - ``inputs``: how many inputs a call takes at most (attention, merging layers); without the
+      table's *Connected to*, the inputs after the first are taken to be the first (self-attention).
+    - ``wraps``: a wrapper's possible inner classes (in ``wrap_key``); their own hidden settings
+      are searched too, under ``<wrap_key>.config.``.
+    - ``weightless``: the class never holds a weight (the supported-layers page reads it too).
+    - ``why``: when a row hides nothing that could be solved, why.
+    """
+
+    settings: tuple[Setting, ...] = ()
+    reads: tuple[str, ...] = ()
+    shape_key: str | None = None
+    solve: str | None = "features"
+    input: str = "leading"
+    ranks: tuple[int, ...] = (0,)
+    inputs: int = 1
+    wraps: tuple[str, ...] = ()
+    wrap_key: str = "layer"
+    weightless: bool = False
+    why: str | None = None
+
+    def __post_init__(self):
+        if self.input not in ("same", "leading", "open", "shorter"):
+            raise ValueError(f"input={self.input!r}")
+        if not self.settings and not self.reads and not self.wraps and self.solve is None \
+                and self.input != "same" and not self.why:
+            raise ValueError("a class that hides nothing says why (why=...)")
+
+
+#: A class that never holds a weight: its row is explained by a count of 0.
+WEIGHTLESS = Hidden(solve=None, input="same", weightless=True, why="it holds no weights")
+#: A weightless class called on several inputs (Add, Concatenate): one input shape per input.
+MERGING = Hidden(solve=None, input="same", inputs=2, weightless=True, why="it holds no weights")
+#: Flags most layers with weights take, Keras' default first.
+USE_BIAS = Setting("use_bias", (True, False))
+#: A kernel's size along each spatial axis, and what moves only a window's output shape.
+KERNEL = Setting("kernel_size", tuple(range(1, 33)), per_axis=True, required=True)
+WINDOW = (Setting("padding", ("valid", "same"), shape_only=True),
+          Setting("strides", (1, 2, 3, 4), shape_only=True))
+#: What a recurrent layer's output shape shows of its options, and does not change its count.
+SEQUENCE_OUTPUT = (Setting("return_sequences", (False, True), shape_only=True),
+                   Setting("return_state", (False, True), shape_only=True))
 
 
 @dataclass(frozen=True)
@@ -41,6 +122,13 @@ class LayerClass:
     state_inputs: bool = False
     # True when the formula reads a quantized dtype policy (model.quantize); the others refuse one.
     quantizable: bool = False
+    # What a model.summary() row hides about the class (see Hidden); None: not declared yet.
+    hides: Hidden | None = None
+
+    @property
+    def weightless(self) -> bool:
+        """The class never holds a weight (one fact, read by the reconciler and the pages)."""
+        return self.hides is not None and self.hides.weightless
 
     def keras2_input_shape(self, config: dict) -> tuple | None:
         """The sample shape (no batch axis) that ``input_dim``/``input_length`` declare, if any."""
@@ -57,12 +145,14 @@ REGISTRY: dict[str, LayerClass] = {}
 
 def layer(*class_names: str, args: tuple[str, ...] = (), page: str | None = None,
           gates: tuple[tuple[str, str], ...] = (), keras2_input: str = "features",
-          state_inputs: bool = False, quantizable: bool = False) -> Callable[[Formula], Formula]:
+          state_inputs: bool = False, quantizable: bool = False,
+          hides: Hidden | None = None) -> Callable[[Formula], Formula]:
     """Register a formula, and the facts about its classes, for Keras layer class names.
 
     ``args`` names the constructor's leading positional parameters, in order, e.g.
     ``("filters", "kernel_size", "strides", "padding")`` for convolutions; the other keywords
-    are the fields of :class:`LayerClass`.
+    are the fields of :class:`LayerClass`; ``hides`` says what a ``model.summary()`` row does
+    not show about the class (:class:`Hidden`), so that the reconciler can solve its rows.
     """
     if keras2_input not in ("features", "sequence", "vocabulary"):
         raise ValueError(f"keras2_input={keras2_input!r}")
@@ -72,7 +162,7 @@ def layer(*class_names: str, args: tuple[str, ...] = (), page: str | None = None
             if name in REGISTRY:
                 raise RuntimeError(f"two formulas for {name}")
             REGISTRY[name] = LayerClass(name, fn, tuple(args), page, tuple(gates), keras2_input,
-                                        state_inputs, quantizable)
+                                        state_inputs, quantizable, hides)
         return fn
 
     return register

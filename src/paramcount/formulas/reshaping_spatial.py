@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Ctx, Spec, layer
+from .base import WEIGHTLESS, Ctx, Spec, layer
 from .conv import channels_first, join_output, spatial_rank, split_input
 
 
@@ -43,7 +43,8 @@ def _first(ctx: Ctx, n: int) -> bool:
     return channels_first(ctx) if n > 1 or "data_format" in ctx.config else False
 
 
-@layer("ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", args=("padding", "data_format"))
+@layer("ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", args=("padding", "data_format"),
+       hides=WEIGHTLESS)
 def zero_padding(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = _first(ctx, n)
@@ -53,7 +54,8 @@ def zero_padding(ctx: Ctx) -> Spec:
     return Spec([], join_output(batch, out, channels, first))
 
 
-@layer("Cropping1D", "Cropping2D", "Cropping3D", args=("cropping", "data_format"))
+@layer("Cropping1D", "Cropping2D", "Cropping3D", args=("cropping", "data_format"),
+       hides=WEIGHTLESS)
 def cropping(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = _first(ctx, n)
@@ -70,7 +72,7 @@ def cropping(ctx: Ctx) -> Spec:
 
 
 @layer("UpSampling1D", "UpSampling2D", "UpSampling3D",
-       args=("size", "data_format", "interpolation"))
+       args=("size", "data_format", "interpolation"), hides=WEIGHTLESS)
 def up_sampling(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)
     first = _first(ctx, n)

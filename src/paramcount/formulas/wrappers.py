@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .base import Ctx, Spec, layer
+from .base import Ctx, Hidden, Setting, Spec, layer
 
 
 def _strip(name: str, prefix: str) -> str:
@@ -12,7 +12,9 @@ def _strip(name: str, prefix: str) -> str:
 
 
 @layer("Bidirectional", args=("layer", "merge_mode"), page="formulas/bidirectional.md",
-       state_inputs=True)
+       state_inputs=True,
+       hides=Hidden(settings=(Setting("merge_mode", ("concat", "sum", "mul", "ave", None)),),
+                    wraps=("LSTM", "GRU", "SimpleRNN")))
 def bidirectional(ctx: Ctx) -> Spec:
     inner = ctx.option("layer")
     if not isinstance(inner, dict):
@@ -106,7 +108,8 @@ def _merged(fwd, bwd, merge_mode, keras_version):
     return outs[0] if len(outs) == 1 else outs
 
 
-@layer("TimeDistributed", args=("layer",), page="formulas/timedistributed.md")
+@layer("TimeDistributed", args=("layer",), page="formulas/timedistributed.md",
+       hides=Hidden(wraps=("Dense", "Conv1D", "Conv2D", "Conv3D")))
 def time_distributed(ctx: Ctx) -> Spec:
     inner = ctx.option("layer")
     if not isinstance(inner, dict):
