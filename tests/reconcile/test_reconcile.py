@@ -48,10 +48,10 @@ def test_first_layer_reads_the_real_features(name):
 @pytest.mark.parametrize("generation", ["keras3", "tf_keras"])
 def test_seed_lstm_48(generation):
     lstm = rows(f"{generation}_lstm_dense_default.txt")["lstm"]
-    assert "48 = 4·2·(3 + 2 + 1): this LSTM reads 3 features per step" in lstm.derivation
+    assert "48 = 4·2·(3 + 2 + 1): this LSTM reads 3 input features" in lstm.derivation
     # use_bias=False would read 4 features: the table cannot rule it out, so it is listed
     # and the features axis of the input is left unknown rather than guessed.
-    assert "48 = 4·2·(4 + 2): this LSTM reads 4 features per step (use_bias=False)" \
+    assert "48 = 4·2·(4 + 2): this LSTM reads 4 input features (use_bias=False)" \
         in lstm.derivation
     assert lstm.input_shape == (None, None, None)
     dense = rows(f"{generation}_lstm_dense_default.txt")["dense"]
@@ -83,9 +83,10 @@ def test_nested_model_and_frozen_statistics(generation):
 @pytest.mark.parametrize("generation", ["keras3", "tf_keras"])
 def test_embedding_and_bidirectional_gru(generation):
     found = rows(f"{generation}_embedding_bigru_default.txt")
-    assert "vocabulary of 100" in found["embedding"].derivation
+    assert found["embedding"].derivation == \
+        "800 = 100·8: this Embedding has input_dim=100 (vocabulary size)"
     assert found["bidirectional"].derivation == \
-        "450 = 2·3·5·(8 + 5 + 2): this Bidirectional(GRU) reads 8 features per step"
+        "450 = 2·3·5·(8 + 5 + 2): this Bidirectional(GRU) reads 8 input features"
 
 
 @pytest.mark.parametrize("generation", ["keras3", "tf_keras"])
@@ -93,8 +94,8 @@ def test_conv_ambiguity_is_listed_not_guessed(generation):
     conv = rows(f"{generation}_conv_default.txt")["conv2d"]
     assert conv.explained and conv.input_shape[-1] is None
     assert conv.derivation.splitlines()[0] == \
-        "either 224 = 3·3·3·8 + 8: this Conv2D reads 3 input channels, with a 3×3 kernel " \
-        "(use_bias=True)"
+        "either 224 = 3·3·3·8 + 8: this Conv2D reads 3 input channels (kernel_size=3×3, " \
+        "use_bias=True) — Keras' default"
     assert "settings fit" in conv.note
     dense = rows(f"{generation}_conv_default.txt")["dense"]
     assert dense.input_shape == (None, 1352) and "use_bias=False" in dense.derivation
@@ -146,7 +147,7 @@ ________________________________________________________________________________
 """
     found = {r.name: r for r in paramcount.reconcile(text).rows}
     assert found["concatenate"].input_shape == [(None, 10, 4), (None, 10, 4)]
-    assert found["lstm"].derivation == "88 = 4·2·(8 + 2 + 1): this LSTM reads 8 features per step"
+    assert found["lstm"].derivation == "88 = 4·2·(8 + 2 + 1): this LSTM reads 8 input features"
     assert all(r.explained for r in found.values())
 
 
@@ -209,13 +210,14 @@ def test_cli_json_fields():
     assert printed == paramcount.reconcile(read("keras3_lstm_dense_default.txt")).to_dict()
     assert {"total", "trainable", "non_trainable", "rows"} <= set(printed)
     assert set(printed["rows"][0]) == {"name", "class_name", "params", "output_shape", "explained",
-                                       "input_shape", "derivation", "note"}
+                                       "input_shape", "derivation", "note", "depth", "parent",
+                                       "completed"}
     assert printed["rows"][1]["input_shape"] == [None, 2]
 
 
 def test_cli_stdin_text():
     out = run("reconcile", "-", stdin=read("tf_keras_lstm_dense_default.txt")).stdout
-    assert "48 = 4·2·(3 + 2 + 1): this LSTM reads 3 features per step" in out
+    assert "48 = 4·2·(3 + 2 + 1): this LSTM reads 3 input features" in out
 
 
 @pytest.mark.parametrize("stdin", ["not a table\n", ""])

@@ -1,6 +1,8 @@
-"""Reconciling a pasted ``model.summary()``: the table is read (:mod:`.table`), and each row is
-solved through the registered formulas (:mod:`.solve`)."""
+"""Reconciling a pasted ``model.summary()``: the table is read (:mod:`.table`), each row is
+solved through its class's registration and formula (:mod:`.search`, driven by :mod:`.solve`),
+said in words (:mod:`.phrase`), and the totals are checked (:mod:`.totals`)."""
 
-from .solve import SUPPORTED_CLASSES, Reconciliation, RowResult, reconcile
+from .results import Reconciliation, RowResult
+from .solve import reconcile
 
-__all__ = ["reconcile", "Reconciliation", "RowResult", "SUPPORTED_CLASSES"]
+__all__ = ["reconcile", "Reconciliation", "RowResult"]

@@ -1,0 +1,385 @@
+"""The one search: a row's class, printed output and count → every setting of what the row hides
+that the class's own formula makes true.
+
+The class's registration says what a summary hides (:class:`~paramcount.formulas.registry.Hidden`):
+its settings, each with Keras' default, the config keys the output shape reveals, the one unknown
+the count is solved for, and how the input follows from the output. Nothing here knows a layer
+class: every count comes from :func:`paramcount.formulas.apply.count_layer`.
+
+The search is bounded: finite settings are tried one combination at a time (a kernel's sizes at
+most :data:`_KERNEL_BUDGET` combinations), the keys the output reveals are solved from the
+output's shape, and the last unknown from the count (linearly, or by walking up while the count
+stays under the row's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import product
+
+from ..errors import ParamcountError
+from ..formulas.apply import count_layer
+from ..formulas.registry import Hidden, Setting, registration
+from ..result import LayerCount
+
+__all__ = ["Fit", "solve_row"]
+
+_KERNEL_BUDGET = 128  # kernel sizes tried per class: 32 in 1D, 11×11 in 2D, 5×5×5 in 3D
+_SCAN_LIMIT = 4096  # a count that grows faster than linearly in its unknown: sizes tried up to this
+_FIT_LIMIT = 64  # fits kept per class: past this the table alone says nothing useful
+
+
+class _Free:
+    """The one unknown the count is solved for."""
+
+    def __repr__(self):
+        return "FREE"
+
+
+FREE = _Free()
+
+
+@dataclass
+class Fit:
+    """A setting of the row's hidden options that makes its count and output shape true."""
+
+    layer: LayerCount
+    class_name: str
+    settings: dict  # the hidden settings, as Keras' arguments (dotted keys inside a wrapper)
+    defaults: dict  # Keras' default of each setting that has one
+    inputs: list  # the input shapes it implies (None for an axis the table cannot show)
+    solved: dict  # the values solved for: {"features": 16} or {"input_dim": 300}
+
+    @property
+    def non_default(self) -> dict:
+        return {k: v for k, v in self.settings.items()
+                if k in self.defaults and self.defaults[k] != v}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to search for one class: its settings (a wrapper's inner ones included)."""
+
+    class_name: str
+    hidden: Hidden
+    settings: tuple[Setting, ...]
+    reads: tuple[str, ...]
+    base: dict  # the config every candidate starts from (a wrapper's inner class)
+    rule: Hidden  # whose input rule applies (a wrapper's: its inner class's)
+    solve: str | None  # what the count is solved for ("features", or a config key)
+
+
+def solve_row(class_name: str, output, params: int, known: list | None) -> list[Fit]:
+    """Every fit of ``class_name`` for a row printing ``output`` and ``params``; ``known``: the
+    input shapes the table shows (None where it does not)."""
+    registered = registration(class_name)
+    if registered is None or registered.hides is None:
+        return []
+    fits: list[Fit] = []
+    for plan in _plans(class_name, registered.hides):
+        for fit in _search(plan, output, params, known):
+            fits.append(fit)
+            if len(fits) >= _FIT_LIMIT:
+                return _merge(fits)
+    return _merge(fits)
+
+
+def _plans(class_name: str, hidden: Hidden) -> Iterator[_Plan]:
+    if not hidden.wraps:
+        yield _Plan(class_name, hidden, hidden.settings, hidden.reads, {}, hidden, hidden.solve)
+        return
+    prefix = f"{hidden.wrap_key}.config."
+    for inner in hidden.wraps:
+        facts = registration(inner)
+        if facts is None or facts.hides is None:
+            continue
+        inner_hidden = facts.hides
+        settings = (*hidden.settings,
+                    *(Setting(prefix + s.key, s.values, s.per_axis, s.shape_only, s.required)
+                      for s in inner_hidden.settings))
+        reads = tuple(prefix + r for r in inner_hidden.reads)
+        base = {hidden.wrap_key: {"class_name": inner, "config": {"name": "inner"}}}
+        solve = inner_hidden.solve if inner_hidden.solve in (None, "features") else \
+            prefix + inner_hidden.solve
+        yield _Plan(class_name, hidden, settings, reads, base, inner_hidden, solve)
+
+
+# --- candidates ----------------------------------------------------------------------------------
+
+def _values(setting: Setting, output) -> list:
+    if not setting.per_axis:
+        return list(setting.values)
+    shape = output[0] if isinstance(output, list) else output
+    n = len(shape) - 2 if isinstance(shape, tuple) and len(shape) > 2 else 1
+    per_axis = min(len(setting.values), int(round(_KERNEL_BUDGET ** (1 / n))))
+    return [tuple(k) for k in product(setting.values[:per_axis], repeat=n)]
+
+
+def _input_guesses(plan: _Plan, output, known: list | None) -> Iterator[list]:
+    """The input shapes to try: the table's, or what the rule makes of the printed output."""
+    if known is not None and all(s is not None for s in known):
+        yield list(known)
+        return
+    shape = output[0] if isinstance(output, list) else output
+    if not isinstance(shape, tuple) or not shape:
+        return
+    rule = plan.rule
+    features = FREE if plan.solve == "features" else None
+    if rule.input == "same":
+        guesses = [shape]
+    elif rule.input == "shorter":
+        guesses = [shape[:-1]] if len(shape) > 1 else []
+    elif rule.input == "leading":
+        guesses = [(*shape[:-1], features)]
+    else:
+        guesses = [(shape[0], *([None] * (len(shape) + d - 2)), features)
+                   for d in rule.ranks if len(shape) + d >= 2]
+    for guess in guesses:
+        # Without Connected to, the inputs after the first are taken to be the first
+        # (self-attention): one shape per input, never one summed input.
+        yield [guess] * (2 if plan.hidden.inputs > 1 else 1)
+
+
+def _search(plan: _Plan, output, params: int, known: list | None) -> Iterator[Fit]:
+    counted = [s for s in plan.settings if not s.shape_only]
+    shaped = [s for s in plan.settings if s.shape_only]
+    variants = [dict(zip([s.key for s in shaped], v))
+                for v in product(*(_values(s, output) for s in shaped))] or [{}]
+    defaults = {s.key: s.default for s in plan.settings if not s.required and not s.shape_only}
+    for inputs in _input_guesses(plan, output, known):
+        for combo in product(*(_values(s, output) for s in counted)):
+            settings = dict(zip([s.key for s in counted], combo))
+            config = _with(plan.base, settings)
+            if plan.hidden.shape_key and isinstance(output, tuple):
+                config = _with(config, {plan.hidden.shape_key: list(output[1:])})
+            fit = _fit(plan, config, settings, defaults, inputs, variants, output, params)
+            if fit is not None:
+                yield fit
+
+
+def _fit(plan: _Plan, config: dict, settings: dict, defaults: dict, inputs: list,
+         variants: list[dict], output, params: int) -> Fit | None:
+    """Solve the revealed keys from the output and the unknown from the count, then check the
+    output shape with the first shape-only variant that gives it (such a variant never changes
+    the count, so the count is solved once, with the first variant the formula accepts)."""
+    unknown = plan.solve if plan.solve not in (None, "features") else None
+    has_free = any(_has_free(s) for s in inputs)
+    if unknown is None and not has_free and plan.reads and not _known_last(output):
+        unknown = plan.reads[0]  # "multiple": the output hides what it would reveal
+    for k, variant in enumerate(variants):
+        trial = _read_output(plan, _with(config, variant), inputs, output, skip=unknown)
+        if trial is None:
+            continue
+        solved = _solve(plan.class_name, trial, inputs, unknown, params)
+        if solved is _REFUSED:
+            continue  # the formula cannot take this variant (a group count that does not divide)
+        if solved is None:
+            return None
+        value = solved[0]
+        chosen = _with(trial, {unknown: value}) if unknown else trial
+        fit_inputs = [_sub(s, value) for s in inputs]
+        for other in variants[k:]:
+            layer = count(plan.class_name, _with(chosen, other), fit_inputs)
+            if layer is not None and layer.params == params and \
+                    same_shape(layer.output_shape, output):
+                shown = {"features": value} if has_free else {unknown: value} if unknown else {}
+                fit_settings = dict(settings, **{k: v for k, v in shown.items()
+                                                 if k != "features"})
+                return Fit(layer, plan.class_name, _wrapped(plan, fit_settings), defaults,
+                           _lift(plan.class_name, _with(chosen, other), fit_inputs, output,
+                                 variants, params), shown)
+        return None
+    return None
+
+
+def _wrapped(plan: _Plan, settings: dict) -> dict:
+    if not plan.hidden.wraps:
+        return settings
+    return {plan.hidden.wrap_key: plan.base[plan.hidden.wrap_key]["class_name"], **settings}
+
+
+def _known_last(output) -> bool:
+    shape = output[0] if isinstance(output, list) else output
+    return isinstance(shape, tuple) and bool(shape) and shape[-1] is not None
+
+
+def _read_output(plan: _Plan, config: dict, inputs: list, output, skip) -> dict | None:
+    """Set each key the output reveals: its last axis is linear in the key (Dense's units,
+    Bidirectional's 2·units when concatenated)."""
+    for key in plan.reads:
+        if key == skip:
+            continue
+        if not _known_last(output):
+            return None
+        want = (output[0] if isinstance(output, list) else output)[-1]
+        probe = _with(config, {skip: 1}) if skip else config  # the unknown, held at any value
+        first = _output_last(plan.class_name, _with(probe, {key: 1}), inputs)
+        second = _output_last(plan.class_name, _with(probe, {key: 2}), inputs)
+        if first is None or second is None or second == first:
+            return None
+        steps, rest = divmod(want - first, second - first)
+        if rest or steps < 0:
+            return None
+        config = _with(config, {key: 1 + steps})
+    return config
+
+
+def _output_last(class_name: str, config: dict, inputs: list) -> int | None:
+    layer = count(class_name, config, [_sub(s, 1) for s in inputs])
+    if layer is None:
+        return None
+    out = layer.output_shape[0] if isinstance(layer.output_shape, list) else layer.output_shape
+    return out[-1] if out else None
+
+
+_REFUSED = object()  # the formula does not take the config at all
+
+
+def _solve(class_name: str, config: dict, inputs: list, key: str | None, params: int):
+    """The unknown's value that gives ``params`` and the layer it makes (the FREE input axis,
+    or the config ``key``); None when no value does, _REFUSED when the formula refuses it."""
+    free = key is not None or any(_has_free(s) for s in inputs)
+
+    def at(v):
+        return count(class_name, _with(config, {key: v}) if key else config,
+                     [_sub(s, v) for s in inputs])
+
+    if not free:
+        layer = at(1)
+        return _REFUSED if layer is None else (None, layer)
+    first, second, third = at(1), at(2), at(3)
+    if first is None:
+        return _REFUSED
+    if None in (second, third):
+        return None
+    slope = second.params - first.params
+    if slope == 0:
+        return (1, first) if first.params == params else None
+    if third.params - second.params == slope:
+        steps, rest = divmod(params - first.params, slope)
+        if rest or steps < 0:
+            return None
+        layer = at(1 + steps)
+        return None if layer is None else (1 + steps, layer)
+    for v in range(1, _SCAN_LIMIT + 1):
+        layer = at(v)
+        if layer is None or layer.params > params:
+            return None
+        if layer.params == params:
+            return v, layer
+    return None
+
+
+def _lift(class_name: str, config: dict, inputs: list, output, variants: list[dict],
+          params: int) -> list:
+    """Fill an input axis the guess left open when the output shows it and every shape-only
+    variant passes that axis through unchanged (a Dense's or an LSTM's steps)."""
+    shape = output[0] if isinstance(output, list) else output
+    if len(inputs) != 1 or not isinstance(shape, tuple) or inputs[0] is None:
+        return inputs
+    guess = list(inputs[0])
+    if len(guess) != len(shape) or None not in guess[1:-1]:
+        return inputs
+    fitting = [v for v in variants if (layer := count(class_name, _with(config, v), inputs))
+               is not None and layer.params == params and same_shape(layer.output_shape, output)]
+    for axis in range(1, len(guess) - 1):
+        if guess[axis] is not None or shape[axis] is None:
+            continue
+        if all(_passes(class_name, _with(config, v), guess, axis) for v in fitting):
+            guess[axis] = shape[axis]
+    return [tuple(guess)]
+
+
+def _passes(class_name: str, config: dict, guess: list, axis: int) -> bool:
+    for size in (5, 7):
+        trial = list(guess)
+        trial[axis] = size
+        layer = count(class_name, config, [tuple(trial)])
+        out = None if layer is None else layer.output_shape
+        out = out[0] if isinstance(out, list) else out
+        if not out or len(out) != len(guess) or out[axis] != size:
+            return False
+    return True
+
+
+# --- merging fits the table cannot tell apart ----------------------------------------------------
+
+def _merge(fits: list[Fit]) -> list[Fit]:
+    """Fits that make the same weights are one fit: a setting that differs between them changes
+    nothing (GRU's reset_after without a bias) and is dropped from the listed settings."""
+    groups: dict[tuple, list[Fit]] = {}
+    for fit in fits:
+        key = (fit.class_name, repr(fit.inputs), repr(fit.layer.output_shape),
+               tuple((w.path.rsplit("/", 1)[-1], w.shape, w.trainable) for w in fit.layer.weights))
+        groups.setdefault(key, []).append(fit)
+    merged = []
+    for group in groups.values():
+        first = min(group, key=lambda f: len(f.non_default))
+        moot = {k for f in group for k in f.settings if f.settings.get(k) != first.settings.get(k)}
+        first.settings = {k: v for k, v in first.settings.items() if k not in moot}
+        merged.append(first)
+    merged.sort(key=lambda f: (len(f.non_default), _plainness(f.settings)))
+    return merged
+
+
+def _plainness(settings: dict) -> tuple:
+    """Among fits that differ from Keras' defaults alike, square and small kernels first."""
+    kernels = [v for v in settings.values() if isinstance(v, tuple) and v]
+    return tuple((len(set(k)) != 1, k[0] == 1, max(k)) for k in kernels)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def count(class_name: str, config: dict, inputs: list) -> LayerCount | None:
+    """The class's own formula on these inputs, or None when it cannot take them."""
+    if any(s is None for s in inputs):
+        return None
+    shapes = [tuple(1 if d is None and k == len(s) - 1 else d for k, d in enumerate(s))
+              for s in inputs]
+    try:
+        return count_layer(class_name, dict(config, name="x"), shapes, where=class_name)
+    except (ParamcountError, ZeroDivisionError, TypeError, ValueError, KeyError, IndexError):
+        return None
+
+
+def _has_free(value) -> bool:
+    if value is FREE:
+        return True
+    return isinstance(value, (list, tuple)) and any(_has_free(v) for v in value)
+
+
+def _sub(value, v):
+    if value is FREE:
+        return v
+    if isinstance(value, tuple):
+        return tuple(_sub(x, v) for x in value)
+    if isinstance(value, list):
+        return [_sub(x, v) for x in value]
+    return value
+
+
+def _with(config: dict, values: dict) -> dict:
+    """``config`` with ``values`` set; a dotted key reaches into a wrapped layer's config."""
+    out = dict(config)
+    for key, value in values.items():
+        head, _, rest = key.partition(".")
+        if rest:
+            out[head] = _with(out.get(head, {}), {rest: value})
+        else:
+            out[head] = value
+    return out
+
+
+def same_shape(counted, printed) -> bool:
+    """Does the counted output agree with the printed one wherever both are known?"""
+    if printed is None:
+        return True
+    if counted is None:
+        return False
+    if isinstance(printed, list) or isinstance(counted, list):
+        a = counted if isinstance(counted, list) else [counted]
+        b = printed if isinstance(printed, list) else [printed]
+        return len(a) == len(b) and all(same_shape(x, y) for x, y in zip(a, b))
+    return len(counted) == len(printed) and all(
+        x is None or y is None or x == y for x, y in zip(counted, printed))
