@@ -10,6 +10,7 @@ with the numbers written in it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from contextvars import ContextVar
 
@@ -96,6 +97,17 @@ def count_layer_call(where: str) -> None:
     if calls[0] > MAX_LAYERS:
         raise ParamcountError(f"{where}: the model has more than {MAX_LAYERS:,} layer calls; "
                               "paramcount counts at most that many")
+
+
+@contextlib.contextmanager
+def separate_layer_budget():
+    """Count layer calls apart from the answer's budget: the reconciler's search counts one
+    layer many times over, each trial a layer of its own (the search bounds its own work)."""
+    token = _calls.set([0])
+    try:
+        yield
+    finally:
+        _calls.reset(token)
 
 
 class InternalError(ParamcountError):

@@ -352,8 +352,7 @@ def conv_lstm(ctx: Ctx) -> Spec:
        args=("filters", "kernel_size", "strides", "padding", "data_format", "activation",
              "use_bias"),
        # its weights grow with the output's positions: solved when the input is known
-       hides=Hidden(settings=(KERNEL, USE_BIAS, *WINDOW), reads=("filters",), solve=None,
-                    input="open"))
+       hides=Hidden(settings=(KERNEL, USE_BIAS, *WINDOW), reads=("filters",), input="open"))
 def locally_connected(ctx: Ctx) -> Spec:
     """A convolution whose filters are not shared: every output position has its own kernel
     and its own bias, so the count grows with the output's size (Keras 2 only)."""

@@ -69,7 +69,7 @@ class Hidden:
     reads: tuple[str, ...] = ()
     shape_key: str | None = None
     solve: str | None = "features"
-    input: str = "leading"
+    input: str | None = None  # None: "leading", or for a wrapper its inner class's rule
     ranks: tuple[int, ...] = (0,)
     inputs: int = 1
     wraps: tuple[str, ...] = ()
@@ -78,7 +78,7 @@ class Hidden:
     why: str | None = None
 
     def __post_init__(self):
-        if self.input not in ("same", "leading", "open", "shorter"):
+        if self.input not in (None, "same", "leading", "open", "shorter"):
             raise ValueError(f"input={self.input!r}")
         if not self.settings and not self.reads and not self.wraps and self.solve is None \
                 and self.input != "same" and not self.why:

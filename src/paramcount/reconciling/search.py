@@ -22,6 +22,7 @@ from ..errors import ParamcountError
 from ..formulas.apply import count_layer
 from ..formulas.registry import Hidden, Setting, registration
 from ..result import LayerCount
+from ..safety import separate_layer_budget
 
 __all__ = ["Fit", "solve_row"]
 
@@ -102,7 +103,9 @@ def _plans(class_name: str, hidden: Hidden) -> Iterator[_Plan]:
         base = {hidden.wrap_key: {"class_name": inner, "config": {"name": "inner"}}}
         solve = inner_hidden.solve if inner_hidden.solve in (None, "features") else \
             prefix + inner_hidden.solve
-        yield _Plan(class_name, hidden, settings, reads, base, inner_hidden, solve)
+        # The wrapper's own input rule if it declares one (RNN over a cell), else its inner's.
+        rule = hidden if hidden.input is not None else inner_hidden
+        yield _Plan(class_name, hidden, settings, reads, base, rule, solve)
 
 
 # --- candidates ----------------------------------------------------------------------------------
@@ -111,34 +114,50 @@ def _values(setting: Setting, output) -> list:
     if not setting.per_axis:
         return list(setting.values)
     shape = output[0] if isinstance(output, list) else output
-    n = len(shape) - 2 if isinstance(shape, tuple) and len(shape) > 2 else 1
-    per_axis = min(len(setting.values), int(round(_KERNEL_BUDGET ** (1 / n))))
-    return [tuple(k) for k in product(setting.values[:per_axis], repeat=n)]
+    rank = len(shape) if isinstance(shape, tuple) else 3
+    # The spatial axes: all but batch and channels, or one fewer when the input has steps too
+    # (a ConvLSTM); the formula refuses a length that does not fit it.
+    values = []
+    for n in (rank - 2, rank - 3):
+        if n >= 1:
+            per_axis = min(len(setting.values), int(round(_KERNEL_BUDGET ** (1 / n))))
+            values += [tuple(k) for k in product(setting.values[:per_axis], repeat=n)]
+    return values
 
 
-def _input_guesses(plan: _Plan, output, known: list | None) -> Iterator[list]:
-    """The input shapes to try: the table's, or what the rule makes of the printed output."""
+def _input_guesses(plan: _Plan, output, known: list | None) -> Iterator[tuple[list, set]]:
+    """The input shapes to try, each with the axes only assumed to run the formula: the table's
+    shapes, or what the class's input rule makes of the printed output."""
     if known is not None and all(s is not None for s in known):
-        yield list(known)
+        yield list(known), set()
         return
     shape = output[0] if isinstance(output, list) else output
     if not isinstance(shape, tuple) or not shape:
         return
     rule = plan.rule
     features = FREE if plan.solve == "features" else None
+    several = 2 if plan.hidden.inputs > 1 else 1  # without Connected to: self-attention
     if rule.input == "same":
-        guesses = [shape]
+        yield [shape] * several, set()
     elif rule.input == "shorter":
-        guesses = [shape[:-1]] if len(shape) > 1 else []
-    elif rule.input == "leading":
-        guesses = [(*shape[:-1], features)]
+        if len(shape) > 1:
+            yield [shape[:-1]] * several, set()
+    elif rule.input in (None, "leading"):
+        yield [(*shape[:-1], features)] * several, set()
     else:
-        guesses = [(shape[0], *([None] * (len(shape) + d - 2)), features)
-                   for d in rule.ranks if len(shape) + d >= 2]
-    for guess in guesses:
-        # Without Connected to, the inputs after the first are taken to be the first
-        # (self-attention): one shape per input, never one summed input.
-        yield [guess] * (2 if plan.hidden.inputs > 1 else 1)
+        for d in rule.ranks:
+            rank = len(shape) + d
+            if rank >= 2:
+                yield [(shape[0], *([None] * (rank - 2)), features)] * several, set()
+        # A formula that needs the spatial sizes (ConvLSTM) runs on the output's own, aligned
+        # from the right; they are assumed, so never reported unless the count proves them.
+        for d in rule.ranks:
+            rank = len(shape) + d
+            middle = [shape[k - rank] if 0 < k - rank + len(shape) < len(shape) - 1 else None
+                      for k in range(1, rank - 1)]
+            assumed = {k for k, v in enumerate(middle, start=1) if v is not None}
+            if rank >= 3 and assumed:
+                yield [(shape[0], *middle, features)] * several, assumed
 
 
 def _search(plan: _Plan, output, params: int, known: list | None) -> Iterator[Fit]:
@@ -146,15 +165,27 @@ def _search(plan: _Plan, output, params: int, known: list | None) -> Iterator[Fi
     shaped = [s for s in plan.settings if s.shape_only]
     variants = [dict(zip([s.key for s in shaped], v))
                 for v in product(*(_values(s, output) for s in shaped))] or [{}]
+    key = plan.hidden.shape_key
+    if key and isinstance(output, tuple):
+        # The printed output without its batch axis; its leading axes may be the input's own
+        # (Keras writes None there), so those are tried unknown too.
+        sizes = list(output[1:])
+        options = [[None] * j + sizes[j:] for j in range(len(sizes))]
+        variants = [dict(v, **{key: o}) for v in variants for o in options]
     defaults = {s.key: s.default for s in plan.settings if not s.required and not s.shape_only}
-    for inputs in _input_guesses(plan, output, known):
+    found = False
+    for inputs, assumed in _input_guesses(plan, output, known):
+        if assumed and found:
+            break  # the open guesses fitted: nothing needs assuming
         for combo in product(*(_values(s, output) for s in counted)):
             settings = dict(zip([s.key for s in counted], combo))
             config = _with(plan.base, settings)
-            if plan.hidden.shape_key and isinstance(output, tuple):
-                config = _with(config, {plan.hidden.shape_key: list(output[1:])})
             fit = _fit(plan, config, settings, defaults, inputs, variants, output, params)
             if fit is not None:
+                found = True
+                if assumed:
+                    fit.inputs = [tuple(None if k in assumed else d for k, d in enumerate(s))
+                                  for s in fit.inputs]
                 yield fit
 
 
@@ -215,8 +246,10 @@ def _read_output(plan: _Plan, config: dict, inputs: list, output, skip) -> dict 
         want = (output[0] if isinstance(output, list) else output)[-1]
         probe = _with(config, {skip: 1}) if skip else config  # the unknown, held at any value
         first = _output_last(plan.class_name, _with(probe, {key: 1}), inputs)
+        if first is None:
+            return None
         second = _output_last(plan.class_name, _with(probe, {key: 2}), inputs)
-        if first is None or second is None or second == first:
+        if second is None or second == first:
             return None
         steps, rest = divmod(want - first, second - first)
         if rest or steps < 0:
@@ -248,20 +281,25 @@ def _solve(class_name: str, config: dict, inputs: list, key: str | None, params:
     if not free:
         layer = at(1)
         return _REFUSED if layer is None else (None, layer)
-    first, second, third = at(1), at(2), at(3)
+    first = at(1)
     if first is None:
         return _REFUSED
-    if None in (second, third):
+    if first.params > params:
+        return None  # the count only grows with the unknown
+    second = at(2)
+    if second is None:
         return None
     slope = second.params - first.params
     if slope == 0:
         return (1, first) if first.params == params else None
-    if third.params - second.params == slope:
-        steps, rest = divmod(params - first.params, slope)
-        if rest or steps < 0:
-            return None
+    steps, rest = divmod(params - first.params, slope)
+    if not rest and steps >= 0:  # where a straight line through the two lands; checked there
         layer = at(1 + steps)
-        return None if layer is None else (1 + steps, layer)
+        if layer is not None and layer.params == params:
+            return 1 + steps, layer
+    third = at(3)
+    if third is None or third.params - second.params == slope:
+        return None  # linear, and the line missed the count
     for v in range(1, _SCAN_LIMIT + 1):
         layer = at(v)
         if layer is None or layer.params > params:
@@ -283,6 +321,8 @@ def _lift(class_name: str, config: dict, inputs: list, output, variants: list[di
         return inputs
     fitting = [v for v in variants if (layer := count(class_name, _with(config, v), inputs))
                is not None and layer.params == params and same_shape(layer.output_shape, output)]
+    if not fitting:
+        return inputs  # the formula cannot run on the open input: nothing is proved
     for axis in range(1, len(guess) - 1):
         if guess[axis] is not None or shape[axis] is None:
             continue
@@ -338,7 +378,8 @@ def count(class_name: str, config: dict, inputs: list) -> LayerCount | None:
     shapes = [tuple(1 if d is None and k == len(s) - 1 else d for k, d in enumerate(s))
               for s in inputs]
     try:
-        return count_layer(class_name, dict(config, name="x"), shapes, where=class_name)
+        with separate_layer_budget():  # the search's trials are not the answer's layer calls
+            return count_layer(class_name, dict(config, name="x"), shapes, where=class_name)
     except (ParamcountError, ZeroDivisionError, TypeError, ValueError, KeyError, IndexError):
         return None
 
