@@ -10,6 +10,9 @@
    a fresh process, against 2 s and 300 MB.
 4. The calculator: time to a shared link's own total (cold, warm), typing latency, bytes
    (``scripts/calculator_bench.py``).
+6. The reconciler on random models of every registered class with weights, in Keras 3 and
+   tf-keras (``tests/reconcile/measure.py``, five models per class): rows explained, wrong rows,
+   contradicted inputs.
 
 Not part of ``make test``: timings depend on the machine.
 """
@@ -314,12 +317,21 @@ def reconcile_entry() -> None:
           f"{'met' if met else 'NOT met'}")
 
 
+def reconciler(per_class: int = 5) -> None:
+    print(f"\n6. The reconciler on random models, {per_class} per class and framework")
+    sys.path[:0] = [str(ROOT / "tests" / "reconcile"), str(ROOT / "tests")]
+    import measure  # a test helper: it builds the models in Keras
+
+    measure.main(per_class)
+
+
 def main() -> None:
     compare_with_keras()
     huge()
     hostile()
     page_weight()
     calculator()
+    reconciler()
 
 
 if __name__ == "__main__":

@@ -76,3 +76,35 @@ def test_every_formula_module_has_its_test_module():
     families = sorted({c.formula.__module__.rsplit(".", 1)[-1] for c in REGISTRY.values()})
     here = Path(__file__).parent
     assert [m for m in families if not (here / f"test_formulas_{m}.py").is_file()] == []
+
+
+# --- what a model.summary() row hides (read by the reconciler) -----------------------------------
+
+def test_every_registered_class_declares_what_its_summary_hides():
+    """Each registration says what a summary row hides about the class (hidden settings with
+    Keras' defaults, the unknown, how the input follows from the output), or why nothing is."""
+    load_formulas()
+    assert [name for name, c in sorted(REGISTRY.items()) if c.hides is None] == []
+    for name, c in REGISTRY.items():
+        hides = c.hides
+        if hides.why is None:
+            assert hides.settings or hides.reads or hides.wraps or hides.solve or \
+                hides.input == "same", name
+        for setting in hides.settings:
+            assert setting.values, f"{name}: {setting.key} has no value to try"
+        for inner in hides.wraps:
+            assert inner in REGISTRY, f"{name} wraps {inner}, which is not registered"
+
+
+def test_weightless_is_the_registration_and_the_formula_agrees():
+    """The one weightless fact (read by the reconciler and the supported-layers page) is declared;
+    the formula, probed with every option that adds a weight switched on, agrees with it."""
+    from paramcount_site.supported import probe_params
+
+    load_formulas()
+    for name, c in sorted(REGISTRY.items()):
+        counted = probe_params(name)
+        if c.weightless:
+            assert not any(counted), f"{name} is declared weightless, yet counts {counted}"
+        elif counted and not c.hides.why:
+            assert any(counted), f"{name} never counts a weight: declare hides=WEIGHTLESS"

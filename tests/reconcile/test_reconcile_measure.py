@@ -1,0 +1,39 @@
+"""The reconciler on random models of every registered class that holds weights, built in Keras 3
+and tf-keras (tests/reconcile/random_models.py), measured row by row against the real layers
+(tests/reconcile/measure.py): at least 98% of the rows with weights explained with the real
+setting among the fits, no row showing a count that is not the table's, and no solved input
+that contradicts the real one.
+
+One model per class and framework here (about 60 models); ``python tests/reconcile/measure.py N``
+(run by ``make bench``) measures N per class."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.keras
+keras = pytest.importorskip("keras")
+tf_keras = pytest.importorskip("tf_keras")
+
+import measure  # noqa: E402  (after the skips: it builds Keras models)
+from random_models import ALIASES, BUILDERS, NOT_BUILT  # noqa: E402
+
+from paramcount.formulas.registry import REGISTRY, load_formulas  # noqa: E402
+
+PER_CLASS = 1
+
+
+def test_every_registered_class_with_weights_is_built_or_says_why():
+    load_formulas()
+    weighted = {name for name, c in REGISTRY.items() if not c.weightless}
+    assert sorted(weighted - set(BUILDERS) - set(NOT_BUILT) - ALIASES) == []
+
+
+@pytest.mark.parametrize("k", [keras, tf_keras], ids=["keras3", "tf_keras"])
+def test_random_models_are_explained(k):
+    tally = measure.run(k, PER_CLASS, "ci", measure.Tally())
+    print("\n" + tally.line(k.__name__))
+    assert tally.models >= 25, "too few models were built to measure anything"
+    assert tally.wrong == [], tally.wrong[0]
+    assert tally.contradictions == [], tally.contradictions[0]
+    assert tally.rate >= 0.98, "\n\n".join(tally.unexplained[:3])
