@@ -15,10 +15,13 @@ from ..errors import ParamcountError
 from ..expr import Expr, Sym, product
 from ..result import LayerCount, Shape, format_shape
 from ..safety import check_size
+
+# Formula modules import everything they are written with from here.
 from .registry import (
-    KERNEL,  # formula modules import everything they are written with from here
+    KERNEL,
     MERGING,
     SEQUENCE_OUTPUT,
+    STEP_KERNEL,
     USE_BIAS,
     WEIGHTLESS,
     WINDOW,
@@ -28,7 +31,7 @@ from .registry import (
 )
 
 __all__ = ["Ctx", "Spec", "W", "layer", "format_shape", "with_lora", "Hidden", "Setting",
-           "WEIGHTLESS", "MERGING", "USE_BIAS", "KERNEL", "WINDOW", "SEQUENCE_OUTPUT"]
+           "WEIGHTLESS", "MERGING", "USE_BIAS", "KERNEL", "STEP_KERNEL", "WINDOW", "SEQUENCE_OUTPUT"]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from ..result import Shape
 from .base import (
     KERNEL,
     SEQUENCE_OUTPUT,
+    STEP_KERNEL,
     USE_BIAS,
     WINDOW,
     Ctx,
@@ -309,7 +310,7 @@ def separable_conv(ctx: Ctx) -> Spec:
        args=("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
              "activation", "recurrent_activation", "use_bias"),
        page="formulas/convlstm.md", gates=LSTM_GATES, keras2_input="sequence", state_inputs=True,
-       hides=Hidden(settings=(KERNEL, USE_BIAS, *WINDOW, *SEQUENCE_OUTPUT), reads=("filters",),
+       hides=Hidden(settings=(STEP_KERNEL, USE_BIAS, *WINDOW, *SEQUENCE_OUTPUT), reads=("filters",),
                     input="open", ranks=(1, 0)))
 def conv_lstm(ctx: Ctx) -> Spec:
     n = spatial_rank(ctx.class_name)

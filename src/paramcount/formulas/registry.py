@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LayerClass", "REGISTRY", "layer", "registration", "load_formulas", "Formula",
            "complete_class", "Hidden", "Setting", "WEIGHTLESS", "MERGING", "USE_BIAS", "KERNEL",
-           "WINDOW", "SEQUENCE_OUTPUT", "INPUT_CLASSES"]
+           "STEP_KERNEL", "WINDOW", "SEQUENCE_OUTPUT", "INPUT_CLASSES"]
 
 Formula = Callable[["Ctx"], "Spec"]
 
@@ -33,7 +33,7 @@ class Setting:
 
     key: str
     values: tuple
-    per_axis: bool = False
+    per_axis: int = 0  # > 0: the input's axes that are not spatial (batch, channels: 2)
     shape_only: bool = False
     required: bool = False  # Keras has no default for it (num_heads): no value is preferred
 
@@ -92,7 +92,9 @@ MERGING = Hidden(solve=None, input="same", inputs=2, weightless=True, why="it ho
 #: Flags most layers with weights take, Keras' default first.
 USE_BIAS = Setting("use_bias", (True, False))
 #: A kernel's size along each spatial axis, and what moves only a window's output shape.
-KERNEL = Setting("kernel_size", tuple(range(1, 33)), per_axis=True, required=True)
+KERNEL = Setting("kernel_size", tuple(range(1, 33)), per_axis=2, required=True)
+#: A ConvLSTM's kernel: its input has steps too.
+STEP_KERNEL = Setting("kernel_size", tuple(range(1, 33)), per_axis=3, required=True)
 WINDOW = (Setting("padding", ("valid", "same"), shape_only=True),
           Setting("strides", (1, 2, 3, 4), shape_only=True))
 #: What a recurrent layer's output shape shows of its options, and does not change its count.

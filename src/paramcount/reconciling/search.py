@@ -74,6 +74,18 @@ class _Plan:
 def solve_row(class_name: str, output, params: int, known: list | None) -> list[Fit]:
     """Every fit of ``class_name`` for a row printing ``output`` and ``params``; ``known``: the
     input shapes the table shows (None where it does not)."""
+    key = (class_name, repr(output), params, repr(known))
+    if key not in _SOLVED:  # a long table repeats its rows: each is searched once
+        if len(_SOLVED) > 4096:
+            _SOLVED.clear()
+        _SOLVED[key] = _solve_row(class_name, output, params, known)
+    return list(_SOLVED[key])
+
+
+_SOLVED: dict[tuple, list[Fit]] = {}
+
+
+def _solve_row(class_name: str, output, params: int, known: list | None) -> list[Fit]:
     registered = registration(class_name)
     if registered is None or registered.hides is None:
         return []
@@ -110,19 +122,14 @@ def _plans(class_name: str, hidden: Hidden) -> Iterator[_Plan]:
 
 # --- candidates ----------------------------------------------------------------------------------
 
-def _values(setting: Setting, output) -> list:
+def _values(setting: Setting, inputs: list) -> list:
     if not setting.per_axis:
         return list(setting.values)
-    shape = output[0] if isinstance(output, list) else output
-    rank = len(shape) if isinstance(shape, tuple) else 3
-    # The spatial axes: all but batch and channels, or one fewer when the input has steps too
-    # (a ConvLSTM); the formula refuses a length that does not fit it.
-    values = []
-    for n in (rank - 2, rank - 3):
-        if n >= 1:
-            per_axis = min(len(setting.values), int(round(_KERNEL_BUDGET ** (1 / n))))
-            values += [tuple(k) for k in product(setting.values[:per_axis], repeat=n)]
-    return values
+    n = len(inputs[0]) - setting.per_axis if inputs and inputs[0] is not None else 0
+    if n < 1:
+        return []
+    per_axis = min(len(setting.values), int(round(_KERNEL_BUDGET ** (1 / n))))
+    return [tuple(k) for k in product(setting.values[:per_axis], repeat=n)]
 
 
 def _input_guesses(plan: _Plan, output, known: list | None) -> Iterator[tuple[list, set]]:
@@ -163,21 +170,13 @@ def _input_guesses(plan: _Plan, output, known: list | None) -> Iterator[tuple[li
 def _search(plan: _Plan, output, params: int, known: list | None) -> Iterator[Fit]:
     counted = [s for s in plan.settings if not s.shape_only]
     shaped = [s for s in plan.settings if s.shape_only]
-    variants = [dict(zip([s.key for s in shaped], v))
-                for v in product(*(_values(s, output) for s in shaped))] or [{}]
-    key = plan.hidden.shape_key
-    if key and isinstance(output, tuple):
-        # The printed output without its batch axis; its leading axes may be the input's own
-        # (Keras writes None there), so those are tried unknown too.
-        sizes = list(output[1:])
-        options = [[None] * j + sizes[j:] for j in range(len(sizes))]
-        variants = [dict(v, **{key: o}) for v in variants for o in options]
     defaults = {s.key: s.default for s in plan.settings if not s.required and not s.shape_only}
     found = False
     for inputs, assumed in _input_guesses(plan, output, known):
         if assumed and found:
             break  # the open guesses fitted: nothing needs assuming
-        for combo in product(*(_values(s, output) for s in counted)):
+        variants = _variants(plan, shaped, output, inputs)
+        for combo in product(*(_values(s, inputs) for s in counted)):
             settings = dict(zip([s.key for s in counted], combo))
             config = _with(plan.base, settings)
             fit = _fit(plan, config, settings, defaults, inputs, variants, output, params)
@@ -187,6 +186,20 @@ def _search(plan: _Plan, output, params: int, known: list | None) -> Iterator[Fi
                     fit.inputs = [tuple(None if k in assumed else d for k, d in enumerate(s))
                                   for s in fit.inputs]
                 yield fit
+
+
+def _variants(plan: _Plan, shaped: list[Setting], output, inputs: list) -> list[dict]:
+    """Every combination of the settings that move only the output's shape."""
+    variants = [dict(zip([s.key for s in shaped], v))
+                for v in product(*(_values(s, inputs) for s in shaped))] or [{}]
+    key = plan.hidden.shape_key
+    if key and isinstance(output, tuple):
+        # The printed output without its batch axis; its leading axes may be the input's own
+        # (Keras writes None there), so those are tried unknown too.
+        sizes = list(output[1:])
+        options = [[None] * j + sizes[j:] for j in range(len(sizes))]
+        variants = [dict(v, **{key: o}) for v in variants for o in options]
+    return variants
 
 
 def _fit(plan: _Plan, config: dict, settings: dict, defaults: dict, inputs: list,
