@@ -2,7 +2,7 @@
 
 - "formula": a registered formula counts it, and it can hold weights;
 - "weightless": a registered formula counts it, and its registration says it never holds a
-  weight (``LayerClass.weightless``, the fact the reconciler reads too; tests/site checks it
+  weight (``LayerClass.weightless``, the fact the reconciler reads too; tests/formulas checks it
   against the probes below), or it is the model's input (InputLayer);
 - "stored weights only": no formula (its weights are made by code paramcount never runs), but a
   saved file's stored weights count it (paramcount.counting.witness);
