@@ -211,7 +211,7 @@ def test_cli_json_fields():
     assert {"total", "trainable", "non_trainable", "rows"} <= set(printed)
     assert set(printed["rows"][0]) == {"name", "class_name", "params", "output_shape", "explained",
                                        "input_shape", "derivation", "note", "depth", "parent",
-                                       "completed"}
+                                       "completed", "printed_class"}
     assert printed["rows"][1]["input_shape"] == [None, 2]
 
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 from .base import Ctx, Hidden, Setting, Spec, W, layer, with_lora
 from .quantized import Quantization, groups, packed, quantization
 
+# The vocabulary is solved from the count; the input is the output without its last axis.
+HIDES = Hidden(settings=(Setting("tie_weights", (True, False)),), reads=("output_dim",),
+               solve="input_dim", input="shorter")
+
 
 @layer("Embedding", "ReversibleEmbedding", args=("input_dim", "output_dim"), page="formulas/embedding.md",
        keras2_input="vocabulary", quantizable=True,
-       # the vocabulary is solved from the count; the input is the output without its last axis
-       hides=Hidden(settings=(Setting("tie_weights", (True, False)),), reads=("output_dim",),
-                    solve="input_dim", input="shorter"))
+       hides=HIDES)
 def embedding(ctx: Ctx) -> Spec:
     q = quantization(ctx, modes=("int8", "int4"))
     v = ctx.sym("v", ctx.integer("input_dim"), "vocabulary size (input_dim)")

@@ -23,7 +23,8 @@ from __future__ import annotations
 from ..expr import Expr, Sym
 from ..safety import check_size
 from .attention import multi_head_attention
-from .base import Ctx, Spec, W, layer
+from .base import WEIGHTLESS, Ctx, Hidden, Setting, Spec, W, layer
+from .embedding import HIDES as EMBEDDING_HIDES
 from .embedding import embedding
 
 PAGE = "formulas/transformer.md"
@@ -91,7 +92,14 @@ def _width(ctx: Ctx, shape: tuple, what: str) -> int:
     return ctx.last_dim(what, shape)
 
 
-@layer("keras_hub>TransformerEncoder", args=("intermediate_dim", "num_heads"), page=PAGE)
+# What a summary row hides of a transformer block: its heads, and the feed-forward size the count
+# is solved for (the input is the output's shape).
+_HEADS = Setting("num_heads", tuple(range(1, 17)), required=True)
+_BLOCK = Hidden(settings=(_HEADS,), solve="intermediate_dim", input="same")
+
+
+@layer("keras_hub>TransformerEncoder", args=("intermediate_dim", "num_heads"), page=PAGE,
+       hides=_BLOCK)
 def transformer_encoder(ctx: Ctx) -> Spec:
     x = _inputs(ctx, ("inputs", "padding_mask", "attention_mask"))["inputs"]
     m = ctx.sym("m", _width(ctx, x, "input features"), "input features (last axis of the input)")
@@ -127,7 +135,8 @@ _DECODER_CALL = ("decoder_sequence", "encoder_sequence", "decoder_padding_mask",
                  "cross_attention_cache", "cross_attention_cache_update_index")
 
 
-@layer("keras_hub>TransformerDecoder", args=("intermediate_dim", "num_heads"), page=PAGE)
+@layer("keras_hub>TransformerDecoder", args=("intermediate_dim", "num_heads"), page=PAGE,
+       hides=_BLOCK)
 def transformer_decoder(ctx: Ctx) -> Spec:
     called = _inputs(ctx, _DECODER_CALL)
     _no_cache(ctx, called, _DECODER_CALL[6:])
@@ -175,7 +184,8 @@ def transformer_decoder(ctx: Ctx) -> Spec:
                 freezable=False, notes=notes + _frozen_note(ctx))
 
 
-@layer("keras_hub>FNetEncoder", args=("intermediate_dim",), page=PAGE)
+@layer("keras_hub>FNetEncoder", args=("intermediate_dim",), page=PAGE,
+       hides=Hidden(solve="intermediate_dim", input="same"))
 def fnet_encoder(ctx: Ctx) -> Spec:
     x = _inputs(ctx, ("inputs",))["inputs"]
     m = ctx.sym("m", _width(ctx, x, "input features"), "input features (last axis of the input)")
@@ -186,7 +196,8 @@ def fnet_encoder(ctx: Ctx) -> Spec:
                 notes=["the token mixing is a Fourier transform: no weights"] + _frozen_note(ctx))
 
 
-@layer("keras_hub>PositionEmbedding", args=("sequence_length",), page=PAGE)
+@layer("keras_hub>PositionEmbedding", args=("sequence_length",), page=PAGE,
+       hides=Hidden(solve="sequence_length", input="same"))
 def position_embedding(ctx: Ctx) -> Spec:
     x = _inputs(ctx, ("inputs", "start_index", "positions"))["inputs"]
     ctx.rank(2, 99, x)
@@ -197,7 +208,9 @@ def position_embedding(ctx: Ctx) -> Spec:
 
 
 @layer("keras_hub>TokenAndPositionEmbedding",
-       args=("vocabulary_size", "sequence_length", "embedding_dim"), page=PAGE)
+       args=("vocabulary_size", "sequence_length", "embedding_dim"), page=PAGE,
+       hides=Hidden(solve=None, why="its count is a vocabulary and a sequence length times the "
+                                    "embedding size: the table cannot tell the two apart"))
 def token_and_position_embedding(ctx: Ctx) -> Spec:
     shape = _inputs(ctx, ("inputs",))["inputs"]
     ctx.rank(2, 99, shape)
@@ -214,13 +227,15 @@ def token_and_position_embedding(ctx: Ctx) -> Spec:
 
 
 @layer("keras_hub>ReversibleEmbedding", args=("input_dim", "output_dim"), page=PAGE,
-       quantizable=True)
+       quantizable=True, hides=EMBEDDING_HIDES)
 def reversible_embedding(ctx: Ctx) -> Spec:
     """KerasHub's ReversibleEmbedding is Keras' own, under KerasHub's name."""
     return embedding(ctx)
 
 
-@layer("keras_hub>MaskedLMHead", args=("vocabulary_size", "token_embedding"), page=PAGE)
+@layer("keras_hub>MaskedLMHead", args=("vocabulary_size", "token_embedding"), page=PAGE,
+       hides=Hidden(solve=None, why="its count holds the vocabulary and whether its embedding "
+                                    "is tied, which its row does not show"))
 def masked_lm_head(ctx: Ctx) -> Spec:
     called = _inputs(ctx, ("inputs", "mask_positions"))
     x = called["inputs"]
@@ -276,7 +291,8 @@ def masked_lm_head(ctx: Ctx) -> Spec:
 
 
 @layer("keras_hub>CachedMultiHeadAttention", args=("num_heads", "key_dim", "value_dim"),
-       page=PAGE)
+       page=PAGE, hides=Hidden(settings=(_HEADS, Setting("use_bias", (True, False))),
+                               solve="key_dim", input="same", inputs=3))
 def cached_multi_head_attention(ctx: Ctx) -> Spec:
     """Keras' MultiHeadAttention with a key/value cache for decoding: the same weights."""
     _no_cache(ctx, ctx.named_inputs, ("cache", "cache_update_index"))
@@ -292,7 +308,8 @@ def _no_cache(ctx: Ctx, called: dict, names: tuple[str, ...]) -> None:
                         "decoding; Keras cannot build a functional model that passes one")
 
 
-@layer("keras_hub>RMSNormalization", args=("input_dim",), page=PAGE)
+@layer("keras_hub>RMSNormalization", args=("input_dim",), page=PAGE,
+       hides=Hidden(solve="input_dim", input="same"))
 def rms_normalization(ctx: Ctx) -> Spec:
     x = _inputs(ctx, ("x",))["x"]
     ctx.rank(2, 99, x)
@@ -313,12 +330,12 @@ def _weightless(why: str, rank: tuple[int, int], first: str = "inputs"):
     return formula
 
 
-layer("keras_hub>RotaryEmbedding", args=("max_wavelength", "scaling_factor"), page=PAGE)(
+layer("keras_hub>RotaryEmbedding", args=("max_wavelength", "scaling_factor"), page=PAGE, hides=WEIGHTLESS)(
     _weightless("no weights: each pair of features is rotated by an angle computed from the "
                 "position and max_wavelength", (2, 99)))
-layer("keras_hub>SinePositionEncoding", args=("max_wavelength",), page=PAGE)(
+layer("keras_hub>SinePositionEncoding", args=("max_wavelength",), page=PAGE, hides=WEIGHTLESS)(
     _weightless("no weights: sines and cosines of the position, computed in every call",
                 (2, 99)))
-layer("keras_hub>AlibiBias", args=("alibi_bias_max",), page=PAGE)(
+layer("keras_hub>AlibiBias", args=("alibi_bias_max",), page=PAGE, hides=WEIGHTLESS)(
     _weightless("no weights: a fixed slope per head times the distance, added to the attention "
                 "scores", (4, 4), "attention_scores"))

@@ -26,6 +26,7 @@ class RowResult:
     depth: int = 0  # 0 for the model's own layers, 1 inside a nested model...
     parent: str | None = None  # the nested model's row a row is listed under
     completed: tuple[str, ...] = ()  # the classes a cut name was completed to that fit the count
+    printed_class: str = ""  # the class as the table printed it (cut short, maybe)
     fits: list[Fit] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
@@ -33,14 +34,15 @@ class RowResult:
                 "output_shape": shape_json(self.output_shape), "explained": self.explained,
                 "input_shape": shape_json(self.input_shape), "derivation": self.derivation,
                 "note": self.note, "depth": self.depth, "parent": self.parent,
-                "completed": list(self.completed)}
+                "completed": list(self.completed), "printed_class": self.printed_class}
 
     @property
     def shown_class(self) -> str:
         """The class as printed, with its completion when the table cut it short."""
-        if not self.completed or self.completed == (self.class_name,):
+        printed = self.printed_class or self.class_name
+        if not self.completed:
             return self.class_name
-        return f"{self.class_name} → {' or '.join(self.completed)}"
+        return f"{printed} → {' or '.join(self.completed)}"
 
 
 @dataclass

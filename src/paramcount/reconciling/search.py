@@ -87,7 +87,7 @@ _SOLVED: dict[tuple, list[Fit]] = {}
 
 def _solve_row(class_name: str, output, params: int, known: list | None) -> list[Fit]:
     registered = registration(class_name)
-    if registered is None or registered.hides is None:
+    if registered is None or registered.hides is None or registered.hides.why:
         return []
     fits: list[Fit] = []
     for plan in _plans(class_name, registered.hides):

@@ -29,7 +29,7 @@ no layer class: what it knows of a class, it asks the registry.
 from __future__ import annotations
 
 from ..formulas.models import MODEL_CLASSES
-from ..formulas.registry import INPUT_CLASSES, REGISTRY, load_formulas, registration
+from ..formulas.registry import INPUT_CLASSES, load_formulas, registration
 from ..result import format_shape
 from .inputs import known_input, row_inputs, takes_several
 from .phrase import derivations
@@ -74,13 +74,7 @@ def reconcile(text: str) -> Reconciliation:
 
 def row_classes(row: SummaryRow) -> tuple[str, ...]:
     """Every class the row's printed class can be: itself, or what a cut name completes to."""
-    options = tuple(getattr(row, "class_options", ()) or ())
-    if options:
-        return options
-    if row.class_name.endswith("…"):  # until the table reader completes cut names itself
-        stem = row.class_name.rstrip("…")
-        return tuple(sorted(c for c in REGISTRY if c.startswith(stem)))
-    return (row.class_name,)
+    return row.class_options or (row.class_name,)
 
 
 # --- one row ---------------------------------------------------------------------------------------
@@ -90,19 +84,19 @@ def _explain(summary: Summary, i: int, classes: tuple[str, ...], inputs: list | 
     row = summary.rows[i]
     result = RowResult(row.name, row.class_name, row.params, row.output_shape, False, None, None,
                        None, row.depth, _parent(row, done),
-                       classes if row.class_name not in classes else ())
+                       classes if row.class_options else (), row.printed_class)
     if row.unbuilt:
         result.explained = True
         result.derivation = "0: not built yet; Keras creates the weights when the layer first " \
                             "sees an input, so the count says nothing about them"
         return result
-    if any(c in INPUT_CLASSES for c in classes):
+    if all(c in INPUT_CLASSES for c in classes):
         result.explained = row.params == 0
         result.input_shape = row.output_shape
         result.derivation = "0: an input holds no weights"
         return result
     nested = i + 1 < len(summary.rows) and summary.rows[i + 1].depth > row.depth
-    if nested or any(c in MODEL_CLASSES for c in classes):
+    if nested or all(c in MODEL_CLASSES for c in classes):
         result.input_shape = known_input(inputs)
         result.note = ("a nested model: its layers are listed below it" if nested else
                        "a nested model: summary(expand_nested=True) lists its layers")
@@ -118,11 +112,16 @@ def _explain(summary: Summary, i: int, classes: tuple[str, ...], inputs: list | 
         result.input_shape = known_input(inputs)
         result.note = "the table shows no count for this row"
         return result
+    hidden = [registration(c).hides for c in registered]
+    if all(h.why and not h.weightless for h in hidden):  # the registration says why not
+        result.input_shape = known_input(inputs)
+        result.note = f"paramcount cannot solve this row: {hidden[0].why}"
+        return result
     return _solve(row, registered, inputs, result)
 
 
 def _parent(row: SummaryRow, done: list[RowResult]) -> str | None:
-    if getattr(row, "parent", None):
+    if row.parent or not row.depth:
         return row.parent
     return next((r.name for r in reversed(done) if r.depth < row.depth), None)
 
@@ -139,7 +138,7 @@ def _solve(row: SummaryRow, classes: list[str], inputs: list | None,
         return _weightless(row, weightless, inputs, result)
     if not fits:
         return _unfit(row, classes, known, shapes, result)
-    if len(classes) > 1:
+    if result.completed:  # a cut name: the classes it can be that fit the count
         result.completed = tuple(dict.fromkeys([f.class_name for f in fits] + fitting))
     result.explained = True
     result.fits = fits
