@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 
 os.environ.setdefault("COLUMNS", "240")  # rich (Keras 3) crops a table wider than the terminal
 
+import reprint  # noqa: E402
 from random_models import BUILDERS, available, build  # noqa: E402
+from test_reprint import k3_rows, tf_rows  # noqa: E402  (a model's rows, for the re-printer)
 
+from paramcount.errors import ParamcountError  # noqa: E402
 from paramcount.formulas.registry import registration  # noqa: E402
 from paramcount.reconciling import reconcile  # noqa: E402
 
@@ -34,8 +37,8 @@ warnings.filterwarnings("ignore", message=".*rms_scaling.*")
 
 @dataclass
 class Tally:
-    models: int = 0
-    refused_draws: int = 0  # random models Keras itself refused to build
+    models: int = 0  # tables reconciled
+    refused: int = 0  # tables refused in one line (a layout that lost what the count needs)
     rows: int = 0  # rows with weights whose class is registered
     explained: int = 0
     wrong: list = field(default_factory=list)
@@ -47,7 +50,8 @@ class Tally:
         return self.explained / max(1, self.rows)
 
     def line(self, label: str) -> str:
-        return (f"{label}: {self.models} models, {self.rows} rows with weights, "
+        return (f"{label}: {self.models} tables ({self.refused} refused), {self.rows} rows "
+                f"with weights, "
                 f"{self.explained} explained ({self.rate:.1%}), {len(self.wrong)} wrong, "
                 f"{len(self.contradictions)} contradictions")
 
@@ -118,11 +122,17 @@ def is_real(fit, layer) -> bool:
 
 
 def check(model, text: str, tally: Tally) -> None:
-    result = reconcile(text)
+    try:
+        result = reconcile(text)
+    except ParamcountError:
+        tally.refused += 1
+        return
     layers = [la for la in model.layers if type(la).__name__ != "InputLayer"]
     rows = [r for r in result.rows if r.class_name != "InputLayer"]
-    assert len(rows) == len(layers), text
     tally.models += 1
+    if len(rows) != len(layers):  # rows read that the model does not have: a wrong table
+        tally.wrong.append(f"{len(rows)} rows read for {len(layers)} layers\n{text}")
+        return
     for row, layer in zip(rows, layers):
         real_count = layer.count_params()
         where = f"{row.name} ({row.class_name})\n{text}\n{result.text()}"
@@ -140,8 +150,26 @@ def check(model, text: str, tally: Tally) -> None:
             tally.unexplained.append(where)
 
 
-def run(k, per_class: int, seed: str, tally: Tally) -> Tally:
-    """``per_class`` random models of every class built in ``k`` (keras or tf_keras)."""
+def layouts(k, model, r: random.Random, every: bool) -> list[tuple[str, str]]:
+    """(layout, text): the model's own summary, and its rows re-printed in the layouts older
+    Keras releases printed (every one, or one drawn), each pasted with a habit drawn."""
+    own = "keras 3" if k.__name__ == "keras" else "tf-keras 2.13+"
+    out = [(own, summary_text(model, r.choice(WIDTHS)))]
+    table = k3_rows(model) if k.__name__ == "keras" else tf_rows(model)
+    old = [("keras 1", lambda: reprint.keras1(table, r.choice((100, 80)), release="1.2")),
+           ("keras 2.0-2.3 / tf.keras 1.x-2.8",
+            lambda: reprint.keras2(table, r.choice((None, 80, 120)))),
+           ("tf-keras 2.9-2.12", lambda: reprint.tf_wrap(table, r.choice((None, 65, 98)),
+                                                         byte_sizes=False)),
+           ("markdown pipe table", lambda: reprint.markdown(table))]
+    for name, make in (old if every else [r.choice(old)]):
+        out.append((name, make()))
+    return [(name, reprint.paste(text, r.choice(reprint.HABITS))) for name, text in out]
+
+
+def run(k, per_class: int, seed: str, tallies: dict, every: bool = False) -> dict:
+    """``per_class`` random models of every class built in ``k`` (keras or tf_keras), each
+    reconciled in its own layout and older ones; ``tallies``: layout → Tally."""
     for name in sorted(BUILDERS):
         if not available(k, name):
             continue
@@ -150,10 +178,10 @@ def run(k, per_class: int, seed: str, tally: Tally) -> Tally:
             try:
                 model = build(k, name, r)
             except ValueError:  # Keras refuses the draw (a Dense after an unknown Flatten...)
-                tally.refused_draws += 1
                 continue
-            check(model, summary_text(model, r.choice(WIDTHS)), tally)
-    return tally
+            for layout, text in layouts(k, model, r, every):
+                check(model, text, tallies.setdefault(layout, Tally()))
+    return tallies
 
 
 def main(per_class: int) -> None:
@@ -161,10 +189,11 @@ def main(per_class: int) -> None:
     import tf_keras
 
     for k in (keras, tf_keras):
-        tally = run(k, per_class, "bench", Tally())
-        print(tally.line(k.__name__))
-        for where in (tally.wrong + tally.contradictions)[:3]:
-            print(where)
+        tallies = run(k, per_class, "bench", {}, every=True)
+        for layout, tally in sorted(tallies.items()):
+            print(tally.line(f"{k.__name__}, {layout}"))
+            for where in (tally.wrong + tally.contradictions)[:2]:
+                print(where)
 
 
 if __name__ == "__main__":

@@ -143,15 +143,18 @@ def _solve(row: SummaryRow, classes: list[str], inputs: list | None,
     result.explained = True
     result.fits = fits
     result.input_shape = _merge_shapes([f.inputs for f in fits])
-    if inputs is None and any(takes_several(c) for c in classes):
-        result.input_shape = None
-        result.note = "the table has no Connected to column, so this layer's inputs are not " \
-                      "shown; solved as if every input were the first (self-attention)"
+    notes = []
+    if shapes is None and any(takes_several(c) for c in classes):
+        result.input_shape = None  # the self-attention the search assumed is not shown
+        notes.append(("the table has no Connected to column, so this layer's inputs are not "
+                      "shown" if inputs is None else "the table does not show every input") +
+                     "; solved as if every input were the first (self-attention)")
     result.derivation, several = derivations(fits, result.shown_class)
     if several:
         agreed = _has_known_axis(result.input_shape)
-        result.note = several + (f" (all read an input of shape "
-                                 f"{format_shape(result.input_shape)})" if agreed else "")
+        notes.insert(0, several + (f" (all read an input of shape "
+                                   f"{format_shape(result.input_shape)})" if agreed else ""))
+    result.note = "; ".join(notes) or None
     return result
 
 
