@@ -39,6 +39,7 @@ warnings.filterwarnings("ignore", message=".*rms_scaling.*")
 class Tally:
     models: int = 0  # tables reconciled
     refused: int = 0  # tables refused in one line (a layout that lost what the count needs)
+    lost: int = 0  # rows with weights whose output shape the layout cut off: reported apart
     rows: int = 0  # rows with weights whose class is registered
     explained: int = 0
     wrong: list = field(default_factory=list)
@@ -53,7 +54,8 @@ class Tally:
         return (f"{label}: {self.models} tables ({self.refused} refused), {self.rows} rows "
                 f"with weights, "
                 f"{self.explained} explained ({self.rate:.1%}), {len(self.wrong)} wrong, "
-                f"{len(self.contradictions)} contradictions")
+                f"{len(self.contradictions)} contradictions; {self.lost} rows whose shape the "
+                "layout cut off")
 
 
 def summary_text(model, width) -> str:
@@ -142,6 +144,9 @@ def check(model, text: str, tally: Tally) -> None:
             tally.contradictions.append(f"input {row.input_shape} vs {real_inputs(layer)}: "
                                         + where)
         if not real_count or registration(type(layer).__name__) is None:
+            continue
+        if row.output_shape is None and not row.explained:
+            tally.lost += 1  # "(None, 4, 6, 7, 4" cut at a narrow column: nothing to solve from
             continue
         tally.rows += 1
         if row.explained and any(is_real(f, layer) for f in row.fits):

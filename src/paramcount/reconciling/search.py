@@ -126,10 +126,13 @@ def _values(setting: Setting, inputs: list) -> list:
     if not setting.per_axis:
         return list(setting.values)
     n = len(inputs[0]) - setting.per_axis if inputs and inputs[0] is not None else 0
-    if n < 1:
-        return []
-    per_axis = min(len(setting.values), int(round(_KERNEL_BUDGET ** (1 / n))))
-    return [tuple(k) for k in product(setting.values[:per_axis], repeat=n)]
+    # Inside a wrapper the input may have an axis more (TimeDistributed's steps).
+    values = []
+    for axes in (n, n - 1) if "." in setting.key else (n,):
+        if axes >= 1:
+            per_axis = min(len(setting.values), int(round(_KERNEL_BUDGET ** (1 / axes))))
+            values += [tuple(k) for k in product(setting.values[:per_axis], repeat=axes)]
+    return values
 
 
 def _input_guesses(plan: _Plan, output, known: list | None) -> Iterator[tuple[list, set]]:

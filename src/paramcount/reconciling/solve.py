@@ -168,12 +168,24 @@ def _weightless(row: SummaryRow, classes: list[str], inputs: list | None,
         return result
     result.input_shape = known_input(inputs)
     out = row.output_shape
-    if result.input_shape is None and isinstance(out, tuple):
-        # A layer that keeps its input's shape (Dropout, Activation...) shows its input too.
-        layer = count(classes[0], {}, [out])
-        if layer is not None and layer.output_shape == out and len(classes) == 1:
-            result.input_shape = out
+    if result.input_shape is None and isinstance(out, tuple) and len(classes) == 1 \
+            and _keeps_shape(classes[0]):
+        result.input_shape = out  # a layer that keeps its input's shape shows its input too
     return result
+
+
+_KEEPS: dict[str, bool] = {}
+
+
+def _keeps_shape(class_name: str) -> bool:
+    """Does the class's formula give back its input's shape, whatever the input (Dropout,
+    Activation), as far as probes of three ranks tell? (Flatten keeps a rank-2 input only.)"""
+    if class_name not in _KEEPS:
+        probes = [(None, 3), (None, 4, 3), (None, 5, 4, 3)]
+        outs = [(p, count(class_name, {}, [p])) for p in probes]
+        _KEEPS[class_name] = all(layer is not None and layer.output_shape == p
+                                 for p, layer in outs)
+    return _KEEPS[class_name]
 
 
 def _unfit(row: SummaryRow, classes: list[str], known, shapes, result: RowResult) -> RowResult:
