@@ -3,6 +3,7 @@ Total params, and the non-trainable count against what the layers keep frozen by
 
 from __future__ import annotations
 
+from ..sizes import printed_size_notes
 from .results import RowResult, n
 from .table import Summary
 
@@ -51,7 +52,8 @@ def check_totals(summary: Summary, results: list[RowResult]) -> list[str]:
             and weights is not None and summary.trainable + summary.non_trainable != weights:
         notes.append(f"trainable {n(summary.trainable)} + non-trainable "
                      f"{n(summary.non_trainable)} ≠ {n(weights)}")
-    return notes + _frozen_notes(summary, results)
+    # The bytes printed beside each total: see paramcount.sizes.
+    return notes + _frozen_notes(summary, results) + printed_size_notes(summary.printed_sizes())
 
 
 def _frozen_notes(summary: Summary, results: list[RowResult]) -> list[str]:
