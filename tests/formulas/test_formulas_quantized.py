@@ -138,3 +138,25 @@ def test_what_keras_cannot_build_is_refused(layer, dtype, reason):
     config = _config(layer.pop("class_name"), dtype, **layer)
     with pytest.raises(paramcount.ParamcountError, match=reason):
         paramcount.count(config)
+
+
+@KERAS_SETTINGS
+@given(MODES, BLOCK, st.integers(0, 3), size, size, st.integers(1, 3), st.booleans(),
+       st.booleans())
+def test_attention_with_a_quantized_policy(mode, block, kind, m, d, heads, use_bias, gate):
+    """A MultiHeadAttention or GroupQueryAttention given a quantized policy passes it to its
+    EinsumDense projections, which build quantized kernels (what `model.quantize()` leaves
+    too, though it does not write the policy into the attention layer's config)."""
+    keras.backend.clear_session()
+    pol = policy(mode, block)
+    query = keras.Input((3, m) if kind != 2 else (2, 3, m))
+    value = keras.Input((4, m + 1) if kind == 1 else (4, m))
+    if kind == 3:
+        layer = keras.layers.GroupQueryAttention(d, 2 * heads, heads, use_bias=use_bias,
+                                                 use_gate=gate, dtype=pol)
+    else:
+        layer = keras.layers.MultiHeadAttention(
+            heads, d, value_dim=d + 1 if kind == 1 else None, use_bias=use_bias, use_gate=gate,
+            output_shape=(2, m) if kind == 2 else None, dtype=pol)
+    # (Frozen, Keras 3 counts the projections as a loaded model would: see test_formulas_attention.)
+    assert_matches_keras(keras.Model([query, value], layer(query, value)))

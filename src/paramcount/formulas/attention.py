@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..expr import Expr, Num, Sym, product, total
 from .base import USE_BIAS, Ctx, Hidden, Setting, Spec, W, format_shape, layer
+from .quantized import quantization
 
 
 def _attention_inputs(ctx: Ctx) -> tuple[tuple, tuple, tuple | None]:
@@ -81,11 +82,13 @@ _HEADS = tuple(range(1, 17))
 
 
 @layer("MultiHeadAttention", page="formulas/attention.md", args=("num_heads", "key_dim", "value_dim"),
+       quantizable=True,
        # the query is the output's shape; without Connected to, value is taken to be the query
        hides=Hidden(settings=(Setting("num_heads", _HEADS, required=True), USE_BIAS),
                     solve="key_dim", input="same", inputs=3))
 def multi_head_attention(ctx: Ctx) -> Spec:
     query, value, key = _attention_inputs(ctx)
+    quantized = quantization(ctx) is not None
     # A rank-2 query (batch, features) is built like a one-step sequence: the weights depend on
     # the last axis only, whatever attention_axes says (checked against Keras 3 and tf-keras).
     ctx.rank(3 if ctx.call_options.get("return_attention_scores") else 2, 99, query)
@@ -128,8 +131,61 @@ def multi_head_attention(ctx: Ctx) -> Spec:
     output = (*query[:-1], *(d.value for d in out_dims))
     if ctx.call_options.get("return_attention_scores"):
         output = [output, _mha_scores(ctx, query, key or value, h.value)]
+    if quantized:
+        return _quantized(ctx, _mha_einsums(query, value, key, [d.value for d in out_dims],
+                                            h.value, key_dim, value_dim, use_bias, gate),
+                          output, notes, early)
     return Spec(weights, output_shape=output, formula=formula,
                 notes=notes + [_EARLY_FREEZE_NOTE] * early, freezable=not early)
+
+
+# A quantized attention layer: Keras passes the layer's dtype policy to its projections, which
+# are EinsumDense layers, and those build their quantized kernels and scales. So they are
+# counted here as the EinsumDense layers they are. `model.quantize()` leaves the same weights
+# but, unlike a policy given to the layer, does not record it in the layer's config.
+_QUANTIZED_NOTE = ("the dtype policy is quantized ({mode}): each projection is an EinsumDense "
+                   "with that policy, counted as one")
+
+
+def _quantized(ctx: Ctx, einsums: list[tuple], output, notes: list[str], early: bool) -> Spec:
+    dtype = ctx.option("dtype")
+    sublayers = []
+    for name, equation, out_shape, bias_axes, shape in einsums:
+        config = {"name": name, "equation": equation, "output_shape": out_shape,
+                  "bias_axes": bias_axes, "dtype": dtype}
+        sublayers.append(ctx.sublayer({"class_name": "EinsumDense", "config": config}, shape,
+                                      "projection", symbol_suffix=f"_{name[0]}"))
+    mode = quantization(ctx).mode
+    return Spec(output_shape=output, formula=total(sub.expr for sub in sublayers),
+                sublayers=sublayers, freezable=not early,
+                notes=notes + [_QUANTIZED_NOTE.format(mode=mode)] + [_EARLY_FREEZE_NOTE] * early)
+
+
+def _projection_equation(free: int, bound: int, out: int) -> tuple[str, str]:
+    """Keras' ``_build_proj_equation``: the einsum of one projection and its bias axes."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    inputs, kernel, outputs = letters[:free], "", letters[:free]
+    inputs += letters[free:free + bound]
+    kernel += letters[free:free + bound]
+    new = letters[free + bound:free + bound + out]
+    return f"{inputs},{kernel + new}->{outputs + new}", new
+
+
+def _mha_einsums(query, value, key, out_dims, heads, key_dim, value_dim, use_bias, gate):
+    """MultiHeadAttention's projections as Keras builds them: (name, equation, output_shape,
+    bias_axes, input shape)."""
+    einsums = []
+    for name, shape, width in (("query", query, key_dim), ("key", key or value, key_dim),
+                               ("value", value, value_dim)) + (
+                                   (("gate", query, value_dim),) if gate else ()):
+        equation, bias = _projection_equation(len(shape) - 1, 1, 2)
+        out = [None] * (len(shape) - 2) + [heads, width]
+        einsums.append((name, equation, out, bias if use_bias else None, shape))
+    equation, bias = _projection_equation(len(query) - 1, 2, len(out_dims))
+    out = [None] * (len(query) - 2) + list(out_dims)
+    einsums.append(("attention_output", equation, out, bias if use_bias else None,
+                    (*query[:-1], heads, value_dim)))
+    return einsums
 
 
 def _projection_weights(projections, use_bias: bool) -> list[W]:
@@ -178,12 +234,13 @@ def _mha_scores(ctx: Ctx, query, key, heads: int) -> tuple:
 
 
 @layer("GroupedQueryAttention", "GroupQueryAttention",
-       args=("head_dim", "num_query_heads", "num_key_value_heads"),
+       args=("head_dim", "num_query_heads", "num_key_value_heads"), quantizable=True,
        hides=Hidden(settings=(Setting("num_query_heads", _HEADS, required=True),
                               Setting("num_key_value_heads", _HEADS, required=True), USE_BIAS),
                     solve="head_dim", input="same", inputs=3))
 def grouped_query_attention(ctx: Ctx) -> Spec:
     query, value, key = _attention_inputs(ctx)
+    quantized = quantization(ctx) is not None
     for shape in (query, value, key or value):
         ctx.rank(3, 3, shape)
     _check_key(ctx, value, key)
@@ -213,9 +270,22 @@ def grouped_query_attention(ctx: Ctx) -> Spec:
         length = (key or value)[1]
         output = [output, (query[0], h.value, query[1], length)]
     early = _frozen_too_early(ctx)
+    notes = ["h_kv key/value heads are shared by groups of h/h_kv query heads"]
+    if quantized:
+        # The projections as Keras 3's GroupedQueryAttention writes them.
+        bias = use_bias or None
+        query_heads = [None, h.value, d.value]
+        einsums = [("query", "bqm,muh->bquh", query_heads, bias and "uh", query),
+                   ("key", "bkm,mvh->bkvh", [None, h_kv.value, d.value], bias and "vh",
+                    key or value),
+                   ("value", "bkm,mvh->bkvh", [None, h_kv.value, d.value], bias and "vh", value)]
+        if len(projections) == 4:
+            einsums.append(("gate", "bqm,muh->bquh", query_heads, bias and "uh", query))
+        einsums.append(("attention_output", "bquh,uhm->bqm", [None, f_q.value], bias and "m",
+                        (*query[:-1], h.value, d.value)))
+        return _quantized(ctx, einsums, output, notes, early)
     return Spec(weights, output_shape=output, formula=formula, freezable=not early,
-                notes=["h_kv key/value heads are shared by groups of h/h_kv query heads"]
-                + [_EARLY_FREEZE_NOTE] * early)
+                notes=notes + [_EARLY_FREEZE_NOTE] * early)
 
 
 def _list_inputs(ctx: Ctx) -> tuple[tuple, tuple, tuple]:
