@@ -67,6 +67,10 @@ class LayerCount:
     measured: bool = False  # True when the number comes from running Keras, not from a formula
     symbol_list: list[Sym] | None = None  # in the order the formula defines them
     source: str = "formula"  # "formula", "stored weights" (read from the file) or "keras"
+    # True when the output shape was carried past a layer whose output shape paramcount cannot
+    # know: its sizes shown as None (after the batch axis) may be sizes paramcount does not know.
+    output_partial: bool = False
+    input_partial: bool = False  # the same for the input shape
 
     @property
     def params(self) -> int:
@@ -120,6 +124,8 @@ class LayerCount:
             "measured": self.measured,
             "source": self.source,
             "trainable_unknown": self.trainable_unknown,
+            "input_shape_partial": self.input_partial,
+            "output_shape_partial": self.output_partial,
         }
 
 
@@ -135,6 +141,7 @@ class ModelCount:
     # The optimizer a .keras archive's compile_config records, as it records it (None: none).
     compiled_optimizer: dict | str | None = None
     optimizer: Optimizer | None = None  # its variables, once asked for (--optimizer)
+    notes: list[str] = field(default_factory=list)  # about the whole model
 
     @property
     def total(self) -> int:
@@ -197,6 +204,7 @@ class ModelCount:
             "non_trainable": self.non_trainable,
             "trainable_unknown": self.trainable_unknown,
             "stored_weights": self.witness.to_dict() if self.witness else None,
+            "notes": list(self.notes),
             "layers": [layer.to_dict() for layer in self.layers],
             "sizes": self.sizes_dict(),
             "optimizer": self.optimizer.to_dict(self) if self.optimizer else None,
@@ -241,10 +249,14 @@ class Witness:
     checked: list[str] = field(default_factory=list)  # layers whose stored shapes matched
     disagreements: list[str] = field(default_factory=list)  # one sentence per layer
     unread: str | None = None  # why the file could not be read, if it could not
+    # Derived layers the file contradicts, counted from its weights instead: one sentence each,
+    # saying which weights differ and why, if known.
+    overruled: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"file": self.file, "checked": list(self.checked),
-                "disagreements": list(self.disagreements), "unread": self.unread}
+                "disagreements": list(self.disagreements), "overruled": list(self.overruled),
+                "unread": self.unread}
 
 
 def shape_json(shape):
@@ -256,12 +268,15 @@ def shape_json(shape):
     return list(shape)
 
 
-def format_shape(shape) -> str:
+def format_shape(shape, partial: bool = False) -> str:
     """A shape as Keras prints it, ``(None, 10)`` or ``(4,)``; several as ``[(None, 5), (None, 2)]``.
-    Sizes may be numbers, None or symbols (``(m, 4·u)``)."""
+    Sizes may be numbers, None or symbols (``(m, 4·u)``). ``partial``: sizes after the batch axis
+    that are None are ones paramcount does not know, written ``?``."""
     if isinstance(shape, list):
-        return "[" + ", ".join(format_shape(s) for s in shape) + "]"
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
+        return "[" + ", ".join(format_shape(s, partial) for s in shape) + "]"
+    unknown = "?" if partial else "None"
+    inner = ", ".join(("None" if i == 0 else unknown) if d is None else str(d)
+                      for i, d in enumerate(shape))
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 

@@ -5,12 +5,17 @@ model's inputs, each layer counted once (shared layers too) at its first call. `
 is never needed: shapes come from the inputs. Only where paramcount cannot work a shape out (a
 ``Lambda`` without ``output_shape``, an op it has no rule for) does it use the shape Keras
 recorded in the config where that tensor is consumed.
+
+Where nothing records it (a custom layer in a tf-keras file), the walk stops, unless the caller
+counts layers from the weights a file stores (``unknown_shapes=True``): then the shape is carried
+on as unknown, sizes ``None`` and rank that of the layer's input, and the layers after it are
+counted by a resolver that reads what the file stores (:mod:`paramcount.counting.decide`).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import ParamcountError
 from ..expr import Num
@@ -23,33 +28,58 @@ from ..result import LayerCount, Shape, format_shape
 from ..safety import check_size
 from .nodes import Call, Ref, has_ref, model_refs, parse_calls, shifted
 
-__all__ = ["count_graph", "input_layer_shape"]
+__all__ = ["count_graph", "input_layer_shape", "Task"]
 
 TF_OP_LAYERS = ("TFOpLambda", "SlicingOpLambda")  # tf-keras: an op wrapped as a layer
 
 
+@dataclass
+class Task:
+    """One layer of the model to count, handed to a resolver, which may count it otherwise
+    than by its formula on these shapes (from a file's stored weights, or with Keras)."""
+
+    name: str
+    class_name: str
+    config: dict
+    shapes: list[Shape]
+    options: dict = field(default_factory=dict)  # count_layer's keyword arguments
+    # True when an input shape was carried past a layer whose output shape paramcount cannot
+    # know: its sizes that are None may be unknown, and its rank a guess.
+    unknown: bool = False
+
+    def formula(self, shapes: list[Shape] | None = None, config: dict | None = None
+                ) -> LayerCount:
+        """The layer's formula, on these shapes and config (by default the task's own)."""
+        return count_layer(self.class_name, self.config if config is None else config,
+                           self.shapes if shapes is None else shapes, **self.options)
+
+
 def count_graph(class_name: str, config: dict, input_shapes: list[Shape] | None, *,
-                keras_version: int, where: str, measure=None) -> tuple[list[LayerCount], list[Shape]]:
-    """The model's layers (as ``model.layers`` lists them) and its output shapes."""
+                keras_version: int, where: str, resolve=None, unknown_shapes: bool = False
+                ) -> tuple[list[LayerCount], list[Shape]]:
+    """The model's layers (as ``model.layers`` lists them) and its output shapes.
+
+    ``resolve(task)``, if given, counts each layer (a :class:`Task`) instead of its formula
+    alone. ``unknown_shapes``: carry unknown output shapes on instead of refusing."""
     layers = config.get("layers")
     if not isinstance(layers, list):
         raise ParamcountError(f"{where}: model config has no 'layers' list")
-    if class_name == "Sequential":
-        return _sequential(config, layers, input_shapes, keras_version, where, measure)
-    return _functional(config, layers, input_shapes, keras_version, where, measure)
+    walk = _sequential if class_name == "Sequential" else _functional
+    return walk(config, layers, input_shapes, keras_version, where, resolve, unknown_shapes)
 
 
-def _count_layer(measure, name, class_name, config, shapes, **kwargs) -> LayerCount:
-    if isinstance(config, dict) and "name" not in config and isinstance(name, str):
+def _count_layer(resolve, task: Task) -> LayerCount:
+    if isinstance(task.config, dict) and "name" not in task.config:
         # A layer whose get_config() leaves out its name (KerasHub's RMSNormalization): Keras
         # names it from the entry.
-        config = {**config, "name": name}
-    try:
-        return count_layer(class_name, config, shapes, **kwargs)
-    except ParamcountError as e:
-        if measure is None:
-            raise
-        return measure(name, class_name, str(e), config)
+        task.config = {**task.config, "name": task.name}
+    return task.formula() if resolve is None else resolve(task)
+
+
+def _guess(inputs: list[Shape], n: int = 1) -> list[Shape]:
+    """Output shapes nobody knows: the rank of the layer's first input, every size None."""
+    first = inputs[0] if inputs and isinstance(inputs[0], tuple) else None
+    return [(None,) * (len(first) if first else 2)] * max(n, 1)
 
 
 def _shape(value, where: str) -> Shape:
@@ -85,10 +115,11 @@ def _zero_layer(name: str, class_name: str, shape, output) -> LayerCount:
 
 # --- Sequential ------------------------------------------------------------------------------
 
-def _sequential(config, entries, input_shapes, version, where, measure=None):
+def _sequential(config, entries, input_shapes, version, where, resolve=None, carry=False):
     shape = input_shapes[0] if input_shapes else None
     counted: list[LayerCount] = []
     position = 0
+    unknown = False  # the shape was carried past a layer whose output shape is unknown
     for i, entry in enumerate(entries):
         class_name, layer_config = layer_entry(entry, f"{where}: layer {i + 1}")
         if class_name == "InputLayer" or shape is None:
@@ -107,15 +138,21 @@ def _sequential(config, entries, input_shapes, version, where, measure=None):
                 "--input-shape")
         position += 1
         label = f"{where}: layer {position} '{layer_config.get('name', class_name)}' ({class_name})"
-        layer = _count_layer(measure, str(layer_config.get("name", class_name)), class_name,
-                             layer_config, [shape], where=label, keras_version=version)
+        task = Task(str(layer_config.get("name", class_name)), class_name, layer_config, [shape],
+                    {"where": label, "keras_version": version}, unknown)
+        layer = _count_layer(resolve, task)
+        layer.input_partial = unknown
         counted.append(layer)
         out = layer.output_shape
+        unknown = unknown or layer.output_partial
         if out is None:  # e.g. a Lambda without output_shape: the next layer was built on it
             out = _next_build_shape(entries, i, version)
             if out is None:
-                raise ParamcountError(f"{label}: {_unknown_reason(class_name)}")
+                if not carry:
+                    raise ParamcountError(f"{label}: {_unknown_reason(class_name)}")
+                out, unknown = _guess([shape])[0], True
             layer.output_shape = out
+        layer.output_partial = unknown
         if isinstance(out, list):
             if len(out) != 1:
                 raise ParamcountError(f"{label}: returns {len(out)} tensors; a Sequential layer "
@@ -179,11 +216,12 @@ class _Entry:
         return self.is_op or self.class_name in TF_OP_LAYERS
 
 
-def _functional(config, entries, input_shapes, version, where, measure=None):
+def _functional(config, entries, input_shapes, version, where, resolve=None, carry=False):
     parsed = _parse_entries(entries, version, where)
     by_name = {p.name: p for p in parsed}
     outputs = _bind_inputs(config, input_shapes, by_name, where)
-    first_call = _walk(parsed, by_name, outputs, version, where, measure)
+    first_call = _walk(parsed, by_name, outputs, version, where, resolve,
+                       _referenced(config, parsed, where) if carry else None)
     layers = []
     for p in parsed:
         if p.class_name == "InputLayer":
@@ -270,14 +308,30 @@ def _recorded_shapes(parsed: list[_Entry]) -> dict[tuple[str, int, int], Shape]:
     return recorded
 
 
-def _walk(parsed, by_name, outputs, version, where, measure) -> dict[str, tuple[int, LayerCount]]:
+def _referenced(config, parsed, where) -> dict[tuple[str, int], int]:
+    """(layer, call) -> how many of its outputs are used: how many to carry on as unknown."""
+    width: dict[tuple[str, int], int] = {}
+    refs = [(ref.layer, ref.node, ref.index) for p in parsed for call in p.calls
+            for ref, _ in call.tensors()]
+    offset = {p.name: p.offset for p in parsed}
+    refs += [(name, node - offset.get(name, 0), index) for name, node, index
+             in model_refs(config.get("output_layers"), where, "output_layers")]
+    for name, node, index in refs:
+        width[(name, node)] = max(width.get((name, node), 0), index + 1)
+    return width
+
+
+def _walk(parsed, by_name, outputs, version, where, resolve, carry
+          ) -> dict[str, tuple[int, LayerCount]]:
     """Count every call once its input tensors are known, filling ``outputs``; the first call
     of each layer, which makes its weights. Walked in one pass, so a graph listed in any order
-    costs time in proportion to its size."""
+    costs time in proportion to its size. ``carry`` (how many outputs each call has in use),
+    if given, carries unknown output shapes on instead of refusing."""
     recorded = _recorded_shapes(parsed)
     width: dict[tuple[str, int], int] = {}  # (layer, call) -> outputs known downstream
     for layer_name, node, index in recorded:
         width[(layer_name, node)] = max(width.get((layer_name, node), 0), index + 1)
+    partial: set[tuple[str, int]] = set()  # calls whose outputs were carried on as unknown
     waiting_for: dict[tuple[str, int], list[tuple[_Entry, int]]] = {}
     missing_inputs: dict[tuple[str, int], int] = {}
     ready: deque[tuple[_Entry, int]] = deque()
@@ -296,15 +350,18 @@ def _walk(parsed, by_name, outputs, version, where, measure) -> dict[str, tuple[
         refs = call.tensors()
         label = f"{where}: layer {p.position} '{p.name}' ({p.class_name})"
         shapes = [_input_shape(outputs, ref, by_name, label) for ref, _ in refs]
-        layer = _count_call(p, call, refs, shapes, label, version, measure)
+        unknown = any((ref.layer, ref.node) in partial for ref, _ in refs)
+        layer = _count_call(p, call, refs, shapes, label, version, resolve, unknown)
+        layer.input_partial = unknown
         out = layer.output_shape
         out = list(out) if isinstance(out, list) else [out]
-        # Fill in what could not be worked out from what Keras recorded downstream.
-        if any(s is None for s in out) or not out:
-            known = max(len(out), width.get((p.name, n), 0))
-            out = [(out[i] if i < len(out) else None) or recorded.get((p.name, n, i))
-                   for i in range(known)] or [None]
+        unknown = unknown or layer.output_partial
+        if any(s is None for s in out) or not out or unknown:
+            out, unknown = _fill(out, unknown, (p.name, n), recorded, width, carry, shapes)
             layer.output_shape = out[0] if len(out) == 1 else out
+        if unknown:
+            partial.add((p.name, n))
+        layer.output_partial = unknown
         outputs[(p.name, n)] = out
         if p.name not in first_call or n < first_call[p.name][0]:
             first_call[p.name] = (n, layer)  # weights are made at the first call
@@ -315,6 +372,27 @@ def _walk(parsed, by_name, outputs, version, where, measure) -> dict[str, tuple[
                 ready.append(consumer)
     _check_reached(parsed, by_name, missing_inputs, where)
     return first_call
+
+
+def _fill(out: list, unknown: bool, key, recorded, width, carry, inputs) -> tuple[list, bool]:
+    """Output shapes paramcount could not work out (or worked out from a shape carried on as
+    unknown), taken from what Keras recorded downstream; what it did not record is carried on
+    as unknown when ``carry`` is given. Returns them, and whether any is still unknown."""
+    known = max(len(out), width.get(key, 0), carry.get(key, 0) if carry else 0)
+    filled, guessed = [], False
+    for i in range(known):
+        mine = out[i] if i < len(out) else None
+        kept = recorded.get((*key, i))
+        if kept is not None and (mine is None or unknown):
+            filled.append(kept)  # Keras' own record beats a shape derived from a guess
+        else:
+            filled.append(mine)
+            guessed = guessed or (unknown and mine is not None)
+    filled = filled or [None]
+    if carry is not None and any(s is None for s in filled):
+        guess = _guess(inputs)[0]
+        filled, guessed = [s or guess for s in filled], True
+    return filled, guessed
 
 
 def _check_reached(parsed, by_name, missing_inputs, where) -> None:
@@ -354,7 +432,8 @@ def _input_shape(outputs, ref: Ref, by_name, label) -> Shape:
     return shape
 
 
-def _count_call(p: _Entry, call: Call, refs, shapes, label, version, measure) -> LayerCount:
+def _count_call(p: _Entry, call: Call, refs, shapes, label, version, resolve, unknown
+                ) -> LayerCount:
     shape_of = {id(ref): shape for (ref, _), shape in zip(refs, shapes)}
     input_shape = shapes[0] if len(shapes) == 1 else list(shapes)
     if p.is_op or p.class_name in TF_OP_LAYERS:
@@ -366,7 +445,12 @@ def _count_call(p: _Entry, call: Call, refs, shapes, label, version, measure) ->
         else:
             name = op_name(p.class_name, str(p.config.get("function", "")))
             params = {}
-        out = op_output_shape(name, args, {**params, **kwargs}, version)
+        try:
+            out = op_output_shape(name, args, {**params, **kwargs}, version)
+        except ParamcountError:
+            if not unknown:
+                raise
+            out = None  # an op on a shape carried on as unknown: its output is unknown too
         layer = _zero_layer(p.name, p.class_name, input_shape, out)
         if not p.is_op:
             layer.notes.append(f"the TensorFlow op tf.{p.config.get('function')}, wrapped as a "
@@ -384,9 +468,10 @@ def _count_call(p: _Entry, call: Call, refs, shapes, label, version, measure) ->
         inputs = inputs[:1]  # initial states passed as further inputs (tf-keras lists them so)
     named = {key: shape for key, shape in inputs if key}
     options = {key: value for key, value in call.kwargs.items() if not has_ref(value)}
-    return _count_layer(measure, p.name, p.class_name, p.config, [s for _, s in inputs],
-                        where=label, keras_version=version, named_inputs=named,
-                        call_options=options)
+    return _count_layer(resolve, Task(
+        p.name, p.class_name, p.config, [s for _, s in inputs],
+        {"where": label, "keras_version": version, "named_inputs": named,
+         "call_options": options}, unknown))
 
 
 # Tensors passed by keyword that never shape a layer's weights: masks and recurrent states.

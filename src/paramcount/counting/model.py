@@ -1,6 +1,7 @@
 """The pipeline: read a model (:func:`paramcount.read.load`), walk its graph counting each layer
 with its formula (:mod:`.graph`), and hold the result against the weights the file stores
-(:mod:`.witness`)."""
+(:mod:`.witness`); where a formula cannot know or disagrees, the stored weights decide
+(:mod:`.decide`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from ..formulas.apply import count_layer
 from ..formulas.entry import layer_entry
 from ..formulas.kerashub_backbones import count_backbone
 from ..formulas.models import MODEL_CLASSES
+from ..formulas.quantized import QUANTIZED_INSIDE, policy_mode
 from ..read import keras_major, load
-from ..result import ModelCount, Shape
+from ..result import LayerCount, ModelCount, Shape, Weight
 from ..safety import contract
-from .graph import count_graph
-from .witness import cross_check, stored_layer_count, subclassed_count
+from .decide import StoredDecides, check_belongs, overrule_contradicted, quantized_policies
+from .graph import Task, count_graph
+from .witness import cross_check, subclassed_count
 
 __all__ = ["count_model"]
 
@@ -30,23 +33,69 @@ def count_model(source, input_shape: Shape | None = None, *, measure=None,
     the layers no formula covers and check the others.
     """
     model, stored, unread = load(source, weights)
-    if stored is not None and _subclassed(model):
-        backbone = _backbone(model, refuse=False)
-        if backbone is None:
-            counted = subclassed_count(model, stored)
-        else:
-            backbone.witness = cross_check(backbone, stored, unread, str(source))
-            counted = backbone
-    else:
-        counted = _count_config(model, input_shape, _with_stored(measure, stored))
-        if stored is not None or unread is not None:
-            counted.witness = cross_check(counted, stored, unread, str(source))
+    counted = _count(model, stored, unread, str(source), input_shape, measure)
     compiled = model.get("compile_config")  # a Keras 3 model saved after compile()
     if isinstance(compiled, dict) and compiled.get("optimizer") is not None:
         counted.compiled_optimizer = compiled["optimizer"]
     return counted
 
 
+def _count(model: dict, stored, unread, source: str, input_shape, measure) -> ModelCount:
+    if stored is not None and _subclassed(model):
+        backbone = _backbone(model, refuse=False)
+        if backbone is None:
+            return subclassed_count(model, stored)
+        # Counted by following its construction; where the file contradicts that, it decides.
+        overruled = overrule_contradicted(backbone, stored)
+        backbone.witness = cross_check(backbone, stored, unread, source, overruled)
+        return backbone
+    decided = None
+    if stored is not None:
+        _, config = layer_entry(model, "model")
+        check_belongs(_layer_names(config), stored)
+        decided = StoredDecides(stored, config, measure)
+        resolve = decided
+    else:
+        resolve = _measuring(measure)
+    counted = _count_config(model, input_shape, resolve, carry=stored is not None)
+    if decided is not None:
+        check_belongs(_layer_names(config), stored, decided)
+    if stored is not None or unread is not None:
+        counted.witness = cross_check(counted, stored, unread, source,
+                                      decided.overruled if decided else ())
+    if stored is None:
+        counted.notes += _maybe_quantized_attention(counted, model)
+    return counted
+
+
+def _layer_names(config: dict) -> set[str]:
+    names = set()
+    for entry in config.get("layers") or []:
+        if isinstance(entry, dict):
+            inner = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+            name = entry.get("name") or inner.get("name")
+            if isinstance(name, str):
+                names.add(name)
+    return names
+
+
+def _maybe_quantized_attention(counted: ModelCount, model: dict) -> list[str]:
+    """A config alone cannot show that ``model.quantize()`` quantized an attention layer's
+    projections; where other layers carry quantized policies, say so (never guess a number)."""
+    modes = sorted({policy_mode(p).split("/")[0] for p in quantized_policies(model)})
+    attention = [layer for layer in counted.layers if layer.class_name in QUANTIZED_INSIDE
+                 and not any("dtype policy is quantized" in n for n in layer.notes)]
+    if not modes or not attention:
+        return []
+    names = ", ".join(f"'{layer.name}'" for layer in attention)
+    note = (f"other layers carry quantized dtype policies ({', '.join(modes)}), and "
+            f"`model.quantize` quantizes a {attention[0].class_name}'s projections while its "
+            "config still says float32: so the attention layer(s) may be quantized too, and "
+            "are counted here as the config says, as float. The model's .keras file settles it: "
+            "count that, whose stored weights show the projections as they are")
+    for layer in attention:
+        layer.notes.append("may be quantized: " + note.split(": so ")[0])
+    return [f"attention layer(s) {names}: {note}"]
 def _subclassed(model: dict) -> bool:
     """A Keras 3 Model subclass: a model's config (only models carry compile_config) that is
     neither Sequential nor functional."""
@@ -61,23 +110,22 @@ def _backbone(model: dict, refuse: bool = True) -> ModelCount | None:
     return count_backbone(class_name, config, keras_major(model), refuse=refuse)
 
 
-def _with_stored(measure, stored):
-    """Layers no formula covers: Keras' numbers if asked (--keras), else the stored shapes."""
-    if stored is None:
-        return measure
+def _measuring(measure):
+    """Layers no formula covers, with no file to read them from: Keras' numbers if asked
+    (--keras), else refused."""
+    if measure is None:
+        return None
 
-    def from_stored(name, class_name, reason, config=None):
-        if measure is not None:
-            return measure(name, class_name, reason, config)
-        found = stored.layers.get(name)
-        if found is None:
-            raise ParamcountError(f"{reason} (and the stored weights have no layer '{name}')")
-        return stored_layer_count(name, class_name, config, found, reason)
+    def resolve(task: Task) -> LayerCount:
+        try:
+            return task.formula()
+        except ParamcountError as e:
+            return measure(task.name, task.class_name, str(e), task.config)
 
-    return from_stored
+    return resolve
 
 
-def _count_config(model: dict, input_shape, measure) -> ModelCount:
+def _count_config(model: dict, input_shape, resolve, carry: bool = False) -> ModelCount:
     version = keras_major(model)
     class_name, config = layer_entry(model, "model")
     graph_class = class_name
@@ -103,9 +151,21 @@ def _count_config(model: dict, input_shape, measure) -> ModelCount:
     shapes = [input_shape] if input_shape is not None else None
     try:
         layers, _ = count_graph(graph_class, config, shapes, keras_version=version, where="model",
-                                measure=measure)
+                                resolve=resolve, unknown_shapes=carry)
     except RecursionError:
         raise ParamcountError("model: the config is nested too deeply to read") from None
+    if config.get("trainable") is False:
+        layers = [_frozen(layer, str(config.get("name", "model"))) for layer in layers]
     return ModelCount(str(config.get("name", class_name.lower())), class_name, layers, version)
+
+
+def _frozen(layer: LayerCount, model_name: str) -> LayerCount:
+    """trainable=False on the model: it trains none of its layers' weights, whatever theirs say."""
+    if not layer.trainable:
+        return layer
+    layer.weights = [Weight(w.path, w.shape, False, w.symbolic) for w in layer.weights]
+    layer.notes.append(f"trainable=False on the model '{model_name}': all of its weights are "
+                       "non-trainable")
+    return layer
 
 

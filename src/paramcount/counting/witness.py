@@ -1,5 +1,6 @@
 """Stored weights as a second witness: layers no formula covers are counted from the shapes the
-file stores, and every derived layer is checked against them.
+file stores, and every derived layer is checked against them (where they disagree, the file
+decides: see :mod:`paramcount.counting.decide`).
 
 The weights file is read only when there is one (a ``.keras`` archive, a ``.h5`` file, or
 ``--weights``), and only its metadata: the variables' shapes, never their values.
@@ -13,26 +14,45 @@ from ..expr import Num
 from ..result import LayerCount, ModelCount, Weight, Witness, format_shape
 from ..sizes import variable_dtype
 
-__all__ = ["stored_layer_count", "subclassed_count", "cross_check", "NO_TRAINABILITY"]
+__all__ = ["stored_layer_count", "subclassed_count", "cross_check", "agrees", "shapes_text",
+           "NO_TRAINABILITY"]
 
-NO_TRAINABILITY = ("the file stores these weights' shapes but not which are trainable, so "
-                   "their trainable/non-trainable split is unknown")
+NO_TRAINABILITY = ("trainable split not recorded: the file stores these weights' shapes but not "
+                   "which are trainable, and the config does not decide it (no trainable=False "
+                   "on the layer or its model)")
 
 
-def stored_layer_count(name: str, class_name: str, config: dict, found, reason: str
-                       ) -> LayerCount:
-    """A layer no formula covers, counted from the shapes its file stores."""
-    frozen = isinstance(config, dict) and config.get("trainable") is False
+def stored_layer_count(name: str, class_name: str, config: dict, found, reason: str, *,
+                       frozen: str | None = None, model_name: str | None = None) -> LayerCount:
+    """A layer counted from the shapes its file stores. ``frozen``: "layer" or "model" when
+    ``trainable: false`` on the layer or on its model makes every weight non-trainable."""
+    if frozen is None and isinstance(config, dict) and config.get("trainable") is False:
+        frozen = "layer"
     # The file's own dtypes are not read: the layer's policy gives them (float32 by default).
     dtype = variable_dtype(config.get("dtype") if isinstance(config, dict) else None)
     weights = [Weight(path, shape, False if frozen else None, dtype=dtype)
                for path, shape in zip(found.paths, found.shapes)]
     notes = [f"counted from the stored weights ({reason.split(': ')[-1]}); their bytes assume "
              f"the layer's dtype, {dtype}"]
-    if weights and not frozen:
+    if weights and frozen == "layer":
+        notes.append("trainable=False on the layer: all of its weights are non-trainable")
+    elif weights and frozen == "model":
+        notes.append(f"trainable=False on the model '{model_name}': all of its weights are "
+                     "non-trainable")
+    elif weights:
         notes.append(NO_TRAINABILITY)
     return LayerCount(name, class_name, weights, Num(sum(w.size for w in weights)),
                       notes=notes, source="stored weights")
+
+
+def agrees(layer: LayerCount, found) -> bool:
+    """Whether the file stores the weights the formula derives (as shapes: Keras 3 numbers its
+    variables instead of naming them)."""
+    derived = Counter(w.shape for w in layer.weights)
+    kept = Counter(tuple(s) for s in found.shapes)
+    # Keras 3 folds LoRA factors into the kernel when it saves.
+    folded = Counter(w.shape for w in layer.weights if not w.name.startswith("lora_"))
+    return kept == derived or kept == folded
 
 
 def subclassed_count(model: dict, stored) -> ModelCount:
@@ -47,11 +67,13 @@ def subclassed_count(model: dict, stored) -> ModelCount:
     return counted
 
 
-def cross_check(model: ModelCount, stored, unread: str | None, file: str | None) -> Witness:
-    """Compare each layer with the shapes stored for it; record every disagreement."""
+def cross_check(model: ModelCount, stored, unread: str | None, file: str | None,
+                overruled: list[str] = ()) -> Witness:
+    """Compare each layer with the shapes stored for it; record every disagreement.
+    ``overruled``: the layers the file contradicted, counted from it instead."""
     if stored is None:
         return Witness(file or "", unread=unread)
-    witness = Witness(stored.file)
+    witness = Witness(stored.file, overruled=list(overruled))
     listed = set()
     for layer in model.layers:
         listed.add(layer.name)
@@ -63,16 +85,14 @@ def cross_check(model: ModelCount, stored, unread: str | None, file: str | None)
                 witness.disagreements.append(
                     f"layer '{layer.name}': the file stores no weights for it")
             continue
-        derived = Counter(w.shape for w in layer.weights)
-        kept = Counter(tuple(s) for s in found.shapes)
-        # Keras 3 folds LoRA factors into the kernel when it saves.
-        folded = Counter(w.shape for w in layer.weights if not w.name.startswith("lora_"))
-        if kept == derived or kept == folded:
+        if agrees(layer, found):
             if layer.weights:
                 witness.checked.append(layer.name)
             continue
-        message = (f"layer '{layer.name}': paramcount derives {_shapes(derived)}, the file "
-                   f"stores {_shapes(kept)}")
+        derived = Counter(w.shape for w in layer.weights)
+        kept = Counter(tuple(s) for s in found.shapes)
+        message = (f"layer '{layer.name}': paramcount derives {shapes_text(derived)}, the file "
+                   f"stores {shapes_text(kept)}")
         witness.disagreements.append(message)
         layer.notes.append("stored weights disagree: " + message.split(": ", 1)[1])
     for name, found in stored.layers.items():
@@ -82,6 +102,6 @@ def cross_check(model: ModelCount, stored, unread: str | None, file: str | None)
     return witness
 
 
-def _shapes(counter: Counter) -> str:
+def shapes_text(counter: Counter) -> str:
     shapes = sorted(counter.elements(), key=lambda s: (len(s), s))
     return "[" + ", ".join(format_shape(s) for s in shapes) + "]" if shapes else "no weights"

@@ -27,8 +27,13 @@ from math import ceil
 from ..expr import Expr, Sym
 from .base import Ctx, W
 
-__all__ = ["Quantization", "quantization"]
+__all__ = ["Quantization", "quantization", "QUANTIZED_INSIDE"]
 _DEFAULT_AMAX_HISTORY = 1024
+
+# Layers whose projections `model.quantize()` quantizes while their own config keeps its float
+# policy (the projections are EinsumDense layers the config does not list): such a layer's
+# config cannot tell a quantized one from a float one; its stored weights can.
+QUANTIZED_INSIDE = ("MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention")
 
 # Keras' quantized dtype policies (model.quantize(mode) leaves one in each layer it quantized).
 _POLICIES = ("QuantizedDTypePolicy", "Int4DTypePolicy", "QuantizedFloat8DTypePolicy",

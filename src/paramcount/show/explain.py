@@ -17,9 +17,9 @@ def explain_layer_text(layer: LayerCount) -> str:
     if layer.source != "formula":
         head += f"  [source: {layer.source}]"
     if layer.input_shape is not None:
-        head += f"  input {format_shape(layer.input_shape)}"
+        head += f"  input {format_shape(layer.input_shape, layer.input_partial)}"
     if layer.output_shape is not None:
-        head += f" → output {format_shape(layer.output_shape)}"
+        head += f" → output {format_shape(layer.output_shape, layer.output_partial)}"
     body = [f"  {line}" for line in derivation_lines(layer)]
     for sub in layer.sublayers:
         if sub.weights:
@@ -34,6 +34,7 @@ def explain_model(model: ModelCount) -> str:
     parts += [explain_layer_text(layer) for layer in model.layers]
     parts.append(totals(model, explain=True))
     parts += _witness_lines(model)
+    parts += [printable(f"Note: {note}") for note in model.notes]
     return "\n".join(parts)
 
 
@@ -41,7 +42,8 @@ def summary_table(model: ModelCount) -> str:
     """The model as ``model.summary()`` lays it out: layer, output shape, parameters."""
     # A layer measured with --keras (no formula) is marked, so it is never mistaken for derived.
     marks = {"formula": "", "keras": "*", "stored weights": "†"}
-    rows = [(printable(f"{layer.name} ({layer.class_name})"), format_shape(layer.output_shape)
+    rows = [(printable(f"{layer.name} ({layer.class_name})"),
+             format_shape(layer.output_shape, layer.output_partial)
              if layer.output_shape is not None else "?",
              f"{layer.params:,}" + marks.get(layer.source, "?"))
             for layer in model.layers]
@@ -56,8 +58,14 @@ def summary_table(model: ModelCount) -> str:
     footnote = (["* measured by loading the model with Keras (--keras), not derived"]
                 if "keras" in sources else [])
     if "stored weights" in sources:
-        footnote.append("† counted from the weights the file stores (no formula for this layer)")
+        overruled = model.witness is not None and model.witness.overruled
+        footnote.append("† counted from the weights the file stores (no formula for this layer"
+                        + (", or the file contradicts the formula)" if overruled else ")"))
+    if any(layer.output_partial for layer in model.layers):
+        footnote.append("? a size paramcount does not know: the shape was carried past a layer "
+                        "whose output shape it cannot know")
     footnote += _witness_lines(model)
+    footnote += [printable(f"Note: {note}") for note in model.notes]
     return "\n".join([printable(f'Model: "{model.name}"'), fmt(headers), line, *map(fmt, rows), line,
                       totals(model), *footnote])
 
@@ -125,4 +133,9 @@ def _witness_lines(model: ModelCount) -> list[str]:
     lines = [f"Stored weights: the shapes of {len(witness.checked)} derived layer(s) match the "
              "file" + ("" if not witness.disagreements else
                        f"; {len(witness.disagreements)} disagree:")]
-    return lines + [printable(f"  ! {d}") for d in witness.disagreements]
+    lines += [printable(f"  ! {d}") for d in witness.disagreements]
+    if witness.overruled:
+        lines.append(f"The file contradicts the config on {len(witness.overruled)} layer(s), "
+                     "counted from its weights:")
+        lines += [printable(f"  † {d}") for d in witness.overruled]
+    return lines
