@@ -206,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
             print(printable(f"paramcount: warning: the stored weights disagree with the config "
                             f"on {len(witness.disagreements)} layer(s): "
                             f"{witness.disagreements[0]}"), file=sys.stderr)
+        if witness is not None and witness.overruled:  # contradicted, for no reason known
+            print(printable(f"paramcount: warning: the stored weights contradict the config on "
+                            f"{len(witness.overruled)} layer(s), counted from the file: "
+                            f"{witness.overruled[0]}"), file=sys.stderr)
         if args.json:
             print(json.dumps(model.to_dict(), indent=2))
         elif args.command == "count":

@@ -250,13 +250,14 @@ class Witness:
     disagreements: list[str] = field(default_factory=list)  # one sentence per layer
     unread: str | None = None  # why the file could not be read, if it could not
     # Derived layers the file contradicts, counted from its weights instead: one sentence each,
-    # saying which weights differ and why, if known.
+    # saying which weights differ; ``explained`` when the reason is known (model.quantize).
     overruled: list[str] = field(default_factory=list)
+    explained: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"file": self.file, "checked": list(self.checked),
                 "disagreements": list(self.disagreements), "overruled": list(self.overruled),
-                "unread": self.unread}
+                "explained": list(self.explained), "unread": self.unread}
 
 
 def shape_json(shape):

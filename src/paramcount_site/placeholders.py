@@ -333,7 +333,7 @@ def supported_layers(page: Page, package: str) -> str:
     paramcount_site/keras_layers.json), grouped by its status in paramcount: a table per status,
     whose links name their class; the weightless ones, which need no words, folded in a list.
     Each group carries data-status for the page's filter box (assets/javascripts/supported-layers.js)."""
-    from .supported import STATUSES
+    from .supported import NOT_BUILT, STATUSES
 
     _, statuses = _statuses(package)
     out = []
@@ -344,8 +344,12 @@ def supported_layers(page: Page, package: str) -> str:
         title = f"{_GROUP_TITLES[kind]} ({len(group)})"
         if kind == "weightless":
             why = {s: formula_section(s.class_name) for s in group}  # a page says why, for some
+            unbuilt = NOT_BUILT.get(package, {})  # Keras could not confirm these: say why
             items = "\n".join(f"- `{s.short_name}`" + (f" ([why]({page.link(why[s])}))" if why[s]
-                                                        else "") for s in group)
+                                                        else "")
+                              + (f" (not built in Keras to confirm it: "
+                                 f"{html.escape(unbuilt[s.class_name])})"
+                                 if s.class_name in unbuilt else "") for s in group)
             out.append(f'<details class="pc-status-group" data-status="{kind}" markdown>\n'
                        f"<summary>{title}</summary>\n\n{items}\n\n</details>")
             continue

@@ -20,6 +20,12 @@ from paramcount.formulas.registry import INPUT_CLASSES, registration
 
 STATUSES = ("formula", "weightless", "stored weights only", "refused")
 
+# "weightless" is Keras' claim too: tests/site/test_weightless_in_keras.py builds each such class
+# in the package it is listed for and checks count_params() == 0. A class it cannot build so is
+# listed here, package by package, with the reason the page shows (the test checks it indeed
+# cannot be built). None today: every weightless class of Keras 3.15 and tf-keras 2.21 builds.
+NOT_BUILT: dict[str, dict[str, str]] = {"keras": {}, "tf_keras": {}}
+
 # Configs a formula is tried with: the defaults, then every option that adds a weight switched on
 # (Attention's use_scale...), with the arguments some classes cannot do without.
 _REQUIRED = {"height": 2, "width": 2, "dims": [1], "target_shape": [-1], "n": 2, "num_bins": 3,

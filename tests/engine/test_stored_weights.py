@@ -177,10 +177,11 @@ def test_custom_layers_are_marked_in_table_and_explain(files):
     assert "[source: stored weights]" in explained and "trainable: not recorded" in explained
 
 
-def test_a_disagreement_is_reported(files, tmp_path):
-    """A config that does not match its weights file: the number is the config's, and the
-    disagreement is in the JSON, the table and on stderr."""
-    args, _ = files["custom .json + .weights.h5"]
+def test_a_contradiction_is_decided_by_the_file(files, tmp_path):
+    """A config that does not match its weights file on one layer: the file decides that
+    layer's count (and the next layer's input size), and says so in the JSON, the table, the
+    layer's note and on stderr."""
+    args, expected = files["custom .json + .weights.h5"]
     config = json.loads(Path(args[0]).read_text())
     dense = next(entry for entry in config["config"]["layers"] if entry["class_name"] == "Dense")
     dense["config"]["units"] = 7
@@ -189,10 +190,15 @@ def test_a_disagreement_is_reported(files, tmp_path):
     done = subprocess.run(COMMAND + ["count", str(edited), "--weights", str(args[2])],
                           capture_output=True, text=True)
     assert done.returncode == 0
-    assert "stored weights disagree" in done.stderr and dense["config"]["name"] in done.stderr
-    assert "disagree" in done.stdout
+    assert "stored weights contradict" in done.stderr and dense["config"]["name"] in done.stderr
+    assert "contradicts the config on 1 layer" in done.stdout
     got = paramcount.count(edited, weights=args[2])
-    assert [d.split("'")[1] for d in got.witness.disagreements] == [dense["config"]["name"]]
+    assert got.total == expected["total"]  # the file's count, not the edited config's
+    assert [d.split("'")[1] for d in got.witness.overruled] == [dense["config"]["name"]]
+    assert got.witness.disagreements == []
+    row = next(layer for layer in got.layers if layer.name == dense["config"]["name"])
+    assert row.source == "stored weights" and row.trainable_unknown == row.params
+    assert any("contradict the config" in n and "why is not known" in n for n in row.notes)
 
 
 def test_weights_only_file_needs_its_config(files):

@@ -58,6 +58,7 @@ class StoredDecides:
             if model_config.get("trainable") is False else None
         self.policies = quantized_policies(model_config)
         self.overruled: list[str] = []  # one sentence per layer the file contradicts
+        self.explained: list[str] = []  # the same, where the reason is known
         self.fits: list[str] = []  # derived layers whose weights the file confirms
         self.misfits: list[str] = []  # derived layers with weights the file contradicts or lacks
 
@@ -151,7 +152,7 @@ class StoredDecides:
                 "known)")
             counted.source = "stored weights"
             self.fits.append(task.name)
-            self.overruled.append(f"layer '{task.name}': quantized by `model.quantize` "
+            self.explained.append(f"layer '{task.name}': quantized by `model.quantize` "
                                   f"({mode}); the config still says "
                                   f"{_dtype_name(task.config.get('dtype'))}")
             return counted

@@ -62,7 +62,8 @@ def _count(model: dict, stored, unread, source: str, input_shape, measure) -> Mo
         check_belongs(_layer_names(config), stored, decided)
     if stored is not None or unread is not None:
         counted.witness = cross_check(counted, stored, unread, source,
-                                      decided.overruled if decided else ())
+                                      decided.overruled if decided else (),
+                                      decided.explained if decided else ())
     if stored is None:
         counted.notes += _maybe_quantized_attention(counted, model)
     return counted

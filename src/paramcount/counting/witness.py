@@ -68,12 +68,13 @@ def subclassed_count(model: dict, stored) -> ModelCount:
 
 
 def cross_check(model: ModelCount, stored, unread: str | None, file: str | None,
-                overruled: list[str] = ()) -> Witness:
+                overruled: list[str] = (), explained: list[str] = ()) -> Witness:
     """Compare each layer with the shapes stored for it; record every disagreement.
-    ``overruled``: the layers the file contradicted, counted from it instead."""
+    ``overruled`` and ``explained``: the layers the file contradicted, counted from it instead,
+    without and with a known reason."""
     if stored is None:
         return Witness(file or "", unread=unread)
-    witness = Witness(stored.file, overruled=list(overruled))
+    witness = Witness(stored.file, overruled=list(overruled), explained=list(explained))
     listed = set()
     for layer in model.layers:
         listed.add(layer.name)

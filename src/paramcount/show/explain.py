@@ -58,7 +58,8 @@ def summary_table(model: ModelCount) -> str:
     footnote = (["* measured by loading the model with Keras (--keras), not derived"]
                 if "keras" in sources else [])
     if "stored weights" in sources:
-        overruled = model.witness is not None and model.witness.overruled
+        overruled = model.witness is not None and (model.witness.overruled
+                                                   or model.witness.explained)
         footnote.append("† counted from the weights the file stores (no formula for this layer"
                         + (", or the file contradicts the formula)" if overruled else ")"))
     if any(layer.output_partial for layer in model.layers):
@@ -134,8 +135,9 @@ def _witness_lines(model: ModelCount) -> list[str]:
              "file" + ("" if not witness.disagreements else
                        f"; {len(witness.disagreements)} disagree:")]
     lines += [printable(f"  ! {d}") for d in witness.disagreements]
-    if witness.overruled:
-        lines.append(f"The file contradicts the config on {len(witness.overruled)} layer(s), "
+    contradicted = witness.explained + witness.overruled
+    if contradicted:
+        lines.append(f"The file contradicts the config on {len(contradicted)} layer(s), "
                      "counted from its weights:")
-        lines += [printable(f"  † {d}") for d in witness.overruled]
+        lines += [printable(f"  † {d}") for d in contradicted]
     return lines
