@@ -32,7 +32,7 @@ from ..result import LayerCount, format_shape
 from .graph import Task
 from .witness import agrees, shapes_text, stored_layer_count
 
-__all__ = ["StoredDecides", "quantized_policies", "check_belongs"]
+__all__ = ["StoredDecides", "quantized_policies", "check_belongs", "unsettle"]
 
 # Trials of the formula on the sizes the stored weights show, per layer: each is one layer call
 # of the answer's budget (safety.MAX_LAYERS), and the right size is nearly always among the
@@ -59,6 +59,7 @@ class StoredDecides:
         self.policies = quantized_policies(model_config)
         self.overruled: list[str] = []  # one sentence per layer the file contradicts
         self.explained: list[str] = []  # the same, where the reason is known
+        self.contradicted: list[LayerCount] = []  # the layers counted so
         self.fits: list[str] = []  # derived layers whose weights the file confirms
         self.misfits: list[str] = []  # derived layers with weights the file contradicts or lacks
 
@@ -82,12 +83,14 @@ class StoredDecides:
             if layer.weights:
                 self.fits.append(task.name)
             return layer
-        for attempt in (self._solve, self._explain):
-            resolved = attempt(task, found, layer)
-            if resolved is not None:
-                return resolved
+        explained = self._explain(task, found, layer)
+        if explained is not None:
+            return explained
+        # The config's shapes give other weights than the file stores: a misfit, even where the
+        # input (carried past a layer the file contradicts) can be read from the file.
         self.misfits.append(task.name)
-        return self._overrule(task, layer, found)
+        solved = self._solve(task, found, layer)
+        return solved if solved is not None else self._overrule(task, layer, found)
 
     # -- an input shape the config does not give ------------------------------------------
     def _solve(self, task: Task, found, layer: LayerCount | None = None) -> LayerCount | None:
@@ -118,13 +121,16 @@ class StoredDecides:
         if any(other.output_shape != counted.output_shape for _, other in matches[1:]):
             counted.output_shape = None  # the file fits several inputs: the output is unknown
         axis = "channels" if first_axis else "last axis"
+        why = ("it follows a layer whose output shape paramcount cannot know" if layer is None
+               else "it follows a layer the file contradicts")
         counted.notes.append(
-            f"its input shape is not known from the config (it follows a layer whose output "
-            f"shape paramcount cannot know): the stored weights give the input's {axis}, so "
-            f"the input is taken as {format_shape(shapes[0], partial=True)}, on which the "
-            "formula reproduces them exactly")
+            f"its input shape is not known from the config ({why}): the stored weights give "
+            f"the input's {axis}, so the input is taken as "
+            f"{format_shape(shapes[0], partial=True)}, on which the formula reproduces them "
+            "exactly")
         counted.output_partial = True
-        self.fits.append(task.name)
+        if layer is None:
+            self.fits.append(task.name)
         return counted
 
     # -- a disagreement with a known reason -------------------------------------------------
@@ -189,17 +195,20 @@ class StoredDecides:
         counted = self._from_file(task, found, reason)
         counted.input_shape, counted.notes[0] = layer.input_shape, \
             f"{reason}. Counted from the stored weights"
-        # What the formula says comes out is what the file contradicts: its last axis (the
-        # layer's width) is left unknown, for the next layer's stored weights to tell.
-        counted.output_shape = _unknown_last(layer.output_shape)
+        # The next layers are counted on the output the config gives (so that weights unlike
+        # the config's all through are seen as such), marked uncertain; once the walk is done,
+        # its last axis, the width the file contradicts, is shown unknown (see unsettle).
+        counted.output_shape = layer.output_shape
         counted.output_partial = True
+        self.contradicted.append(counted)
         self.overruled.append(f"layer '{task.name}': paramcount derives "
                               f"{shapes_text(derived)}, the file stores {shapes_text(kept)}")
         return counted
 
     def _from_file(self, task: Task, found, reason: str) -> LayerCount:
-        frozen = "layer" if task.config.get("trainable") is False else \
-            "model" if self.frozen_model else None
+        # The model's flag first: a frozen model trains none of its layers, whatever theirs say.
+        frozen = "model" if self.frozen_model else \
+            "layer" if task.config.get("trainable") is False else None
         counted = stored_layer_count(task.name, task.class_name, task.config, found, reason,
                                      frozen=frozen, model_name=self.frozen_model)
         counted.input_shape = task.shapes[0] if len(task.shapes) == 1 else list(task.shapes)
@@ -242,6 +251,13 @@ def _put(shape, size: int, rank: int | None, first_axis: bool):
     if len(shape) < 2 or shape[axis] is not None:
         return shape
     return (*shape[:axis], size, *shape[axis + 1:])
+
+
+def unsettle(layers: list[LayerCount]) -> None:
+    """A layer the file contradicts: the last axis of its output, which the config gives and
+    the file contradicts, is shown unknown."""
+    for layer in layers:
+        layer.output_shape = _unknown_last(layer.output_shape)
 
 
 def _unknown_last(shape):

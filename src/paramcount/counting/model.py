@@ -14,7 +14,8 @@ from ..formulas.quantized import QUANTIZED_INSIDE, policy_mode
 from ..read import keras_major, load
 from ..result import LayerCount, ModelCount, Shape, Weight
 from ..safety import contract
-from .decide import StoredDecides, check_belongs, overrule_contradicted, quantized_policies
+from .decide import (StoredDecides, check_belongs, overrule_contradicted,
+                     quantized_policies, unsettle)
 from .graph import Task, count_graph
 from .witness import cross_check, subclassed_count
 
@@ -60,6 +61,7 @@ def _count(model: dict, stored, unread, source: str, input_shape, measure) -> Mo
     counted = _count_config(model, input_shape, resolve, carry=stored is not None)
     if decided is not None:
         check_belongs(_layer_names(config), stored, decided)
+        unsettle(decided.contradicted)
     if stored is not None or unread is not None:
         counted.witness = cross_check(counted, stored, unread, source,
                                       decided.overruled if decided else (),
