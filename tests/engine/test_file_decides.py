@@ -149,13 +149,18 @@ def saved(tmp_path_factory) -> dict:
                 path = tmp / f"{label.replace(' ', '_')}.h5"
                 quiet_save(model, path)
                 cases[f"{label} .h5"] = ([path], facts(model))
+                if name == "tf_keras" and not freeze:
+                    # tf-keras' own .keras format keys weights by class, not by layer name.
+                    quiet_save(model, path.with_suffix(".keras"))
+                    cases[f"{label} .keras"] = ([path.with_suffix(".keras")], facts(model))
     return cases
 
 
 BLOCKS = [f"block {mode} .keras" for mode in ("int8", "int4", "float8")] + [
     "block int8 .json + .weights.h5"]
 MIDDLE = [f"{name} {kind} .h5" for name in ("keras3", "tf_keras")
-          for kind in ("functional", "sequential")]
+          for kind in ("functional", "sequential")] + [
+    "tf_keras functional .keras", "tf_keras sequential .keras"]
 
 
 @pytest.mark.parametrize("case", BLOCKS)

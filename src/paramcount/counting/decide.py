@@ -24,6 +24,7 @@ fit the config at all (most layers named otherwise or shaped otherwise) are refu
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 from ..errors import ParamcountError
@@ -32,7 +33,7 @@ from ..result import LayerCount, format_shape
 from .graph import Task
 from .witness import agrees, shapes_text, stored_layer_count
 
-__all__ = ["StoredDecides", "quantized_policies", "check_belongs", "unsettle"]
+__all__ = ["StoredDecides", "quantized_policies", "check_belongs", "unsettle", "align_keys"]
 
 # Trials of the formula on the sizes the stored weights show, per layer: each is one layer call
 # of the answer's budget (safety.MAX_LAYERS), and the right size is nearly always among the
@@ -303,6 +304,50 @@ def quantized_policies(config) -> list[dict]:
         elif isinstance(value, list):
             stack.extend(value)
     return found
+
+
+def align_keys(config: dict, stored) -> None:
+    """tf-keras' own ``.keras`` format keys each layer's weights by its class, not its name
+    (``dense``, ``dense_1``... in the order of ``model.layers``) and records no name: give each
+    such group the name of the layer the key stands for."""
+    names = _ordered_names(config)
+    if all(name in names for name in stored.layers):
+        return
+    used: dict[str, int] = {}
+    by_key = {}
+    for name, class_name in names.items():
+        key = _snake(class_name.rsplit(">", 1)[-1])
+        used[key] = used.get(key, -1) + 1
+        by_key[f"{key}_{used[key]}" if used[key] else key] = name
+    renamed = {}
+    for name, layer in stored.layers.items():
+        if name not in names and name == layer.key and by_key.get(name) is not None \
+                and not layer.outside:
+            layer.name = by_key[name]
+        renamed[layer.name] = layer
+    if len(renamed) == len(stored.layers):
+        stored.layers = renamed
+
+
+def _ordered_names(config: dict) -> dict[str, str]:
+    """{name: class name} of the top-level layers, in the config's order (model.layers')."""
+    out = {}
+    entries = config.get("layers") if isinstance(config.get("layers"), list) else []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        inner = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        name = entry.get("name") or inner.get("name")
+        if isinstance(name, str) and isinstance(entry.get("class_name"), str):
+            out[name] = entry["class_name"]
+    return out
+
+
+def _snake(name: str) -> str:
+    """tf-keras' ``generic_utils.to_snake_case``."""
+    intermediate = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    insecure = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
+    return insecure if not insecure.startswith("_") else "private" + insecure
 
 
 def check_belongs(config_names: set[str], stored, decided: StoredDecides | None = None) -> None:

@@ -14,8 +14,14 @@ from ..formulas.quantized import QUANTIZED_INSIDE, policy_mode
 from ..read import keras_major, load
 from ..result import LayerCount, ModelCount, Shape, Weight
 from ..safety import contract
-from .decide import (StoredDecides, check_belongs, overrule_contradicted,
-                     quantized_policies, unsettle)
+from .decide import (
+    StoredDecides,
+    align_keys,
+    check_belongs,
+    overrule_contradicted,
+    quantized_policies,
+    unsettle,
+)
 from .graph import Task, count_graph
 from .witness import cross_check, subclassed_count
 
@@ -53,6 +59,7 @@ def _count(model: dict, stored, unread, source: str, input_shape, measure) -> Mo
     decided = None
     if stored is not None:
         _, config = layer_entry(model, "model")
+        align_keys(config, stored)
         check_belongs(_layer_names(config), stored)
         decided = StoredDecides(stored, config, measure)
         resolve = decided
