@@ -287,3 +287,33 @@ def test_weights_of_another_model_are_refused(saved, tmp_path):
     done = run("count", args[0], "--weights", tmp_path / "twin.weights.h5")
     assert done.returncode == 2 and "do not belong" in done.stderr, done.stderr
     assert "other shapes than the config gives" in done.stderr
+
+
+@pytest.fixture(scope="session")
+def hub_files(tmp_path_factory) -> dict:
+    keras_hub = pytest.importorskip("keras_hub")
+    tmp = tmp_path_factory.mktemp("hub")
+    keras.backend.clear_session()
+    backbone = keras_hub.models.BertBackbone(vocabulary_size=50, num_layers=2, num_heads=2,
+                                             hidden_dim=8, intermediate_dim=16,
+                                             max_sequence_length=8)
+    files = {}
+    for mode in (None, "int8"):
+        if mode:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                backbone.quantize(mode)
+        path = tmp / f"bert_{mode or 'float'}.keras"
+        backbone.save(path)
+        files[mode or "float"] = (path, facts(backbone))
+    return files
+
+
+@pytest.mark.parametrize("mode", ["float", "int8"])
+def test_a_keras_hub_backbone_is_counted_from_its_stored_weights(hub_files, mode):
+    """Its config holds constructor arguments, not layers: the file's weights count it (its
+    split left open), quantized or not; no refusal of the config overrides that."""
+    path, expected = hub_files[mode]
+    got, stderr = cli_json(path)
+    assert got["total"] == expected["total"] and "warning" not in stderr
+    assert got["trainable"] + got["trainable_unknown"] >= expected["trainable"] >= got["trainable"]
