@@ -33,7 +33,8 @@ from ..result import LayerCount, format_shape
 from .graph import Task
 from .witness import agrees, shapes_text, stored_layer_count
 
-__all__ = ["StoredDecides", "quantized_policies", "check_belongs", "unsettle", "align_keys"]
+__all__ = ["StoredDecides", "quantized_policies", "check_belongs", "unsettle", "align_keys",
+           "overrule_contradicted"]
 
 # Trials of the formula on the sizes the stored weights show, per layer: each is one layer call
 # of the answer's budget (safety.MAX_LAYERS), and the right size is nearly always among the
