@@ -286,7 +286,8 @@ def test_archive_is_counted_and_cross_checked(tmp_path, class_name, quantize):
         backbone.count_params(), sum(int(np.prod(w.shape)) for w in backbone.trainable_weights))
     assert counted.witness.disagreements == []
     assert set(counted.witness.checked) == {layer.name for layer in counted.layers if layer.params}
-    # The same archive with a config that does not fit its weights: every block disagrees.
+    # The same archive with a config that does not fit its weights: every block disagrees,
+    # and the file decides their counts.
     tampered = tmp_path / "tampered.keras"
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tampered, "w") as dst:
         for item in src.infolist():
@@ -296,9 +297,10 @@ def test_archive_is_counted_and_cross_checked(tmp_path, class_name, quantize):
                 config["config"]["intermediate_dim"] += 2
                 data = json.dumps(config).encode()
             dst.writestr(item, data)
-    witness = paramcount.count(tampered).witness
-    assert sum("paramcount derives" in d for d in witness.disagreements) \
+    recounted = paramcount.count(tampered)
+    assert sum("paramcount derives" in d for d in recounted.witness.overruled) \
         == QUANTIZABLE[class_name]["num_layers"]
+    assert recounted.total == counted.total
 
 
 def test_preset_directory_is_counted_and_cross_checked(tmp_path, capsys):
@@ -316,8 +318,10 @@ def test_preset_directory_is_counted_and_cross_checked(tmp_path, capsys):
     config = json.loads((preset / "config.json").read_text())
     config["config"]["max_sequence_length"] += 1
     (preset / "config.json").write_text(json.dumps(config))
-    assert paramcount.count(preset).witness.disagreements == [
+    recounted = paramcount.count(preset)  # the file decides the contradicted layer's count
+    assert recounted.witness.overruled == [
         "layer 'position_embedding': paramcount derives [(4, 4)], the file stores [(3, 4)]"]
+    assert recounted.total == backbone.count_params()
     (preset / "model.weights.h5").unlink()  # the config alone: counted, nothing to check
     assert paramcount.count(preset).total == backbone.count_params() + 4
 

@@ -56,22 +56,24 @@ def _count(model: dict, stored, unread, source: str, input_shape, measure) -> Mo
         overruled = overrule_contradicted(backbone, stored)
         backbone.witness = cross_check(backbone, stored, unread, source, overruled)
         return backbone
-    decided = None
-    if stored is not None:
-        _, config = layer_entry(model, "model")
+    _, config = layer_entry(model, "model")
+    decided, overruled = None, []
+    # A graph's layers are counted one by one, the file deciding as they go (a KerasHub
+    # backbone's config lists no layers: it is checked once counted).
+    if stored is not None and isinstance(config.get("layers"), list):
         align_keys(config, stored)
         check_belongs(_layer_names(config), stored)
         decided = StoredDecides(stored, config, measure)
-        resolve = decided
-    else:
-        resolve = _measuring(measure)
-    counted = _count_config(model, input_shape, resolve, carry=stored is not None)
+    counted = _count_config(model, input_shape, decided or _measuring(measure),
+                            carry=decided is not None)
     if decided is not None:
         check_belongs(_layer_names(config), stored, decided)
         unsettle(decided.contradicted)
+        overruled = decided.overruled
+    elif stored is not None:
+        overruled = overrule_contradicted(counted, stored)
     if stored is not None or unread is not None:
-        counted.witness = cross_check(counted, stored, unread, source,
-                                      decided.overruled if decided else (),
+        counted.witness = cross_check(counted, stored, unread, source, overruled,
                                       decided.explained if decided else ())
     if stored is None:
         counted.notes += _maybe_quantized_attention(counted, model)
