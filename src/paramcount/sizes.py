@@ -12,7 +12,7 @@ own and join the total.
 >>> variables = optimizer_variables(adam, [("dense/kernel", (3, 2), "float32", False),
 ...                                        ("dense/bias", (2,), "float32", False)])
 >>> print(sum(v.size for v in variables), total_bytes(variables))
-#> 26 112
+#> 26 108
 
 The dtype of a weight comes from its layer's dtype policy (``mixed_float16`` computes in float16
 but keeps float32 variables; a quantized policy names its float source, ``int8_from_bfloat16``),
