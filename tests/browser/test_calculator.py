@@ -150,8 +150,9 @@ RUN_CASES = "async (app, cases) => { const read = " + READ + """;
 
 def expected(code: str, shape: str) -> dict:
     layer = paramcount.explain_layer(code, shape)
+    size = paramcount.web.result(code, shape)["size"]  # the weights' bytes, as summary() writes them
     return {"totals": {"total": f"{layer.params:,}", "trainable": f"{layer.trainable:,}",
-                       "non_trainable": f"{layer.non_trainable:,}"},
+                       "non_trainable": f"{layer.non_trainable:,}", "size": size},
             "weights": [[w.path, list(w.shape)] for w in layer.weights]}
 
 
