@@ -116,6 +116,9 @@ def helpers_used(module: types.ModuleType) -> set[str]:
 
 
 def xdist_group_of(item: pytest.Item) -> str | None:
+    declared = item.get_closest_marker("xdist_group")  # a module that says so itself
+    if declared is not None:
+        return declared.args[0] if declared.args else declared.kwargs.get("name")
     if SITE_FIXTURES & set(item.fixturenames):
         return "site"  # the site built once by each builder, one Chromium
     module = getattr(item, "module", None)
@@ -147,7 +150,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         group = xdist_group_of(item)
         if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+            if item.get_closest_marker("xdist_group") is None:
+                item.add_marker(pytest.mark.xdist_group(group))
             if getattr(config.option, "loadgroup", False) and hasattr(item, "_id"):
                 # What xdist's loadgroup does to a test's id so that the controller sees its
                 # group; xdist 3.8 writes it where pytest 9.2 no longer reads it, and the groups

@@ -21,7 +21,8 @@ from reprint import HABITS, Row, Table, cut_at, paste
 from paramcount import ParamcountError
 from paramcount.reconciling.table import parse_shape_text, parse_summary
 
-pytestmark = pytest.mark.keras
+# One worker for the module: test_layouts_report reads what the read-back tests recorded.
+pytestmark = [pytest.mark.keras, pytest.mark.xdist_group("reprint")]
 keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
 
