@@ -15,38 +15,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import pytest
+from keras_facts import COMMAND, facts
 
 import paramcount
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 tf_keras = pytest.importorskip("tf_keras")
-
-SCRIPT = Path(sys.executable).with_name("paramcount")
-COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "paramcount.cli"]
-
-
-def _size(w) -> int:
-    n = 1
-    for d in w.shape:
-        n *= int(d)
-    return n
-
-
-def facts(model) -> dict:
-    """Keras' totals and, per top-level layer, (params, trainable) as the model trains them."""
-    trainable_ids = {id(w) for w in model.trainable_weights}
-    layers = {layer.name: (sum(_size(w) for w in layer.weights),
-                           sum(_size(w) for w in layer.weights if id(w) in trainable_ids))
-              for layer in model.layers}
-    return {"total": int(model.count_params()), "layers": layers,
-            "trainable": sum(_size(w) for w in model.trainable_weights)}
-
 
 def run(*args) -> subprocess.CompletedProcess:
     return subprocess.run(COMMAND + [str(a) for a in args], capture_output=True, text=True,

@@ -4,11 +4,11 @@ pure-Python HDF5 reader compared with h5py on every one of them."""
 
 import json
 import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import pytest
+from keras_facts import COMMAND, facts
 
 import paramcount
 from paramcount.read.stored import read_archive_weights, read_h5_file
@@ -19,27 +19,6 @@ tf_keras = pytest.importorskip("tf_keras")
 h5py = pytest.importorskip("h5py")
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-SCRIPT = Path(sys.executable).with_name("paramcount")
-COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "paramcount.cli"]
-
-
-def _size(w) -> int:
-    n = 1
-    for d in w.shape:
-        n *= int(d)
-    return n
-
-
-def facts(model) -> dict:
-    """Keras' totals and, per top-level layer, its count (trainable as the model trains it)."""
-    trainable_ids = {id(w) for w in model.trainable_weights}
-    layers = {layer.name: (sum(_size(w) for w in layer.weights),
-                           sum(_size(w) for w in layer.weights if id(w) in trainable_ids))
-              for layer in model.layers}
-    trainable = sum(_size(w) for w in model.trainable_weights)
-    return {"total": int(model.count_params()), "trainable": trainable, "layers": layers}
-
-
 def cli_json(*args) -> tuple[dict, str]:
     done = subprocess.run(COMMAND + ["count", *map(str, args), "--json"], capture_output=True,
                           text=True, timeout=120)
