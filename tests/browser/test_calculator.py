@@ -401,8 +401,12 @@ def test_a_total_on_screen_is_always_the_total_of_the_fields(browser, site_url):
     page.locator("p", has_text="start from one of these").get_by_role(
         "link", name="Embedding", exact=True).click()
     wait_for_case(page, "Embedding(10000, 128)", "(50,)")
+    page.evaluate("document.querySelector('.pc-calc').dataset.kept = 'yes'")
     page.go_back()
     assert wait_for_case(page, *on_the_site)["state"] == "ready"
+    # ...in the same form: had Material's instant navigation fetched the page again, a new form
+    # would replace this one a moment later, and with it what the reader had begun to type.
+    assert page.locator(".pc-calc").get_attribute("data-kept") == "yes"
     # Typing: totals read "…" until the new count is in.
     field = page.locator("[name=layer]")
     field.fill("")

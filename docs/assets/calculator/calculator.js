@@ -81,6 +81,7 @@ const same = (a, b) => a[0] === b[0] && a[1] === b[1];
 class Calculator {
   constructor(app) {
     this.app = app;
+    this.path = location.pathname; // the page it is on; its cases differ in the query only
     this.inputs = Object.fromEntries(FIELDS.map((name) => [name, app.querySelector(`[name="${name}"]`)]));
     this.errors = Object.fromEntries(FIELDS.map((name) => [name, app.querySelector(`[data-error-for="${name}"]`)]));
     this.door = app.querySelector("[data-door-for]");
@@ -231,7 +232,13 @@ class Calculator {
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", follow, { once: true });
 else follow();
 document.addEventListener("click", followLink, true);
-window.addEventListener("popstate", () => {
-  // Back to another case of this page (an example link pushed it); other pages are Material's.
-  if (current?.app.isConnected) current.open(caseInUrl(current));
-});
+// Back or forward to another case of this page (an example link pushed it) is shown in place, and
+// kept from Material's instant navigation (assets/javascripts/own-history.js). Other pages, and a
+// change of #anchor only, are Material's.
+window.pcOwnHistory = () => {
+  if (!current?.app.isConnected || location.pathname !== current.path) return false;
+  const wanted = caseInUrl(current);
+  if (same(wanted, current.fields())) return false;
+  current.open(wanted);
+  return true;
+};
