@@ -239,3 +239,55 @@ def test_connected_to_cut_short_on_two_lines_keeps_both_inputs():
     from paramcount.reconciling.table import _connections
 
     assert _connections("dense_2[0… dense_3[0…", []) == [("dense_2", 0, 0), ("dense_3", 0, 0)]
+
+
+# Cross-attention in a table without Connected to: MultiHeadAttention(2, 3) with a (None, 4, 5)
+# query and a (None, 7, 10) key/value. Keras' count: h·d·(q + 1) query, 2·h·d·(v + 1) key and
+# value, h·d·q + q output = 36 + 132 + 30 + 5 = 203; no self-attention setting (v = q) gives it:
+# 23·h·d + 5 with biases, 20·h·d without.
+CROSS = """| Layer (type) | Output Shape | Param # |
+|---|---|---|
+| query (InputLayer) | [(None, 4, 5)] | 0 |
+| mha (MultiHeadAttention) | (None, 4, 5) | 203 |
+
+Total params: 203
+"""
+
+
+def test_cross_attention_without_connected_to_solves_the_key_value_width():
+    row = paramcount.reconcile(CROSS).rows[1]
+    assert row.explained, row.note
+    real = [f for f in row.fits if f.settings.get("num_heads") == 2
+            and f.settings.get("key_dim") == 3 and f.solved.get("features@1") == 10]
+    assert real, row.derivation
+    assert all(f.layer.params == 203 for f in row.fits)
+    # the key/value's sequence is not shown: only its width is solved
+    assert real[0].inputs == [(None, 4, 5), (None, None, 10)]
+    assert row.input_shape is None and "the other inputs' width is solved" in row.note
+
+
+# The first row of a Sequential table: LocallyConnected1D(6, 3) on a (9, 2) input. tf-keras'
+# kernel is (output length, kernel size · channels, filters) and its bias (output length,
+# filters): 7·3·2·6 + 7·6 = 294. Its input's length is not shown and not reported.
+LOCAL = """Model: "sequential"
+_________________________________________________________________
+ Layer (type)                Output Shape              Param #
+=================================================================
+ locally_connected1d (Local  (None, 7, 6)              294
+ lyConnected1D)
+
+=================================================================
+Total params: 294 (1.15 KB)
+Trainable params: 294 (1.15 KB)
+Non-trainable params: 0 (0.00 Byte)
+_________________________________________________________________
+"""
+
+
+def test_a_kernel_wider_than_one_on_an_unknown_input():
+    row = paramcount.reconcile(LOCAL).rows[0]
+    assert row.explained, row.note
+    real = [f for f in row.fits if f.settings.get("kernel_size") == (3,)
+            and f.settings.get("use_bias") is True and f.solved == {"features": 2}]
+    assert real, row.derivation
+    assert all(f.inputs[0][1] is None for f in row.fits)  # the length was only assumed

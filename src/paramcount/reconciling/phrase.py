@@ -45,8 +45,9 @@ def _phrase(fit: Fit, fits: list[Fit], shown_class: str) -> str:
         solved["features"] = fit.inputs[0][-1]  # read from the table, said all the same
     for key, value in solved.items():
         meaning = _meaning(fit, value, key)
-        if key == "features":
-            what = meaning or "input features"
+        if key.startswith("features"):
+            what = meaning or ("input features" if key == "features" else
+                               f"features in input {int(key.partition('@')[2]) + 1}")
             if value == 1:
                 what = what.replace("features", "feature").replace("channels", "channel")
             parts.append(f"reads {value:,} {what}")
@@ -65,6 +66,10 @@ _WRAP_KEYS = ("layer", "cell")
 
 def _meaning(fit: Fit, value: int, key: str) -> str | None:
     """What the formula calls the solved value: its symbol's meaning, without the aside."""
+    if key.startswith("features@"):  # a later input's width: the formula's last name for it
+        found = [sym for sym in fit.layer.symbols if sym.value == value and
+                 "features" in sym.meaning]
+        return found[-1].meaning.split(" (")[0] if found else None
     word = "input" if key == "features" else _short(key)
     for sym in fit.layer.symbols:
         if sym.value == value and word in sym.meaning:

@@ -39,6 +39,7 @@ class _Free:
 
 
 FREE = _Free()
+OTHER = "other inputs"  # marks a guess whose inputs after the first have an open width
 
 
 @dataclass
@@ -137,7 +138,9 @@ def _values(setting: Setting, inputs: list) -> list:
 
 def _input_guesses(plan: _Plan, output, known: list | None) -> Iterator[tuple[list, set]]:
     """The input shapes to try, each with the axes only assumed to run the formula: the table's
-    shapes, or what the class's input rule makes of the printed output."""
+    shapes, or what the class's input rule makes of the printed output. A guess with assumed
+    axes, or with :data:`OTHER` inputs, is a fallback: tried only when the guesses before it
+    found nothing."""
     if known is not None and all(s is not None for s in known):
         yield list(known), set()
         return
@@ -149,6 +152,11 @@ def _input_guesses(plan: _Plan, output, known: list | None) -> Iterator[tuple[li
     several = 2 if plan.hidden.inputs > 1 else 1  # without Connected to: self-attention
     if rule.input == "same":
         yield [shape] * several, set()
+        if several > 1 and plan.solve not in (None, "features"):
+            # Cross-attention: the other inputs' width is a second unknown, their other axes
+            # are not shown (a key/value sequence may be longer or shorter than the query's).
+            other = (shape[0], *([None] * (len(shape) - 2)), FREE)
+            yield [shape] + [other] * (several - 1), {OTHER}
     elif rule.input == "shorter":
         if len(shape) > 1:
             yield [shape[:-1]] * several, set()
@@ -182,12 +190,9 @@ def _search(plan: _Plan, output, params: int, known: list | None) -> Iterator[Fi
         for combo in product(*(_values(s, inputs) for s in counted)):
             settings = dict(zip([s.key for s in counted], combo))
             config = _with(plan.base, settings)
-            fit = _fit(plan, config, settings, defaults, inputs, variants, output, params)
-            if fit is not None:
+            for fit in _fit(plan, config, settings, defaults, inputs, variants, output, params,
+                            assumed - {OTHER}):
                 found = True
-                if assumed:
-                    fit.inputs = [tuple(None if k in assumed else d for k, d in enumerate(s))
-                                  for s in fit.inputs]
                 yield fit
 
 
@@ -206,10 +211,13 @@ def _variants(plan: _Plan, shaped: list[Setting], output, inputs: list) -> list[
 
 
 def _fit(plan: _Plan, config: dict, settings: dict, defaults: dict, inputs: list,
-         variants: list[dict], output, params: int) -> Fit | None:
+         variants: list[dict], output, params: int, assumed: set) -> list[Fit]:
     """Solve the revealed keys from the output and the unknown from the count, then check the
     output shape with the first shape-only variant that gives it (such a variant never changes
-    the count, so the count is solved once, with the first variant the formula accepts)."""
+    the count, so the count is solved once, with the first variant the formula accepts).
+    ``assumed``: input axes only assumed, stretched until the formula gives the printed output
+    (a kernel that shrinks the input) and never reported. Several fits when two unknowns are
+    solved together (a config key, and the width of inputs the table does not show)."""
     unknown = plan.solve if plan.solve not in (None, "features") else None
     has_free = any(_has_free(s) for s in inputs)
     if unknown is None and not has_free and plan.reads and not _known_last(output):
@@ -218,26 +226,124 @@ def _fit(plan: _Plan, config: dict, settings: dict, defaults: dict, inputs: list
         trial = _read_output(plan, _with(config, variant), inputs, output, skip=unknown)
         if trial is None:
             continue
-        solved = _solve(plan.class_name, trial, inputs, unknown, params)
-        if solved is _REFUSED:
-            continue  # the formula cannot take this variant (a group count that does not divide)
-        if solved is None:
-            return None
-        value = solved[0]
-        chosen = _with(trial, {unknown: value}) if unknown else trial
-        fit_inputs = [_sub(s, value) for s in inputs]
-        for other in variants[k:]:
-            layer = count(plan.class_name, _with(chosen, other), fit_inputs)
-            if layer is not None and layer.params == params and \
-                    same_shape(layer.output_shape, output):
-                shown = {"features": value} if has_free else {unknown: value} if unknown else {}
-                fit_settings = dict(settings, **{k: v for k, v in shown.items()
-                                                 if k != "features"})
-                return Fit(layer, plan.class_name, _wrapped(plan, fit_settings), defaults,
-                           _lift(plan.class_name, _with(chosen, other), fit_inputs, output,
-                                 variants, params), shown)
-        return None
+        guess = _stretch(plan.class_name, trial, inputs, output, assumed, unknown) \
+            if assumed else inputs
+        if guess is None:
+            continue
+        if unknown and has_free:
+            pairs = _solve_pair(plan.class_name, trial, guess, unknown, params)
+        else:
+            solved = _solve(plan.class_name, trial, guess, unknown, params)
+            if solved is _REFUSED:
+                continue  # the formula cannot take this variant (groups that do not divide)
+            pairs = [] if solved is None else \
+                [(solved[0], solved[0] if has_free else None)]
+        fits = []
+        for value, free in pairs:
+            chosen = _with(trial, {unknown: value}) if unknown else trial
+            fit_inputs = [_sub(s, free) for s in guess]
+            fit = _check(plan, chosen, settings, defaults, fit_inputs, variants[k:], output,
+                         params, _shown(plan, inputs, unknown, value, free))
+            if fit is not None:
+                if assumed:
+                    fit.inputs = [tuple(None if a in assumed else d for a, d in enumerate(s))
+                                  for s in fit.inputs]
+                fits.append(fit)
+        return fits
+    return []
+
+
+def _shown(plan: _Plan, inputs: list, unknown: str | None, value, free) -> dict:
+    """What was solved, as the fit says it: ``features`` (the first input's last axis), a config
+    key, and ``features@i`` for the i-th input when only the later inputs were open."""
+    shown = {unknown: value} if unknown else {}
+    if free is not None:
+        open_inputs = [i for i, s in enumerate(inputs) if _has_free(s)]
+        key = "features" if open_inputs[0] == 0 else f"features@{open_inputs[0]}"
+        shown[key] = free
+    return shown
+
+
+def _check(plan: _Plan, chosen: dict, settings: dict, defaults: dict, inputs: list,
+           variants: list[dict], output, params: int, shown: dict) -> Fit | None:
+    for other in variants:
+        layer = count(plan.class_name, _with(chosen, other), inputs)
+        if layer is not None and layer.params == params and \
+                same_shape(layer.output_shape, output):
+            fit_settings = dict(settings, **{k: v for k, v in shown.items()
+                                             if not k.startswith("features")})
+            return Fit(layer, plan.class_name, _wrapped(plan, fit_settings), defaults,
+                       _lift(plan.class_name, _with(chosen, other), inputs, output,
+                             variants, params), shown)
     return None
+
+
+_STRETCH_STEPS = 12
+
+
+def _stretch(class_name: str, config: dict, inputs: list, output, assumed: set,
+             unknown: str | None) -> list | None:
+    """The input with its assumed axes grown (or shrunk) until the formula's output shows the
+    printed sizes there; None when no size does. Output axes are aligned to the input's from
+    the right, as :func:`_input_guesses` assumed them. Each step moves an axis by what its
+    output lacks, which never overshoots a window that moves by a stride of one or more."""
+    shape = output[0] if isinstance(output, list) else output
+    probe = _with(config, {unknown: 1}) if unknown else config
+    guess = list(_sub(inputs[0], 1))
+    offset = len(guess) - len(shape)
+    for _ in range(_STRETCH_STEPS):
+        layer = count(class_name, probe, [tuple(guess)] * len(inputs))
+        out = None if layer is None else layer.output_shape
+        out = out[0] if isinstance(out, list) else out
+        if out is None or len(out) != len(shape):
+            # the window is larger than the input: try twice the size
+            guess = [d * 2 if a in assumed else d for a, d in enumerate(guess)]
+            continue
+        gaps = {a: shape[a - offset] - out[a - offset] for a in assumed}
+        if not any(gaps.values()):
+            return [tuple(d if a in assumed else s for a, (s, d) in
+                          enumerate(zip(inputs[0], guess)))] * len(inputs)
+        guess = [max(1, d + gaps[a]) if a in gaps else d for a, d in enumerate(guess)]
+    return None
+
+
+def _solve_pair(class_name: str, config: dict, inputs: list, key: str, params: int) -> list:
+    """Every (key, width) pair that gives ``params``, for a count bilinear in the config ``key``
+    and the open inputs' width (attention's key_dim and a key/value the table does not show):
+    c(d, v) = c0 + a·d + g·v + e·d·v, read from four points and checked at a fifth. Then
+    (e·d + g)(e·v + a) = e·(params - c0) + a·g, and each divisor gives one pair. Bounded by
+    the count: at most √(e·params) divisors are tried, and nothing past :data:`_PAIR_LIMIT`."""
+
+    def at(d, v):
+        layer = count(class_name, _with(config, {key: d}), [_sub(s, v) for s in inputs])
+        return None if layer is None else layer.params
+
+    points = [at(1, 1), at(2, 1), at(1, 2), at(2, 2), at(3, 5)]
+    if any(p is None for p in points):
+        return []
+    c11, c21, c12, c22, c35 = points
+    e = c22 - c21 - c12 + c11
+    a, g = c21 - c11 - e, c12 - c11 - e
+    c0 = c11 - a - g - e
+    if c35 != c0 + 3 * a + 5 * g + 15 * e or e <= 0 or a < 0 or g < 0:
+        return []  # not bilinear and growing: not a count this search can solve
+    target = e * (params - c0) + a * g
+    if target <= 0 or target > _PAIR_LIMIT:
+        return []
+    pairs = []
+    x = 1
+    while x * x <= target:
+        if target % x == 0:
+            for big in {x, target // x}:
+                d, rest_d = divmod(big - g, e)
+                v, rest_v = divmod(target // big - a, e)
+                if not rest_d and not rest_v and d >= 1 and v >= 1:
+                    pairs.append((d, v))
+        x += 1
+    return sorted(pairs)
+
+
+_PAIR_LIMIT = 10 ** 10  # at most 100,000 divisors tried
 
 
 def _wrapped(plan: _Plan, settings: dict) -> dict:

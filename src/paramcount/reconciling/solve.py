@@ -146,9 +146,12 @@ def _solve(row: SummaryRow, classes: list[str], inputs: list | None,
     notes = []
     if shapes is None and any(takes_several(c) for c in classes):
         result.input_shape = None  # the self-attention the search assumed is not shown
+        cross = any(k.startswith("features@") for f in fits for k in f.solved)
         notes.append(("the table has no Connected to column, so this layer's inputs are not "
                       "shown" if inputs is None else "the table does not show every input") +
-                     "; solved as if every input were the first (self-attention)")
+                     ("; no setting fits with every input taken to be the first "
+                      "(self-attention), so the other inputs' width is solved too" if cross else
+                      "; solved as if every input were the first (self-attention)"))
     result.derivation, several = derivations(fits, result.shown_class)
     if several:
         agreed = _has_known_axis(result.input_shape)
