@@ -117,7 +117,11 @@ def is_real(fit, layer) -> bool:
         if not _same(value, _real_value(config, key)):
             return False
     for key, value in fit.solved.items():
-        want = real[0][-1] if key == "features" else _real_value(config, key)
+        if key.startswith("features"):  # "features": the first input's width; "features@i"
+            index = int(key.partition("@")[2] or 0)
+            want = real[index][-1] if index < len(real) else _MISSING
+        else:
+            want = _real_value(config, key)
         if not _same(value, want):
             return False
     return agrees(fit.inputs if len(fit.inputs) > 1 else fit.inputs[0], real)

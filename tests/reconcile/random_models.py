@@ -29,7 +29,8 @@ NOT_BUILT = {
     "Model": "a model: nested models are tested on their own",
 }
 # KerasHub's classes are registered as "keras_hub>Name"; its summary rows print "Name", which the
-# reconciler does not map to them yet (and keras_hub's models are too heavy for this measure).
+# reconciler completes to them. keras_hub's models are too heavy for this measure: small ones are
+# reconciled in test_reconcile_kerashub.py.
 HUB = "keras_hub>"
 # Keras' aliases: the summary prints the class, which is built under its own name.
 ALIASES = {"Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose",

@@ -195,18 +195,30 @@ def test_nested_rows_carry_depth_and_parent():
 
 # --- class names cut short ------------------------------------------------------------------------
 
+def _printed(name: str) -> str:
+    """A class as a summary prints it: a package's class by its bare name."""
+    return name.rpartition(">")[2]
+
+
 def test_complete_class_knows_every_class():
     load_formulas()
     known = {*REGISTRY, *REFUSED, "InputLayer"}
-    for name in known:
-        for cut in {name[:8], name[:12], name}:
+    # A class registered under its bare name and its package's name is given once, bare.
+    listed = {c for c in known if ">" not in c or _printed(c) not in known}
+    for name in listed:
+        printed = _printed(name)
+        for cut in {printed[:8], printed[:12], printed}:
             found = complete_class(cut)
-            assert name in found and all(c.startswith(cut) for c in found)
-            assert set(found) == {c for c in known if c.startswith(cut)}
+            assert name in found and all(_printed(c).startswith(cut) for c in found)
+            assert set(found) == {c for c in listed if _printed(c).startswith(cut)}
+        assert name in complete_class(printed, whole=True)
     assert complete_class("Batch") == ("BatchNormalization",)
     assert complete_class("Conv2D") == ("Conv2D", "Conv2DTranspose")
+    assert complete_class("Conv2D", whole=True) == ("Conv2D",)
     assert complete_class("LayerNormalizatio…") == ("LayerNormalization",)
     assert complete_class("MyOwnLayer") == ()
+    assert complete_class("TransformerEncoder", whole=True) == ("keras_hub>TransformerEncoder",)
+    assert complete_class("ReversibleEmbedding", whole=True) == ("ReversibleEmbedding",)
 
 
 def test_a_prefix_of_several_classes_lists_them():

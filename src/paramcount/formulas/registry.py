@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LayerClass", "REGISTRY", "layer", "registration", "load_formulas", "Formula",
            "complete_class", "Hidden", "Setting", "WEIGHTLESS", "MERGING", "USE_BIAS", "KERNEL",
-           "STEP_KERNEL", "WINDOW", "SEQUENCE_OUTPUT", "INPUT_CLASSES"]
+           "STEP_KERNEL", "WINDOW", "SEQUENCE_OUTPUT", "INPUT_CLASSES", "backbone_classes"]
 
 Formula = Callable[["Ctx"], "Spec"]
 
@@ -198,25 +198,41 @@ def load_formulas() -> None:
     _loaded = True
 
 
-_KNOWN: list[str] = []
+_KNOWN: list[tuple[str, str]] = []  # (the name a summary prints, the registered name), sorted
 
 
-def complete_class(prefix: str) -> tuple[str, ...]:
+def complete_class(prefix: str, whole: bool = False) -> tuple[str, ...]:
     """Every class a summary table's class name cut short can be (``TimeDist`` →
     ``("TimeDistributed",)``), in alphabetical order: the registered classes, the refused ones
     (together all of ``keras.layers``), ``InputLayer`` and the model classes. A prefix that is
-    itself a class is among them (``Conv2D`` may be ``Conv2DTranspose`` cut short)."""
+    itself a class is among them (``Conv2D`` may be ``Conv2DTranspose`` cut short).
+
+    A summary prints a package's class by its bare name (``TransformerEncoder`` for the
+    registered ``keras_hub>TransformerEncoder``, and a KerasHub backbone, a nested model, as
+    ``BertBackbone``): this is the one place that maps them, and a class registered under both
+    names is given once, by its bare name. ``whole``: the name is printed in full, so only the
+    classes it names exactly."""
     from bisect import bisect_left  # here, not at the top: the command line's start-up
 
     if not _KNOWN:  # the model classes are registered; InputLayer is among the refused
         from .refused import REFUSED
 
         load_formulas()
-        _KNOWN.extend(sorted({*REGISTRY, *REFUSED, "InputLayer"}))
+        names = {*REGISTRY, *REFUSED, "InputLayer", *backbone_classes()}
+        _KNOWN.extend(sorted({(name.rpartition(">")[2], name) for name in names
+                              if ">" not in name or name.rpartition(">")[2] not in names}))
     prefix = prefix.rstrip("…")
     found = []
-    for name in _KNOWN[bisect_left(_KNOWN, prefix):]:
-        if not name.startswith(prefix):
+    for printed, name in _KNOWN[bisect_left(_KNOWN, (prefix,)):]:
+        if not printed.startswith(prefix) or (whole and printed != prefix):
             break
         found.append(name)
     return tuple(found)
+
+
+def backbone_classes() -> tuple[str, ...]:
+    """The KerasHub backbones paramcount counts from their config, as their configs name them
+    (``keras_hub>BertBackbone``): models, not layers, so they have no registration."""
+    from .kerashub_backbones import BACKBONES  # here: it imports this module
+
+    return tuple(f"keras_hub>{name}" for name in BACKBONES)

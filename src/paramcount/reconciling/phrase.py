@@ -38,7 +38,8 @@ def _is_default(fit: Fit) -> bool:
 
 def _phrase(fit: Fit, fits: list[Fit], shown_class: str) -> str:
     inner = next((v for k, v in fit.settings.items() if "." not in k and k in _WRAP_KEYS), None)
-    subject = f"this {fit.class_name}" + (f"({inner})" if inner else "")
+    # A package's class by the bare name its summary prints (keras_hub>TransformerEncoder).
+    subject = f"this {fit.class_name.rpartition('>')[2]}" + (f"({inner})" if inner else "")
     parts = []
     solved = dict(fit.solved)
     if not solved and len(fit.inputs) == 1 and fit.inputs[0] and fit.inputs[0][-1] is not None:

@@ -29,7 +29,7 @@ no layer class: what it knows of a class, it asks the registry.
 from __future__ import annotations
 
 from ..formulas.models import MODEL_CLASSES
-from ..formulas.registry import INPUT_CLASSES, load_formulas, registration
+from ..formulas.registry import INPUT_CLASSES, backbone_classes, load_formulas, registration
 from ..result import format_shape
 from .inputs import known_input, row_inputs, takes_several
 from .phrase import derivations
@@ -96,10 +96,15 @@ def _explain(summary: Summary, i: int, classes: tuple[str, ...], inputs: list | 
         result.derivation = "0: an input holds no weights"
         return result
     nested = i + 1 < len(summary.rows) and summary.rows[i + 1].depth > row.depth
-    if nested or all(c in MODEL_CLASSES for c in classes):
+    backbone = all(c in backbone_classes() for c in classes)
+    if nested or backbone or all(c in MODEL_CLASSES for c in classes):
         result.input_shape = known_input(inputs)
         result.note = ("a nested model: its layers are listed below it" if nested else
                        "a nested model: summary(expand_nested=True) lists its layers")
+        if backbone:  # its count follows from hyperparameters the row does not show
+            result.note = "a KerasHub backbone, " + result.note + (
+                "; paramcount counts a backbone from its config (hidden size, layers, heads, "
+                "vocabulary), which its one row does not show")
         return result
     registered = [c for c in classes if registration(c) is not None]
     if not registered:

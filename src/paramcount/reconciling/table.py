@@ -26,6 +26,8 @@ number the table does not.
 A class name cut short (``TimeDist``, ``LayerNormalizatio…``) is completed from every class
 Keras has (:func:`paramcount.formulas.registry.complete_class`): ``class_name`` is the class when
 one fits, ``class_options`` lists every class that fits, ``printed_class`` is what was printed.
+A package's class, printed by its bare name (``TransformerEncoder``), is completed the same way to
+the name it is registered under (``keras_hub>TransformerEncoder``).
 
 >>> table = '''
 ... Model: "sequential"
@@ -765,9 +767,11 @@ def _row(r: _Row, summary: Summary, names: list[str]) -> SummaryRow:
     printed = m["cls"] or ""
     whole = bool(m["close"]) and not printed.endswith("…")
     # A class cut off entirely (the name filled the column) is no class: "…", no options.
-    options = () if whole or not printed else complete_class(printed)
+    options = () if not printed else complete_class(printed, whole=whole)
     if whole:
-        class_name = printed
+        # A package's class prints its bare name: the registered name is a completion.
+        class_name = options[0] if len(options) == 1 else printed
+        options = () if class_name == printed else options
     elif len(options) == 1:
         class_name = options[0]
     else:
