@@ -138,6 +138,33 @@ def _dense_rows(n: int, collapsed: bool = False) -> str:
     return "\n".join(" ".join(line.split()) for line in rows.splitlines()) + "\n"
 
 
+def _distinct_conv_rows(n: int) -> str:
+    """Conv2D rows that all differ (each needs a search of its own), every other one after a
+    row whose output is not shown, so that its input is open too."""
+    rows = []
+    for i in range(n // 2):
+        filters = i % 500 + 1
+        rows.append(f"lambda_{i} (Lambda)".ljust(29) + "multiple".ljust(26) + "0")
+        rows.append(f"conv_{i} (Conv2D)".ljust(29) + f"(None, 8, 8, {filters})".ljust(26)
+                    + str(9 * (i % 13 + 1) * filters + filters))
+    return "".join(row + "\n" for row in rows)
+
+
+def _connected_to_first(n: int) -> str:
+    """A functional table whose every row names the first: each input is looked up by name."""
+    head = (" Layer (type)                Output Shape              Param #   Connected to\n"
+            + "=" * 98 + "\n" + " input_1 (InputLayer)        [(None, 4)]               0         []\n")
+    return head + "".join(f" dense_{i} (Dense)".ljust(29) + "(None, 3)".ljust(26) + "15".ljust(10)
+                          + "['input_1[0][0]']\n" for i in range(n - 1))
+
+
+def _padded_rows(n: int) -> str:
+    """``n`` rows, each padded with trailing spaces so that the table fills the 8 MiB cap."""
+    width = MAX_CONFIG_BYTES // (n + 3) - 2
+    return "".join((f"dense_{i} (Dense)".ljust(29) + "(None, 4)".ljust(26) + "20").ljust(width)
+                   + "\n" for i in range(n))
+
+
 def _wrapped_cell(lines: int) -> str:
     """One Connected to cell that tf-keras wrapped over ``lines`` lines."""
     head = (" Layer (type)                Output Shape              Param #   Connected to\n"
@@ -158,6 +185,10 @@ SUMMARY_TABLES = {
     "10,000 rows (the layer limit)": (_SUMMARY_HEAD + _dense_rows(10_000), "count"),
     "10,000 rows, lines between rows deleted, spaces collapsed":
         (_SUMMARY_HEAD + _dense_rows(10_000, collapsed=True), "count"),
+    "10,000 rows that all differ, half with an open input":
+        (_SUMMARY_HEAD + _distinct_conv_rows(10_000), "count"),
+    "10,000 rows, each connected to the first": (_connected_to_first(10_000), "count"),
+    "10,000 rows padded to 8 MiB": (_SUMMARY_HEAD + _padded_rows(10_000), "count"),
     "20,000 rows": (_SUMMARY_HEAD + _dense_rows(20_000), "error"),
     "a count of 5,000 digits": (_SUMMARY_HEAD + "dense (Dense)".ljust(29) + "(None, 4)".ljust(26)
                                 + "9" * 5000 + "\n", "error"),

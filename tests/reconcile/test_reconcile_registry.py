@@ -217,3 +217,38 @@ def test_a_cut_class_name_solves_every_class_it_can_be(monkeypatch):
     assert set(row.completed) == {"Conv2D", "Conv2DTranspose"}  # Conv3D cannot give rank 4
     assert {f.class_name for f in row.fits} == {"Conv2D", "Conv2DTranspose"}
     assert "Conv… → Conv2D or Conv2DTranspose" in paramcount.reconcile(text).text()
+
+
+# --- the search's bounds ------------------------------------------------------------------------
+
+def test_window_settings_are_listed_smallest_first():
+    """The search skips every window at least as large as one whose count passed the row's:
+    sound only if a window's values are tried smallest first."""
+    paramcount.reconcile(box([("d (Dense)", "(None, 2)", 6)]))  # loads the formulas
+    windows = {(name, s.key): s.values for name, c in REGISTRY.items() if c.hides
+               for s in c.hides.settings if s.per_axis}
+    assert windows
+    assert {k: v for k, v in windows.items() if list(v) != sorted(v)} == {}
+
+
+def test_past_the_search_budget_a_row_is_not_searched_and_says_so(monkeypatch):
+    """A table of rows that all differ spends the search's budget of formula runs; the rows
+    after it are not searched (never guessed), and say why. Conv2D(f, 3) on 3 channels holds
+    27·f + f weights."""
+    from paramcount.reconciling import search
+
+    rows = [("input (InputLayer)", "(None, 8, 8, 3)", 0)] + [
+        (f"conv_{f} (Conv2D)", f"(None, 6, 6, {f})", 28 * f) for f in range(1, 4)]
+    text = box(rows)
+    assert all(r.explained for r in paramcount.reconcile(text).rows)
+    # Searched afresh (the rows' memos emptied for this test only), on a budget of 5 runs.
+    monkeypatch.setattr(solve_module, "_EXPLAINED", {})
+    monkeypatch.setattr(search, "_SOLVED", {})
+    monkeypatch.setattr(search, "SEARCH_BUDGET", 5)
+    rows = paramcount.reconcile(text).rows
+    spent = [r for r in rows if not r.explained]
+    assert spent and all(r.note == "not searched: paramcount runs the formulas at most 5 times "
+                         "per table, and the rows above, which differ from each other, took "
+                         "them all; paste this row with fewer rows above it"
+                         and r.derivation is None and not r.fits for r in spent)
+    assert all(f.layer.params == r.params for r in rows for f in r.fits)

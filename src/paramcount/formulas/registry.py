@@ -28,8 +28,10 @@ class Setting:
     """A config option that a ``model.summary()`` row does not show, with the values worth trying,
     Keras' default first. ``key`` may reach into a wrapped layer: ``"layer.config.use_bias"``.
     ``per_axis``: the value is a tuple with one entry per spatial axis (kernel sizes), each taken
-    from ``values``; ``shape_only``: it moves the output's shape, never the count (strides), so
-    one value that gives the printed shape is enough and it is not listed."""
+    from ``values``, smallest first (a larger window never holds fewer weights, so the search
+    skips the windows past one whose count passed the row's); ``shape_only``: it moves the
+    output's shape, never the count (strides), so one value that gives the printed shape is
+    enough and it is not listed."""
 
     key: str
     values: tuple
@@ -233,6 +235,11 @@ def complete_class(prefix: str, whole: bool = False) -> tuple[str, ...]:
 def backbone_classes() -> tuple[str, ...]:
     """The KerasHub backbones paramcount counts from their config, as their configs name them
     (``keras_hub>BertBackbone``): models, not layers, so they have no registration."""
-    from .kerashub_backbones import BACKBONES  # here: it imports this module
+    if not _BACKBONES:
+        from .kerashub_backbones import BACKBONES  # here: it imports this module
 
-    return tuple(f"keras_hub>{name}" for name in BACKBONES)
+        _BACKBONES.extend(f"keras_hub>{name}" for name in BACKBONES)
+    return tuple(_BACKBONES)
+
+
+_BACKBONES: list[str] = []

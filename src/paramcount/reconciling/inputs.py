@@ -11,16 +11,18 @@ __all__ = ["row_inputs", "known_input", "takes_several"]
 
 
 def row_inputs(summary: Summary, done: list[RowResult], i: int,
-               classes: tuple[str, ...]) -> list | None:
+               classes: tuple[str, ...], last: dict[str, RowResult] | None = None) -> list | None:
     """The shapes the row's layer was called on, as far as the table shows them (None: unknown
-    shape; a None list: unknown even how many)."""
+    shape; a None list: unknown even how many). ``last``: the last row of each name in
+    ``done``, so that a table whose rows all name a far row is read in linear time."""
     row = summary.rows[i]
     if row.connected is not None and summary.has_connected:
         if not row.connected:
             return []
         shapes = []
         for name, _, tensor in row.connected:
-            source = next((r for r in reversed(done) if r.name == name), None)
+            source = last.get(name) if last is not None else \
+                next((r for r in reversed(done) if r.name == name), None)
             out = source.output_shape if source else None
             if isinstance(out, list):
                 out = out[tensor] if tensor < len(out) else None

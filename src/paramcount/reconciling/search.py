@@ -15,8 +15,11 @@ stays under the row's).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import product
+from math import isqrt
 
 from ..errors import ParamcountError
 from ..formulas.apply import count_layer
@@ -24,7 +27,7 @@ from ..formulas.registry import Hidden, Setting, registration
 from ..result import LayerCount
 from ..safety import separate_layer_budget
 
-__all__ = ["Fit", "solve_row"]
+__all__ = ["Fit", "solve_row", "count", "search_budget", "SearchSpent", "SEARCH_BUDGET"]
 
 _KERNEL_BUDGET = 128  # kernel sizes tried per class: 32 in 1D, 11×11 in 2D, 5×5×5 in 3D
 _SCAN_LIMIT = 4096  # a count that grows faster than linearly in its unknown: sizes tried up to this
@@ -187,11 +190,24 @@ def _search(plan: _Plan, output, params: int, known: list | None) -> Iterator[Fi
         if assumed and found:
             break  # the open guesses fitted: nothing needs assuming
         variants = _variants(plan, shaped, output, inputs)
+        # Kernels whose count, at its least, passed the row's, by the other settings: a
+        # kernel at least as large on every axis holds at least as many weights, and is skipped.
+        over: dict[tuple, list[tuple]] = {}
         for combo in product(*(_values(s, inputs) for s in counted)):
+            window = tuple(d for s, v in zip(counted, combo) if s.per_axis for d in v)
+            rest = repr([v for s, v in zip(counted, combo) if not s.per_axis])
+            if window and any(all(a >= b for a, b in zip(window, small))
+                              for small in over.get(rest, ())):
+                continue
             settings = dict(zip([s.key for s in counted], combo))
             config = _with(plan.base, settings)
-            for fit in _fit(plan, config, settings, defaults, inputs, variants, output, params,
-                            assumed - {OTHER}):
+            fits = _fit(plan, config, settings, defaults, inputs, variants, output, params,
+                        assumed - {OTHER})
+            if fits is _OVER:
+                if window:
+                    over.setdefault(rest, []).append(window)
+                continue
+            for fit in fits:
                 found = True
                 yield fit
 
@@ -211,13 +227,14 @@ def _variants(plan: _Plan, shaped: list[Setting], output, inputs: list) -> list[
 
 
 def _fit(plan: _Plan, config: dict, settings: dict, defaults: dict, inputs: list,
-         variants: list[dict], output, params: int, assumed: set) -> list[Fit]:
+         variants: list[dict], output, params: int, assumed: set) -> list[Fit] | object:
     """Solve the revealed keys from the output and the unknown from the count, then check the
     output shape with the first shape-only variant that gives it (such a variant never changes
     the count, so the count is solved once, with the first variant the formula accepts).
     ``assumed``: input axes only assumed, stretched until the formula gives the printed output
     (a kernel that shrinks the input) and never reported. Several fits when two unknowns are
-    solved together (a config key, and the width of inputs the table does not show)."""
+    solved together (a config key, and the width of inputs the table does not show). _OVER when
+    the count passes the row's at the least value of everything open."""
     unknown = plan.solve if plan.solve not in (None, "features") else None
     has_free = any(_has_free(s) for s in inputs)
     if unknown is None and not has_free and plan.reads and not _known_last(output):
@@ -236,8 +253,15 @@ def _fit(plan: _Plan, config: dict, settings: dict, defaults: dict, inputs: list
             solved = _solve(plan.class_name, trial, guess, unknown, params)
             if solved is _REFUSED:
                 continue  # the formula cannot take this variant (groups that do not divide)
+            if solved is not None and solved is not _OVER and solved[1].params != params:
+                # nothing was open, and the other variants move the shape only
+                solved = _OVER if solved[1].params > params else None
+            if solved is _OVER:
+                return _OVER
             pairs = [] if solved is None else \
                 [(solved[0], solved[0] if has_free else None)]
+        if pairs is _OVER:
+            return _OVER
         fits = []
         for value, free in pairs:
             chosen = _with(trial, {unknown: value}) if unknown else trial
@@ -322,6 +346,8 @@ def _solve_pair(class_name: str, config: dict, inputs: list, key: str, params: i
     if any(p is None for p in points):
         return []
     c11, c21, c12, c22, c35 = points
+    if c11 > params:
+        return _OVER
     e = c22 - c21 - c12 + c11
     a, g = c21 - c11 - e, c12 - c11 - e
     c0 = c11 - a - g - e
@@ -330,6 +356,7 @@ def _solve_pair(class_name: str, config: dict, inputs: list, key: str, params: i
     target = e * (params - c0) + a * g
     if target <= 0 or target > _PAIR_LIMIT:
         return []
+    _spend(isqrt(target) // 64)  # the divisors tried, at about 64 to one formula run
     pairs = []
     x = 1
     while x * x <= target:
@@ -389,6 +416,7 @@ def _output_last(class_name: str, config: dict, inputs: list) -> int | None:
 
 
 _REFUSED = object()  # the formula does not take the config at all
+_OVER = object()  # the count at the unknowns' least already passes the row's
 
 
 def _solve(class_name: str, config: dict, inputs: list, key: str | None, params: int):
@@ -407,7 +435,7 @@ def _solve(class_name: str, config: dict, inputs: list, key: str | None, params:
     if first is None:
         return _REFUSED
     if first.params > params:
-        return None  # the count only grows with the unknown
+        return _OVER  # the count only grows with the unknown
     second = at(2)
     if second is None:
         return None
@@ -493,10 +521,45 @@ def _plainness(settings: dict) -> tuple:
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def count(class_name: str, config: dict, inputs: list) -> LayerCount | None:
-    """The class's own formula on these inputs, or None when it cannot take them."""
+class SearchSpent(Exception):
+    """The table's search budget is spent: the row is not searched (never a guess)."""
+
+
+#: Formula runs the search may make for one table: a long table of rows that all differ (each
+#: searched afresh) is answered within the input contract's time, its last rows unsearched.
+SEARCH_BUDGET = 10_000
+_runs: ContextVar[list | None] = ContextVar("search_runs", default=None)
+
+
+@contextmanager
+def search_budget():
+    """Bound the formula runs of every search made inside (one table's reconciliation) by
+    :data:`SEARCH_BUDGET`."""
+    token = _runs.set([SEARCH_BUDGET])
+    try:
+        yield
+    finally:
+        _runs.reset(token)
+
+
+def _spend(runs: int) -> None:
+    budget = _runs.get()
+    if budget is not None:
+        if budget[0] < runs:
+            budget[0] = 0
+            raise SearchSpent
+        budget[0] -= runs
+
+
+def count(class_name: str, config: dict, inputs: list, budgeted: bool = True
+          ) -> LayerCount | None:
+    """The class's own formula on these inputs, or None when it cannot take them. Each run
+    spends one of the table's search budget (:func:`search_budget`) unless ``budgeted`` is
+    False; past it, :class:`SearchSpent` is raised."""
     if any(s is None for s in inputs):
         return None
+    if budgeted:
+        _spend(1)
     shapes = [tuple(1 if d is None and k == len(s) - 1 else d for k, d in enumerate(s))
               for s in inputs]
     try:

@@ -31,10 +31,11 @@ from __future__ import annotations
 from ..formulas.models import MODEL_CLASSES
 from ..formulas.registry import INPUT_CLASSES, backbone_classes, load_formulas, registration
 from ..result import format_shape
+from . import search
 from .inputs import known_input, row_inputs, takes_several
 from .phrase import derivations
 from .results import Reconciliation, RowResult, n
-from .search import count, solve_row
+from .search import SearchSpent, count, search_budget, solve_row
 from .table import Summary, SummaryRow, parse_summary
 from .totals import check_nested, check_totals
 
@@ -62,10 +63,13 @@ def reconcile(text: str) -> Reconciliation:
     load_formulas()
     summary = parse_summary(text)
     results: list[RowResult] = []
-    for i, row in enumerate(summary.rows):
-        classes = row_classes(row)
-        inputs = row_inputs(summary, results, i, classes)
-        results.append(_explain(summary, i, classes, inputs, results))
+    last: dict[str, RowResult] = {}  # each name's last row so far, for Connected to
+    with search_budget():
+        for i, row in enumerate(summary.rows):
+            classes = row_classes(row)
+            inputs = row_inputs(summary, results, i, classes, last)
+            results.append(_explain(summary, i, classes, inputs, results))
+            last[results[-1].name] = results[-1]
     check_nested(results)
     return Reconciliation(summary.total, summary.trainable, summary.non_trainable,
                           summary.optimizer, results, check_totals(summary, results),
@@ -131,8 +135,38 @@ def _parent(row: SummaryRow, done: list[RowResult]) -> str | None:
     return next((r.name for r in reversed(done) if r.depth < row.depth), None)
 
 
+_FIELDS = ("explained", "fits", "input_shape", "derivation", "note", "completed")
+
+
 def _solve(row: SummaryRow, classes: list[str], inputs: list | None,
            result: RowResult) -> RowResult:
+    """The row explained; a long table repeats its rows, and each kind is explained once (what
+    it says depends on its classes, output, count and inputs, not on its name)."""
+    key = (tuple(classes), row.output_text, row.params, repr(inputs), result.shown_class,
+           bool(result.completed))
+    if key not in _EXPLAINED:
+        if len(_EXPLAINED) > 4096:
+            _EXPLAINED.clear()
+        try:
+            _solve_once(row, classes, inputs, result)
+        except SearchSpent:  # not kept: the row was not searched, which says nothing of it
+            result.explained, result.fits, result.input_shape = False, [], known_input(inputs)
+            result.derivation, result.note = None, _SPENT.format(search.SEARCH_BUDGET)
+            return result
+        _EXPLAINED[key] = tuple(getattr(result, f) for f in _FIELDS)
+    for name, value in zip(_FIELDS, _EXPLAINED[key]):
+        setattr(result, name, value)
+    return result
+
+
+_EXPLAINED: dict[tuple, tuple] = {}
+_SPENT = ("not searched: paramcount runs the formulas at most {:,} times per table, and the "
+          "rows above, which differ from each other, took them all; paste this row with fewer "
+          "rows above it")
+
+
+def _solve_once(row: SummaryRow, classes: list[str], inputs: list | None,
+                result: RowResult) -> RowResult:
     known = known_input(inputs)
     shapes = None if inputs is None or known is None else list(inputs)
     weightless = [c for c in classes if registration(c).weightless]
@@ -190,7 +224,7 @@ def _keeps_shape(class_name: str) -> bool:
     Activation), as far as probes of three ranks tell? (Flatten keeps a rank-2 input only.)"""
     if class_name not in _KEEPS:
         probes = [(None, 3), (None, 4, 3), (None, 5, 4, 3)]
-        outs = [(p, count(class_name, {}, [p])) for p in probes]
+        outs = [(p, count(class_name, {}, [p], budgeted=False)) for p in probes]
         _KEEPS[class_name] = all(layer is not None and layer.output_shape == p
                                  for p, layer in outs)
     return _KEEPS[class_name]

@@ -847,6 +847,19 @@ def parse_shape_text(text: str):
     """``(None, 2)`` → ``(None, 2)``; ``[(None, 3), (None, 4)]`` → a list; ``multiple``, ``?``,
     a shape cut short or anything unreadable → None. A list of one shape (tf-keras' InputLayer)
     is that shape."""
+    # A long table repeats its shapes: each text is read once (a list is given as a copy).
+    if text not in _SHAPES:
+        if len(_SHAPES) > 4096:
+            _SHAPES.clear()
+        _SHAPES[text] = _parse_shape_text(text)
+    shape = _SHAPES[text]
+    return list(shape) if isinstance(shape, list) else shape
+
+
+_SHAPES: dict = {}
+
+
+def _parse_shape_text(text: str):
     text = (text or "").strip()
     if not text or text.lower() == MULTIPLE or not _shape_end(text)[1] \
             or _shape_end(text)[0] != len(text):

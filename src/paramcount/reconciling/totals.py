@@ -14,7 +14,8 @@ def check_nested(results: list[RowResult]) -> None:
     """A nested model's row is explained when its listed layers add up to it."""
     for i, r in enumerate(results):
         children = []
-        for c in results[i + 1:]:
+        for j in range(i + 1, len(results)):  # not a slice: a copy per row is quadratic
+            c = results[j]
             if c.depth <= r.depth:
                 break
             if c.depth == r.depth + 1:
