@@ -369,6 +369,20 @@ def supported_layers(page: Page, package: str) -> str:
     return "\n\n" + "\n\n".join(out) + "\n\n"
 
 
+@placeholder
+def supported_backbones(page: Page) -> str:
+    """{{ supported_backbones() }}: the KerasHub backbones paramcount counts from their config
+    (``BACKBONES`` in formulas/kerashub_backbones.py), as a table: models, not layers, so they
+    are in no layers module's list."""
+    from paramcount.formulas.kerashub_backbones import BACKBONES
+
+    link = page.link("explain.md#kerashub-backbones")
+    rows = ["| Backbone | How it is counted |", "|---|---|"]
+    rows += [f"| `{name}` | [from its config's hyperparameters]({link}), layer by layer |"
+             for name in sorted(BACKBONES)]
+    return "\n\n" + "\n".join(rows) + "\n\n"
+
+
 # --- The reconcile page opened on a table --------------------------------------------------------
 
 RECONCILE_PAGE = "reconcile/"

@@ -145,3 +145,14 @@ def test_the_classes_are_grouped_by_status_and_the_weightless_folded(package):
     folded = text.split('data-status="weightless"')[1].split("</details>")[0]
     assert "no weights" in folded.split("</summary>")[0] and "no weights" not in folded.split(
         "</summary>")[1]  # said once, in the title
+
+
+def test_every_kerashub_backbone_is_listed_once():
+    from paramcount.formulas.kerashub_backbones import BACKBONES
+
+    text = placeholders.expand("{{ supported_backbones() }}",
+                               placeholders.Page("supported-layers.md"))
+    listed = [row[1] for row in ROW.finditer(text)]
+    assert sorted(listed) == sorted(BACKBONES)
+    assert all("explain.md#kerashub-backbones" in row[2]
+               for row in ROW.finditer(text))
