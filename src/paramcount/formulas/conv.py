@@ -352,8 +352,10 @@ def conv_lstm(ctx: Ctx) -> Spec:
 @layer("LocallyConnected1D", "LocallyConnected2D",
        args=("filters", "kernel_size", "strides", "padding", "data_format", "activation",
              "use_bias"),
-       # its weights grow with the output's positions: solved when the input is known
-       hides=Hidden(settings=(KERNEL, USE_BIAS, *WINDOW), reads=("filters",), input="open"))
+       # its weights grow with the output's positions: solved when the input is known; so its
+       # strides change the count too, and are searched as a setting of their own
+       hides=Hidden(settings=(KERNEL, USE_BIAS, Setting("strides", (1, 2, 3, 4)), WINDOW[0]),
+                    reads=("filters",), input="open"))
 def locally_connected(ctx: Ctx) -> Spec:
     """A convolution whose filters are not shared: every output position has its own kernel
     and its own bias, so the count grows with the output's size (Keras 2 only)."""

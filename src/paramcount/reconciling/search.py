@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import product
-from math import isqrt
+from time import process_time
 
 from ..errors import ParamcountError
 from ..formulas.apply import count_layer
@@ -27,7 +27,7 @@ from ..formulas.registry import Hidden, Setting, registration
 from ..result import LayerCount
 from ..safety import separate_layer_budget
 
-__all__ = ["Fit", "solve_row", "count", "search_budget", "SearchSpent", "SEARCH_BUDGET"]
+__all__ = ["Fit", "solve_row", "count", "search_budget", "SearchSpent", "SEARCH_SECONDS"]
 
 _KERNEL_BUDGET = 128  # kernel sizes tried per class: 32 in 1D, 11×11 in 2D, 5×5×5 in 3D
 _SCAN_LIMIT = 4096  # a count that grows faster than linearly in its unknown: sizes tried up to this
@@ -356,10 +356,11 @@ def _solve_pair(class_name: str, config: dict, inputs: list, key: str, params: i
     target = e * (params - c0) + a * g
     if target <= 0 or target > _PAIR_LIMIT:
         return []
-    _spend(isqrt(target) // 64)  # the divisors tried, at about 64 to one formula run
     pairs = []
     x = 1
     while x * x <= target:
+        if not x % 4096:
+            _in_time()  # up to 100,000 divisors: the table's time bounds them too
         if target % x == 0:
             for big in {x, target // x}:
                 d, rest_d = divmod(big - g, e)
@@ -522,44 +523,43 @@ def _plainness(settings: dict) -> tuple:
 # --- helpers ----------------------------------------------------------------------------------
 
 class SearchSpent(Exception):
-    """The table's search budget is spent: the row is not searched (never a guess)."""
+    """The table's search time is spent: the row is not searched (never a guess)."""
 
 
-#: Formula runs the search may make for one table: a long table of rows that all differ (each
-#: searched afresh) is answered within the input contract's time, its last rows unsearched.
-SEARCH_BUDGET = 10_000
-_runs: ContextVar[list | None] = ContextVar("search_runs", default=None)
+#: CPU seconds the search may take for one table: a long table of rows that all differ (each
+#: searched afresh) is answered within the input contract's 2 s, its last rows unsearched. A
+#: real table takes far less (tf-keras' EfficientNetB0, 240 rows: about 0.3 s); the costliest
+#: single row met, a class cut to "S…" (some twenty classes, wrappers among them), about 0.8 s.
+SEARCH_SECONDS = 1.2
+_deadline: ContextVar[float | None] = ContextVar("search_deadline", default=None)
 
 
 @contextmanager
 def search_budget():
-    """Bound the formula runs of every search made inside (one table's reconciliation) by
-    :data:`SEARCH_BUDGET`."""
-    token = _runs.set([SEARCH_BUDGET])
+    """Bound the time of every search made inside (one table's reconciliation) by
+    :data:`SEARCH_SECONDS` of CPU time."""
+    token = _deadline.set(process_time() + SEARCH_SECONDS)
     try:
         yield
     finally:
-        _runs.reset(token)
+        _deadline.reset(token)
 
 
-def _spend(runs: int) -> None:
-    budget = _runs.get()
-    if budget is not None:
-        if budget[0] < runs:
-            budget[0] = 0
-            raise SearchSpent
-        budget[0] -= runs
+def _in_time() -> None:
+    deadline = _deadline.get()
+    if deadline is not None and process_time() > deadline:
+        raise SearchSpent
 
 
 def count(class_name: str, config: dict, inputs: list, budgeted: bool = True
           ) -> LayerCount | None:
-    """The class's own formula on these inputs, or None when it cannot take them. Each run
-    spends one of the table's search budget (:func:`search_budget`) unless ``budgeted`` is
-    False; past it, :class:`SearchSpent` is raised."""
+    """The class's own formula on these inputs, or None when it cannot take them. Past the
+    table's search time (:func:`search_budget`), :class:`SearchSpent` is raised instead, unless
+    ``budgeted`` is False."""
     if any(s is None for s in inputs):
         return None
     if budgeted:
-        _spend(1)
+        _in_time()
     shapes = [tuple(1 if d is None and k == len(s) - 1 else d for k, d in enumerate(s))
               for s in inputs]
     try:

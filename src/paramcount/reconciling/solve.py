@@ -151,7 +151,7 @@ def _solve(row: SummaryRow, classes: list[str], inputs: list | None,
             _solve_once(row, classes, inputs, result)
         except SearchSpent:  # not kept: the row was not searched, which says nothing of it
             result.explained, result.fits, result.input_shape = False, [], known_input(inputs)
-            result.derivation, result.note = None, _SPENT.format(search.SEARCH_BUDGET)
+            result.derivation, result.note = None, _SPENT.format(search.SEARCH_SECONDS)
             return result
         _EXPLAINED[key] = tuple(getattr(result, f) for f in _FIELDS)
     for name, value in zip(_FIELDS, _EXPLAINED[key]):
@@ -160,9 +160,9 @@ def _solve(row: SummaryRow, classes: list[str], inputs: list | None,
 
 
 _EXPLAINED: dict[tuple, tuple] = {}
-_SPENT = ("not searched: paramcount runs the formulas at most {:,} times per table, and the "
-          "rows above, which differ from each other, took them all; paste this row with fewer "
-          "rows above it")
+_SPENT = ("not searched: paramcount searches one table for at most {:g} s of CPU time, and "
+          "the rows up to here took it all (rows that differ from each other are each searched "
+          "afresh); paste this row with fewer rows above it")
 
 
 def _solve_once(row: SummaryRow, classes: list[str], inputs: list | None,
