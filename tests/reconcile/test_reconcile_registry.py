@@ -232,7 +232,7 @@ def test_window_settings_are_listed_smallest_first():
 
 
 def test_past_the_search_time_a_row_is_not_searched_and_says_so(monkeypatch):
-    """A long table of rows that all differ spends the search's time; the rows after it are not
+    """A long table of rows that all differ spends the search's budget; the rows after it are not
     searched (never guessed), and say why. Conv2D(f, 3) on 3 channels holds 27·f + f weights."""
     from paramcount.reconciling import search
 
@@ -240,13 +240,14 @@ def test_past_the_search_time_a_row_is_not_searched_and_says_so(monkeypatch):
         (f"conv_{f} (Conv2D)", f"(None, 6, 6, {f})", 28 * f) for f in range(1, 4)]
     text = box(rows)
     assert all(r.explained for r in paramcount.reconcile(text).rows)
-    # Searched afresh (the rows' memos emptied for this test only), with no time at all.
+    # Searched afresh (the rows' memos emptied for this test only), with no formula runs at all.
     monkeypatch.setattr(solve_module, "_EXPLAINED", {})
     monkeypatch.setattr(search, "_SOLVED", {})
-    monkeypatch.setattr(search, "SEARCH_SECONDS", -1)
+    monkeypatch.setattr(search, "SEARCH_RUNS", 0)
     rows = paramcount.reconcile(text).rows
     assert rows[0].explained  # an input row needs no search
     assert all(not r.explained and r.derivation is None and not r.fits and r.note ==
-               "not searched: paramcount searches one table for at most -1 s of CPU time, and "
-               "the rows up to here took it all (rows that differ from each other are each "
-               "searched afresh); paste this row with fewer rows above it" for r in rows[1:])
+               "not searched: paramcount tries at most 0 settings for one table, and the rows up "
+               "to here (rows that differ from each other are each searched afresh), or this row "
+               "alone, took them all; paste this row with fewer rows above it, or with more of its "
+               "class name" for r in rows[1:])

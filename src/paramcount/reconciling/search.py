@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import product
-from time import process_time
 
 from ..errors import ParamcountError
 from ..formulas.apply import count_layer
@@ -27,7 +26,7 @@ from ..formulas.registry import Hidden, Setting, registration
 from ..result import LayerCount
 from ..safety import separate_layer_budget
 
-__all__ = ["Fit", "solve_row", "count", "search_budget", "SearchSpent", "SEARCH_SECONDS"]
+__all__ = ["Fit", "solve_row", "count", "search_budget", "SearchSpent", "SEARCH_RUNS"]
 
 _KERNEL_BUDGET = 128  # kernel sizes tried per class: 32 in 1D, 11×11 in 2D, 5×5×5 in 3D
 _SCAN_LIMIT = 4096  # a count that grows faster than linearly in its unknown: sizes tried up to this
@@ -323,7 +322,10 @@ def _stretch(class_name: str, config: dict, inputs: list, output, assumed: set,
             # the window is larger than the input: try twice the size
             guess = [d * 2 if a in assumed else d for a, d in enumerate(guess)]
             continue
-        gaps = {a: shape[a - offset] - out[a - offset] for a in assumed}
+        pairs = {a: (shape[a - offset], out[a - offset]) for a in assumed}
+        if any(None in pair for pair in pairs.values()):
+            return None  # an axis printed or computed as None: no size to grow it to
+        gaps = {a: printed - got for a, (printed, got) in pairs.items()}
         if not any(gaps.values()):
             return [tuple(d if a in assumed else s for a, (s, d) in
                           enumerate(zip(inputs[0], guess)))] * len(inputs)
@@ -359,8 +361,8 @@ def _solve_pair(class_name: str, config: dict, inputs: list, key: str, params: i
     pairs = []
     x = 1
     while x * x <= target:
-        if not x % 4096:
-            _in_time()  # up to 100,000 divisors: the table's time bounds them too
+        if not x % 1024:
+            _spend_one()  # up to 100,000 divisors: 1,024 of them cost about one formula run
         if target % x == 0:
             for big in {x, target // x}:
                 d, rest_d = divmod(big - g, e)
@@ -523,43 +525,48 @@ def _plainness(settings: dict) -> tuple:
 # --- helpers ----------------------------------------------------------------------------------
 
 class SearchSpent(Exception):
-    """The table's search time is spent: the row is not searched (never a guess)."""
+    """The table's search budget is spent: the row is not searched (never a guess)."""
 
 
-#: CPU seconds the search may take for one table: a long table of rows that all differ (each
-#: searched afresh) is answered within the input contract's 2 s, its last rows unsearched. A
-#: real table takes far less (tf-keras' EfficientNetB0, 240 rows: about 0.3 s); the costliest
-#: single row met, a class cut to "S…" (some twenty classes, wrappers among them), about 0.8 s.
-SEARCH_SECONDS = 1.2
-_deadline: ContextVar[float | None] = ContextVar("search_deadline", default=None)
+#: Formula runs the search may make for one table. A count, not a clock, so that a table gets the
+#: same answer on any machine under any load. A real table needs far fewer (tf-keras'
+#: EfficientNetB0, 240 rows: about 4,400). The costliest single row met, a class cut to "S" (some
+#: twenty classes, wrappers among them), needs about 64,000: it is left unsearched. At the
+#: costliest runs met (a Conv2D with its input and kernel open, about 50 µs each on a quiet
+#: machine) this keeps a table of rows that all differ within the input contract's 2 s
+#: (`make bench`); its last rows are left unsearched.
+SEARCH_RUNS = 20_000
+_runs_left: ContextVar[list[int] | None] = ContextVar("search_runs_left", default=None)
 
 
 @contextmanager
 def search_budget():
-    """Bound the time of every search made inside (one table's reconciliation) by
-    :data:`SEARCH_SECONDS` of CPU time."""
-    token = _deadline.set(process_time() + SEARCH_SECONDS)
+    """Bound every search made inside (one table's reconciliation) by :data:`SEARCH_RUNS`
+    formula runs in all."""
+    token = _runs_left.set([SEARCH_RUNS])
     try:
         yield
     finally:
-        _deadline.reset(token)
+        _runs_left.reset(token)
 
 
-def _in_time() -> None:
-    deadline = _deadline.get()
-    if deadline is not None and process_time() > deadline:
-        raise SearchSpent
+def _spend_one() -> None:
+    left = _runs_left.get()
+    if left is not None:
+        if left[0] <= 0:
+            raise SearchSpent
+        left[0] -= 1
 
 
 def count(class_name: str, config: dict, inputs: list, budgeted: bool = True
           ) -> LayerCount | None:
     """The class's own formula on these inputs, or None when it cannot take them. Past the
-    table's search time (:func:`search_budget`), :class:`SearchSpent` is raised instead, unless
+    table's search budget (:func:`search_budget`), :class:`SearchSpent` is raised instead, unless
     ``budgeted`` is False."""
     if any(s is None for s in inputs):
         return None
     if budgeted:
-        _in_time()
+        _spend_one()
     shapes = [tuple(1 if d is None and k == len(s) - 1 else d for k, d in enumerate(s))
               for s in inputs]
     try:

@@ -151,7 +151,7 @@ def _solve(row: SummaryRow, classes: list[str], inputs: list | None,
             _solve_once(row, classes, inputs, result)
         except SearchSpent:  # not kept: the row was not searched, which says nothing of it
             result.explained, result.fits, result.input_shape = False, [], known_input(inputs)
-            result.derivation, result.note = None, _SPENT.format(search.SEARCH_SECONDS)
+            result.derivation, result.note = None, _SPENT.format(search.SEARCH_RUNS)
             return result
         _EXPLAINED[key] = tuple(getattr(result, f) for f in _FIELDS)
     for name, value in zip(_FIELDS, _EXPLAINED[key]):
@@ -160,9 +160,10 @@ def _solve(row: SummaryRow, classes: list[str], inputs: list | None,
 
 
 _EXPLAINED: dict[tuple, tuple] = {}
-_SPENT = ("not searched: paramcount searches one table for at most {:g} s of CPU time, and "
-          "the rows up to here took it all (rows that differ from each other are each searched "
-          "afresh); paste this row with fewer rows above it")
+_SPENT = ("not searched: paramcount tries at most {:,} settings for one table, and the rows "
+          "up to here (rows that differ from each other are each searched afresh), or this row "
+          "alone, took them all; paste this row with fewer rows above it, or with more of its "
+          "class name")
 
 
 def _solve_once(row: SummaryRow, classes: list[str], inputs: list | None,
