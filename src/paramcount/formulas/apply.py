@@ -3,11 +3,11 @@ weights over symbols into a :class:`~paramcount.result.LayerCount` with numbers.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from math import prod
 
 from ..errors import ParamcountError
 from ..expr import as_expr, total
+from ..records import replace
 from ..result import LayerCount, Shape, Weight
 from ..safety import MAX_WEIGHTS, check_size, count_layer_call
 from ..sizes import variable_dtype

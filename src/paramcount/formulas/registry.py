@@ -7,7 +7,8 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from ..records import record
 
 TYPE_CHECKING = False  # as typing's: the command line does not import typing (several ms)
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ Formula = Callable[["Ctx"], "Spec"]
 INPUT_CLASSES = ("InputLayer",)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Setting:
     """A config option that a ``model.summary()`` row does not show, with the values worth trying,
     Keras' default first. ``key`` may reach into a wrapped layer: ``"layer.config.use_bias"``.
@@ -44,7 +45,7 @@ class Setting:
         return None if self.required else self.values[0]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hidden:
     """What a ``model.summary()`` row hides about a class, for the reconciler: a row shows the
     class, the output shape and the count, and the search tries every value of ``settings``,
@@ -104,7 +105,7 @@ SEQUENCE_OUTPUT = (Setting("return_sequences", (False, True), shape_only=True),
                    Setting("return_state", (False, True), shape_only=True))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LayerClass:
     """Everything paramcount knows about one Keras layer class, in one place: its formula and
     the facts that the graph walk, the diagrams, the layer-code reader and the pages read."""
