@@ -97,14 +97,3 @@ def test_fields_are_inherited_in_order():
     with pytest.raises(TypeError):  # a field without a default after one with a default
         records.record(type("Bad", (child,), {"__annotations__": {"c": "int"}}))
 
-
-def test_the_count_path_imports_no_dataclasses():
-    """What the records are for: `paramcount count` runs without importing dataclasses (and so
-    inspect and ast). Checked in a fresh process, as the command starts."""
-    import subprocess
-    import sys
-
-    code = ("import sys, paramcount.cli\n"
-            "print(sorted({'dataclasses', 'inspect', 'typing'} & set(sys.modules)))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
