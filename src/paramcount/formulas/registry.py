@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 
 from ..records import record
+from .families import FAMILY
 
 TYPE_CHECKING = False  # as typing's: the command line does not import typing (several ms)
 if TYPE_CHECKING:
@@ -16,7 +17,8 @@ if TYPE_CHECKING:
 
 __all__ = ["LayerClass", "REGISTRY", "layer", "registration", "load_formulas", "Formula",
            "complete_class", "Hidden", "Setting", "WEIGHTLESS", "MERGING", "USE_BIAS", "KERNEL",
-           "STEP_KERNEL", "WINDOW", "SEQUENCE_OUTPUT", "INPUT_CLASSES", "backbone_classes"]
+           "STEP_KERNEL", "WINDOW", "SEQUENCE_OUTPUT", "INPUT_CLASSES", "backbone_classes",
+           "derived_families"]
 
 Formula = Callable[["Ctx"], "Spec"]
 
@@ -174,16 +176,25 @@ def layer(*class_names: str, args: tuple[str, ...] = (), page: str | None = None
 
 
 def registration(class_name: str) -> LayerClass | None:
-    """The registered facts about ``class_name``, or None for a class paramcount does not know."""
-    load_formulas()
-    return REGISTRY.get(class_name)
+    """The registered facts about ``class_name``, or None for a class paramcount does not know.
+    Only the module of the class's family is imported (:mod:`.families` says which): a count
+    loads the families it meets, not all of them (the command line's start-up)."""
+    found = REGISTRY.get(class_name)
+    if found is None and not _loaded and class_name in FAMILY:
+        importlib.import_module(f"{__package__}.{FAMILY[class_name]}")
+        found = REGISTRY.get(class_name)
+        if found is None:  # the index is stale (its test says how to rewrite it): load them all
+            load_formulas()
+            found = REGISTRY.get(class_name)
+    return found
 
 
 _loaded = False
 
 
 def load_formulas() -> None:
-    """Import every module of this package once, so their @layer decorators register."""
+    """Import every module of this package once, so their @layer decorators register: for what
+    reads the whole registry (the pages, the layer-code reader's suggestions, the reconciler)."""
     global _loaded
     if _loaded:
         return
@@ -199,6 +210,17 @@ def load_formulas() -> None:
         if file.endswith(".py") and file != "__init__.py":
             importlib.import_module(f"{__package__}.{file[:-3]}")
     _loaded = True
+
+
+def derived_families() -> dict[str, tuple[str, ...]]:
+    """Each module's registered classes, read from the whole registry: what :mod:`.families`
+    must hold (``python scripts/families.py`` writes it from this)."""
+    load_formulas()
+    found: dict[str, list[str]] = {}
+    for name, registered in REGISTRY.items():
+        module = registered.formula.__module__.rpartition(".")[2]
+        found.setdefault(module, []).append(name)
+    return {module: tuple(sorted(names)) for module, names in sorted(found.items())}
 
 
 _KNOWN: list[tuple[str, str]] = []  # (the name a summary prints, the registered name), sorted
