@@ -15,7 +15,6 @@ from .counting import count_model
 from .errors import ParamcountError
 from .formulas.apply import count_layer
 from .formulas.registry import registration
-from .read.layercode import parse_layer, parse_shape, parse_shapes
 from .result import LayerCount, ModelCount, Weight
 from .safety import ArgumentTypeError, contract
 
@@ -82,6 +81,8 @@ def explain_layer(code: str, input_shape: tuple | str | None = None) -> LayerCou
     """
     if not isinstance(code, str):
         raise ArgumentTypeError(f"code must be a str, got {type(code).__name__}")
+    from .read.layercode import parse_layer  # it imports ast: not on `paramcount count`'s path
+
     return count_layer_entry(parse_layer(code), input_shape)
 
 
@@ -127,10 +128,14 @@ def reconcile(text: str) -> Reconciliation:
 def _batch_shapes(shape) -> list[tuple]:
     if not isinstance(shape, (str, tuple, list, int)):
         raise ArgumentTypeError(f"input_shape must be a tuple or a str, got {type(shape).__name__}")
+    from .read.layercode import parse_shapes  # it imports ast: not on `paramcount count`'s path
+
     return parse_shapes(shape if isinstance(shape, str) else repr(shape))
 
 
 def _batch_shape(shape) -> tuple:
+    from .read.layercode import parse_shape  # it imports ast: not on `paramcount count`'s path
+
     if isinstance(shape, str):
         return parse_shape(shape)
     if isinstance(shape, int):

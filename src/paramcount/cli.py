@@ -25,7 +25,6 @@ from . import __version__, count, explain_layer, safety
 from .counting import attach_optimizer
 from .errors import ParamcountError, printable
 from .read import MAX_CONFIG_BYTES
-from .read.layercode import parse_shape
 from .result import ModelCount
 from .show.explain import explain_layer_text, explain_model, summary_table, totals
 
@@ -194,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             raise ParamcountError("--import is for --keras (it registers custom layers for Keras)")
         if args.keras:
             from .counting.measure import count_with_keras, import_modules  # it may import Keras
+            from .read.layercode import parse_shape  # it imports ast: not on plain count's path
 
             import_modules(args.imports)
             shape = parse_shape(args.input_shape) if args.input_shape else None

@@ -15,8 +15,9 @@ cost nothing), written as text, written as LaTeX, and written with the numbers s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
+
+from .records import record
 
 __all__ = ["Expr", "Sym", "Num", "as_expr", "product", "total"]
 
@@ -80,7 +81,7 @@ class Expr:
         return self.text()
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Sym(Expr):
     """A named quantity read from a layer's config or input shape, e.g. ``u`` = units."""
 
@@ -110,7 +111,7 @@ class Sym(Expr):
         return _latex_symbol(base) + (f"_{sub}" if len(sub) == 1 else f"_{{{sub}}}" if sub else "")
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Num(Expr):
     """A constant, such as the 4 gates of an LSTM."""
 
@@ -124,7 +125,7 @@ class Num(Expr):
         return _number(self.val, latex)
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Sum(Expr):
     terms: tuple[Expr, ...]
     precedence = _SUM
@@ -148,7 +149,7 @@ class Sum(Expr):
         return Sum((*self.terms, as_expr(other)))
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Product(Expr):
     factors: tuple[Expr, ...]
     precedence = _PRODUCT
@@ -186,7 +187,7 @@ class Product(Expr):
         return Product((*self.factors, as_expr(other)))
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Quotient(Expr):
     """Exact division, e.g. input channels per group; Keras refuses configs where it is not."""
 

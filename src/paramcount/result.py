@@ -4,17 +4,17 @@ The bottom of the package: it imports only :mod:`paramcount.expr`, so everything
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from math import prod
 
 from .errors import printable
 from .expr import Expr, Sym
+from .records import field, record
 from .sizes import KERAS2_UNITS, UNITS, OptimizerVariable, bits_to_bytes, readable_size, weight_bits
 
 Shape = tuple  # of int | None; the batch axis first, as Keras writes it
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Weight:
     """One weight tensor, named by its path inside its layer as Keras names it."""
 
@@ -52,7 +52,7 @@ class Weight:
                 "bytes": bits_to_bytes(self.bits)}
 
 
-@dataclass
+@record
 class LayerCount:
     """The count of one layer, with how it was derived."""
 
@@ -129,7 +129,7 @@ class LayerCount:
         }
 
 
-@dataclass
+@record
 class ModelCount:
     """The count of a whole model: the totals ``model.summary()`` prints, layer by layer."""
 
@@ -211,7 +211,7 @@ class ModelCount:
         }
 
 
-@dataclass
+@record
 class Optimizer:
     """An optimizer's variables for a model: what ``fit()`` adds as *Optimizer params*."""
 
@@ -241,7 +241,7 @@ class Optimizer:
                                          "gradients or the framework's own memory"}}
 
 
-@dataclass
+@record
 class Witness:
     """The weights file a count was checked against, and what it said."""
 

@@ -26,12 +26,11 @@ Cheap to import (no numpy): the command line loads it on every run.
 
 from __future__ import annotations
 
-import ast
 import re
-from dataclasses import dataclass, field
 from math import prod
 
 from .errors import ParamcountError
+from .records import field, record
 
 __all__ = ["DTYPE_BITS", "dtype_bits", "variable_dtype", "weight_bits", "bits_to_bytes",
            "readable_size", "OptimizerSpec", "OptimizerVariable", "parse_optimizer",
@@ -153,7 +152,7 @@ _BY_LOWER.update({"rms_prop": "RMSprop", "adam_w": "AdamW"})
 _SCHEDULE = "schedule"  # a learning rate given as a schedule or a callable: no variable for it
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OptimizerSpec:
     """A built-in optimizer and the arguments that decide its variables."""
 
@@ -183,7 +182,7 @@ _SHAPING = {"learning_rate": None, "momentum": 0.0, "centered": False, "amsgrad"
             "exclude_embeddings": True}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OptimizerVariable:
     """One variable ``optimizer.variables`` lists after ``optimizer.build(trainable_variables)``."""
 
@@ -213,6 +212,8 @@ def parse_optimizer(text: str) -> dict:
         raise ParamcountError("empty optimizer: write one such as adam or 'Adam(amsgrad=True)'")
     if len(text) > 1000:
         raise ParamcountError("the optimizer is longer than 1,000 characters")
+    import ast  # only an --optimizer is read with it: ast costs the command line 2 ms at start-up
+
     try:
         node = ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -222,6 +223,8 @@ def parse_optimizer(text: str) -> dict:
 
 
 def _optimizer_node(node, text: str, depth: int = 0) -> dict:
+    import ast  # imported by parse_optimizer already (not at the top: the start-up)
+
     if depth > 2:
         raise ParamcountError(f"cannot read the optimizer {text!r}: nested too deeply")
     if isinstance(node, (ast.Name, ast.Attribute)):
@@ -259,6 +262,8 @@ def _optimizer_node(node, text: str, depth: int = 0) -> dict:
 
 
 def _dotted(node, text: str) -> str:
+    import ast  # imported by parse_optimizer already (not at the top: the start-up)
+
     # keras.optimizers.Adam, optimizers.Adam and Adam all name Adam
     if isinstance(node, ast.Attribute):
         return node.attr

@@ -9,7 +9,6 @@ The limits here are generous, to catch hangs and blow-ups on a busy machine; the
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -24,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import paramcount
-from paramcount import web
+from paramcount import records, web
 from paramcount.formulas.conv import _connected_pairs
 from paramcount.formulas.registry import REGISTRY, load_formulas
 
@@ -212,7 +211,7 @@ def test_a_bug_is_one_clear_error_and_the_calculator_says_it_is_a_bug(monkeypatc
         raise ZeroDivisionError("division by zero")
 
     load_formulas()
-    monkeypatch.setitem(REGISTRY, "Dense", dataclasses.replace(REGISTRY["Dense"], formula=broken))
+    monkeypatch.setitem(REGISTRY, "Dense", records.replace(REGISTRY["Dense"], formula=broken))
     with pytest.raises(paramcount.ParamcountError, match="internal error.*ZeroDivisionError"):
         paramcount.explain_layer("Dense(3)", "(4,)")
     answer = web.result("Dense(3)", "(4,)")

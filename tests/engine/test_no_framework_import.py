@@ -20,8 +20,8 @@ print(json.dumps({{"result": result, "loaded": loaded}}))
 """
 
 
-def run(body: str) -> dict:
-    code = CHECK.format(body=body, frameworks=FRAMEWORKS)
+def run(body: str, modules: list[str] = FRAMEWORKS) -> dict:
+    code = CHECK.format(body=body, frameworks=modules)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -48,7 +48,22 @@ def test_cli_imports_no_framework(fixture):
     assert got == {"result": [0, EXPECTED[fixture], []], "loaded": []}
 
 
+# What the command line's start-up cannot afford (issue #20): dataclasses imports inspect and ast,
+# about 6 ms; paramcount.records stands in for it, and only layer code or --optimizer needs ast.
+SLOW_TO_IMPORT = ["dataclasses", "inspect", "ast", "typing"]
+
+
+@pytest.mark.parametrize("fixture", ["keras3_sequential.keras", "keras3_legacy.h5"])
+def test_cli_count_imports_none_of_the_slow_modules(fixture):
+    body = ("import io, contextlib\nfrom paramcount.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    result = main(['count', {str(FIXTURES / fixture)!r}])")
+    assert run(body, SLOW_TO_IMPORT) == {"result": 0, "loaded": []}
+
+
 def test_the_check_can_fail():
     """The probe itself sees a framework when one is imported."""
     got = run("import numpy\nresult = None")
     assert got["loaded"] == ["numpy"]
+    assert run("import paramcount.reconciling\nresult = None", SLOW_TO_IMPORT)["loaded"] == [
+        "ast", "dataclasses", "inspect"]  # the reconciler keeps its dataclasses

@@ -15,7 +15,6 @@ counted by a resolver that reads what the file stores (:mod:`paramcount.counting
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
 
 from ..errors import ParamcountError
 from ..expr import Num
@@ -24,6 +23,7 @@ from ..formulas.entry import layer_entry
 from ..formulas.models import MODEL_CLASSES
 from ..formulas.ops import OP_MODULES, Tensor, op_name, op_output_shape
 from ..formulas.registry import registration
+from ..records import field, record
 from ..result import LayerCount, Shape, format_shape
 from ..safety import check_size
 from .nodes import Call, Ref, has_ref, model_refs, parse_calls, shifted
@@ -33,7 +33,7 @@ __all__ = ["count_graph", "input_layer_shape", "Task"]
 TF_OP_LAYERS = ("TFOpLambda", "SlicingOpLambda")  # tf-keras: an op wrapped as a layer
 
 
-@dataclass
+@record
 class Task:
     """One layer of the model to count, handed to a resolver, which may count it otherwise
     than by its formula on these shapes (from a file's stored weights, or with Keras)."""
@@ -195,7 +195,7 @@ def _unknown_reason(class_name: str, op: bool = False) -> str:
 
 # --- functional graphs -------------------------------------------------------------------------
 
-@dataclass
+@record
 class _Entry:
     name: str
     class_name: str

@@ -8,7 +8,6 @@ from __future__ import annotations
 from ..errors import ParamcountError
 from ..formulas.apply import count_layer
 from ..formulas.entry import layer_entry
-from ..formulas.kerashub_backbones import count_backbone
 from ..formulas.models import MODEL_CLASSES
 from ..formulas.quantized import QUANTIZED_INSIDE, policy_mode
 from ..read import keras_major, load
@@ -119,6 +118,10 @@ def _subclassed(model: dict) -> bool:
 def _backbone(model: dict, refuse: bool = True) -> ModelCount | None:
     """A KerasHub backbone, counted by following its construction (None if it is not one)."""
     class_name, config = layer_entry(model, "model")
+    if not class_name.startswith("keras_hub>"):  # count_backbone's first test, made here so that
+        return None                              # other models never import KerasHub's module
+    from ..formulas.kerashub_backbones import count_backbone  # only for KerasHub: the start-up
+
     return count_backbone(class_name, config, keras_major(model), refuse=refuse)
 
 

@@ -3,15 +3,14 @@ tensors (output ``index`` of call ``node`` of a layer) each call of a layer rece
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..errors import ParamcountError
+from ..records import record
 from ..result import Shape
 
 __all__ = ["Ref", "Call", "parse_calls", "model_refs", "shifted", "has_ref"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Ref:
     """A tensor a call receives: output ``index`` of call ``node`` of ``layer``."""
 
@@ -21,7 +20,7 @@ class Ref:
     recorded: Shape | None = None  # the shape Keras 3 wrote next to it, if any
 
 
-@dataclass
+@record
 class Call:
     """One call of a layer: its positional and keyword arguments, tensors as :class:`Ref`."""
 

@@ -3,11 +3,11 @@ weights over symbols into a :class:`~paramcount.result.LayerCount` with numbers.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from math import prod
 
 from ..errors import ParamcountError
 from ..expr import as_expr, total
+from ..records import replace
 from ..result import LayerCount, Shape, Weight
 from ..safety import MAX_WEIGHTS, check_size, count_layer_call
 from ..sizes import variable_dtype
@@ -15,7 +15,7 @@ from .base import Ctx
 from .entry import layer_entry
 from .quantized import policy_mode
 from .refused import reason
-from .registry import REGISTRY, LayerClass, load_formulas
+from .registry import REGISTRY, LayerClass, load_formulas, registration
 
 __all__ = ["count_layer", "count_sublayer"]
 
@@ -27,8 +27,7 @@ def count_layer(class_name: str, config: dict, input_shapes: list[Shape], *, whe
     """Apply the registered formula of ``class_name`` to one layer (or ``registered``'s formula,
     for a layer that only exists inside a model, such as a KerasHub backbone's decoder block)."""
     count_layer_call(where)  # at most MAX_LAYERS calls per answer
-    load_formulas()
-    registered = registered or REGISTRY.get(class_name)
+    registered = registered or registration(class_name)
     if registered is None:
         raise ParamcountError(f"{where}: unknown layer class '{class_name}' — "
                               f"{reason(class_name)}")
@@ -92,6 +91,7 @@ def _refuse_quantized(ctx: Ctx) -> None:
     """For layers Keras never quantizes: a quantized policy means a config Keras cannot build."""
     mode = policy_mode(ctx.option("dtype", None))
     if mode is not None:
+        load_formulas()  # every family, to name each class that can be quantized
         quantizable = sorted(name for name, c in REGISTRY.items() if c.quantizable)
         raise ctx.error(f"the layer's dtype policy is quantized ({mode}), but Keras quantizes "
                         f"only {', '.join(quantizable[:-1])} and {quantizable[-1]}")

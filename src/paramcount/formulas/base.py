@@ -9,10 +9,10 @@ derivation text, the LaTeX, the calculator — is rendered from that one definit
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 
 from ..errors import ParamcountError
 from ..expr import Expr, Sym, product
+from ..records import field, record, replace
 from ..result import LayerCount, Shape, format_shape
 from ..safety import check_size
 
@@ -34,7 +34,7 @@ __all__ = ["Ctx", "Spec", "W", "layer", "format_shape", "with_lora", "Hidden", "
            "WEIGHTLESS", "MERGING", "USE_BIAS", "KERNEL", "STEP_KERNEL", "WINDOW", "SEQUENCE_OUTPUT"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class W:
     """A weight as a formula sees it: its path inside the layer and its shape over symbols."""
 
@@ -49,7 +49,7 @@ class W:
         return product(self.shape)
 
 
-@dataclass
+@record
 class Spec:
     """What a formula returns for one layer."""
 

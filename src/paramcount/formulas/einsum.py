@@ -9,9 +9,9 @@ with size 1 on the letters not listed. This mirrors Keras' ``_analyze_einsum_str
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..expr import Sym, product, total
+from ..records import record
 from .base import Ctx, Hidden, Setting, Spec, W, format_shape, layer, with_lora
 from .quantized import einsum_int8_scale, einsum_rows, float8_extras, int4_kernel, quantization
 
@@ -24,7 +24,7 @@ _FORMS = (
 )
 
 
-@dataclass
+@record
 class Einsum:
     """What the equation says about one call: kernel, bias and output shapes (batch included)."""
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
 
 from ..errors import ParamcountError
 from ..expr import Num, total
+from ..records import replace
 from ..result import LayerCount, ModelCount, Shape, Weight
 from ..safety import MAX_LAYERS
 from .apply import count_layer, count_sublayer

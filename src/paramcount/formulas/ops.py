@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from math import prod
 
+from ..records import record
 from ..safety import MAX_OUTPUTS
 from .base import Ctx, Hidden, Spec, layer
 
@@ -22,7 +22,7 @@ __all__ = ["Tensor", "op_output_shape", "op_name", "OP_MODULES"]
 OP_MODULES = ("keras.src.ops", "keras.ops")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Tensor:
     """A tensor passed to an op, known by its shape (batch axis first)."""
 

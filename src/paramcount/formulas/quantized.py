@@ -21,10 +21,10 @@ else is refused too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import ceil
 
 from ..expr import Expr, Sym
+from ..records import record
 from .base import Ctx, W
 
 __all__ = ["Quantization", "quantization", "QUANTIZED_INSIDE"]
@@ -53,7 +53,7 @@ def policy_mode(dtype) -> str | None:
 
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Quantization:
     mode: str  # "int8", "int4" or "float8"
     block_size: int | None = None  # int4: inputs per scale group; None for one scale per channel

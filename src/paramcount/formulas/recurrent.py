@@ -13,9 +13,9 @@ of cells is a ``StackedRNNCells``, each cell reading the previous one's output. 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from ..expr import Expr, total
+from ..records import field, record
 from ..result import Shape
 from .base import SEQUENCE_OUTPUT, USE_BIAS, Ctx, Hidden, Setting, Spec, W, layer
 
@@ -24,7 +24,7 @@ GRU_GATES = (("z", "update"), ("r", "reset"), ("h", "candidate"))
 _CELL_ARGS = ("units", "activation")
 
 
-@dataclass
+@record
 class Cell:
     """A cell's weights (paths inside the cell) and its sizes, as one step sees them."""
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from ..records import record
+from .families import FAMILY
 
 TYPE_CHECKING = False  # as typing's: the command line does not import typing (several ms)
 if TYPE_CHECKING:
@@ -15,7 +17,8 @@ if TYPE_CHECKING:
 
 __all__ = ["LayerClass", "REGISTRY", "layer", "registration", "load_formulas", "Formula",
            "complete_class", "Hidden", "Setting", "WEIGHTLESS", "MERGING", "USE_BIAS", "KERNEL",
-           "STEP_KERNEL", "WINDOW", "SEQUENCE_OUTPUT", "INPUT_CLASSES", "backbone_classes"]
+           "STEP_KERNEL", "WINDOW", "SEQUENCE_OUTPUT", "INPUT_CLASSES", "backbone_classes",
+           "derived_families"]
 
 Formula = Callable[["Ctx"], "Spec"]
 
@@ -23,7 +26,7 @@ Formula = Callable[["Ctx"], "Spec"]
 INPUT_CLASSES = ("InputLayer",)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Setting:
     """A config option that a ``model.summary()`` row does not show, with the values worth trying,
     Keras' default first. ``key`` may reach into a wrapped layer: ``"layer.config.use_bias"``.
@@ -44,7 +47,7 @@ class Setting:
         return None if self.required else self.values[0]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hidden:
     """What a ``model.summary()`` row hides about a class, for the reconciler: a row shows the
     class, the output shape and the count, and the search tries every value of ``settings``,
@@ -104,7 +107,7 @@ SEQUENCE_OUTPUT = (Setting("return_sequences", (False, True), shape_only=True),
                    Setting("return_state", (False, True), shape_only=True))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LayerClass:
     """Everything paramcount knows about one Keras layer class, in one place: its formula and
     the facts that the graph walk, the diagrams, the layer-code reader and the pages read."""
@@ -173,16 +176,25 @@ def layer(*class_names: str, args: tuple[str, ...] = (), page: str | None = None
 
 
 def registration(class_name: str) -> LayerClass | None:
-    """The registered facts about ``class_name``, or None for a class paramcount does not know."""
-    load_formulas()
-    return REGISTRY.get(class_name)
+    """The registered facts about ``class_name``, or None for a class paramcount does not know.
+    Only the module of the class's family is imported (:mod:`.families` says which): a count
+    loads the families it meets, not all of them (the command line's start-up)."""
+    found = REGISTRY.get(class_name)
+    if found is None and not _loaded and class_name in FAMILY:
+        importlib.import_module(f"{__package__}.{FAMILY[class_name]}")
+        found = REGISTRY.get(class_name)
+        if found is None:  # the index is stale (its test says how to rewrite it): load them all
+            load_formulas()
+            found = REGISTRY.get(class_name)
+    return found
 
 
 _loaded = False
 
 
 def load_formulas() -> None:
-    """Import every module of this package once, so their @layer decorators register."""
+    """Import every module of this package once, so their @layer decorators register: for what
+    reads the whole registry (the pages, the layer-code reader's suggestions, the reconciler)."""
     global _loaded
     if _loaded:
         return
@@ -198,6 +210,17 @@ def load_formulas() -> None:
         if file.endswith(".py") and file != "__init__.py":
             importlib.import_module(f"{__package__}.{file[:-3]}")
     _loaded = True
+
+
+def derived_families() -> dict[str, tuple[str, ...]]:
+    """Each module's registered classes, read from the whole registry: what :mod:`.families`
+    must hold (``python scripts/families.py`` writes it from this)."""
+    load_formulas()
+    found: dict[str, list[str]] = {}
+    for name, registered in REGISTRY.items():
+        module = registered.formula.__module__.rpartition(".")[2]
+        found.setdefault(module, []).append(name)
+    return {module: tuple(sorted(names)) for module, names in sorted(found.items())}
 
 
 _KNOWN: list[tuple[str, str]] = []  # (the name a summary prints, the registered name), sorted

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from ..records import replace
 from .base import Ctx, Hidden, Setting, Spec, layer
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from ..errors import ParamcountError
+from ..records import record
 
 __all__ = ["HDF5File", "HDF5Unsupported", "Dataset", "Group", "SIGNATURE"]
 
@@ -31,7 +31,7 @@ class HDF5Unsupported(ParamcountError):
     """The file uses a part of HDF5 this reader does not implement (or is not HDF5 at all)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Dataset:
     name: str
     shape: tuple[int, ...]

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import struct
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ParamcountError
+from ..records import field, record
 from .config import MAX_CONFIG_BYTES, parse_json
 from .hdf5 import SIGNATURE, Group, HDF5File, HDF5Unsupported
 
@@ -30,7 +30,7 @@ __all__ = ["StoredWeights", "StoredLayer", "read_h5_file", "read_archive_weights
 MAX_DEFLATED_BYTES = 64 * 1024 * 1024
 
 
-@dataclass
+@record
 class StoredLayer:
     name: str
     key: str = ""  # its group's name: Keras 3 names it after the class ("dense", "lstm_1")
@@ -39,7 +39,7 @@ class StoredLayer:
     shapes: list[tuple[int, ...]] = field(default_factory=list)
 
 
-@dataclass
+@record
 class StoredWeights:
     """What a weights file holds, top-level layer by layer (``None``: the file cannot say)."""
 
