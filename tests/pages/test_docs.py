@@ -18,6 +18,7 @@ from pytest_examples.modify_files import _modify_files
 
 from pagecheck.docs import (
     EXAMPLES_CONFIG,
+    LIBRARY_PRINT_MOCK,
     RUNNER,
     PrintRecorder,
     all_examples,
@@ -130,6 +131,23 @@ def test_an_error_in_a_snippet_names_the_page_line(tmp_path: Path) -> None:
     page.write_text("# A page\n\n```py\nunits = 0\nraise ValueError(f'units={units}')\n```\n")
     with pytest.raises(pytest.fail.Exception, match=r"page\.md:5: ValueError: units=0$"):
         RUNNER.run(examples_on(page)[0], run_quietly)
+
+
+def test_the_print_mock_records_what_pytest_examples_own_records(tmp_path: Path, monkeypatch) -> None:
+    """pagecheck's faster print mock: the same lines, separators and values as the library's."""
+    from pytest_examples import run_code as library
+
+    page = tmp_path / "page.md"
+    page.write_text("# A page\n\n```py\ndef show(x):\n    print('x is', x, sep=' = ')\n\n\n"
+                    "print(1, 2)\nshow([3, 4])\nprint()\n```\n")
+    example = examples_on(page)[0]
+    ours = run_with_print_mock(example, {})[0].print_func.statements
+    monkeypatch.setattr(library, "MockPrintFunction", LIBRARY_PRINT_MOCK)
+    theirs = run_with_print_mock(example, {})[0].print_func.statements
+    assert type(theirs[0]) is type(ours[0])
+    assert [(s.line_no, s.sep, str(s)) for s in ours] == [
+        (s.line_no, s.sep, str(s)) for s in theirs] == [(5, " ", "1 2"), (2, " = ", "x is = [3, 4]"),
+                                                        (7, " ", "")]  # lines of the block
 
 
 @pytest.mark.keras
