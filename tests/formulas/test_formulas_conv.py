@@ -158,6 +158,9 @@ def random_chain(data, K, keras3, kind):
                 for size, crop in zip(_shape(x)[2:] if first else _shape(x)[1:-1], layer.cropping)):
             reject()  # tf-keras leaves a 0-sized axis here, which paramcount refuses outright
         y = apply_or_agree_to_refuse(layer, x, keras3)
+        if not keras3 and y is not None and 0 in _shape(y)[1:]:
+            reject()  # tf-keras let a layer leave a 0-sized axis (a transposed or depthwise
+            # convolution too large for it), and then its pooling fails on it: no model to compare
         x = x if y is None else y
     if None not in _shape(x)[1:] and data.draw(st.booleans()):
         x = K.layers.Flatten()(x)
