@@ -3,11 +3,16 @@
 Also here: Hypothesis' profiles, and how `make test` splits the suite over pytest-xdist workers
 (`-n auto --dist loadgroup`) so that each costly thing is made once per run."""
 
+import contextlib
+import fcntl
 import gc
+import json
 import os
+import shutil
 import subprocess
 import sys
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +21,7 @@ from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 # --- Garbage collection. Tests restart Keras' layer names with keras.backend.clear_session()
@@ -67,17 +73,44 @@ class SiteBuild:
     returncode: int
 
 
+@contextlib.contextmanager
+def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """A folder shared by every pytest-xdist worker of this run, held by one worker at a time:
+    what the first worker leaves in it, the others find there (xdist workers' temporary folders
+    are siblings under one run folder)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        folder.mkdir(exist_ok=True)
+        yield folder
+
+
+def _build_once(tmp_path_factory: pytest.TempPathFactory, name: str, build) -> SiteBuild:
+    """`build(directory)` → (log, returncode), run by the first worker that asks; the others
+    read its record."""
+    with once_per_run(tmp_path_factory, name) as folder:
+        record = folder / "build.json"
+        if not record.exists():
+            log, returncode = build(folder / "site")
+            record.write_text(json.dumps({"log": log, "returncode": returncode}))
+        done = json.loads(record.read_text())
+    return SiteBuild(folder / "site", done["log"], done["returncode"])
+
+
 @pytest.fixture(scope="session")
 def site_build(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
-    from paramcount_site import generate
+    def build(directory: Path) -> tuple[str, int]:
+        from paramcount_site import generate
 
-    generate.main()  # the calculator's bundle and the footer's versions, as `make build` does first
-    directory = tmp_path_factory.mktemp("built") / "site"
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(directory)]
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # Material's end-of-life notice is not ours
-    root = Path(__file__).resolve().parents[1]
-    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-    return SiteBuild(directory, done.stdout + done.stderr, done.returncode)
+        generate.main()  # the calculator's bundle and the footer's versions, as `make build` does
+        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(directory)]
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # Material's end-of-life notice is not ours
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        return done.stdout + done.stderr, done.returncode
+
+    return _build_once(tmp_path_factory, "mkdocs-build", build)
 
 
 @pytest.fixture(scope="session")
@@ -91,15 +124,21 @@ def built_site(site_build: SiteBuild) -> Path:
 
 
 @pytest.fixture(scope="session")
-def zensical_build(site_build: SiteBuild) -> SiteBuild:
+def zensical_build(site_build: SiteBuild, tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     """The same site built by Zensical (`zensical build --clean --strict`), after the MkDocs build
-    has generated its files. Zensical builds only inside the project: under .cache/ (git-ignored)."""
-    root = Path(__file__).resolve().parents[1]
-    directory = root / ".cache" / "zensical-test-site"
-    command = [sys.executable, "-m", "zensical", "build", "--clean", "--strict"]
-    env = {**os.environ, "SITE_DIR": str(directory.relative_to(root))}
-    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-    return SiteBuild(directory, done.stdout + done.stderr, done.returncode)
+    has generated its files. Zensical builds only inside the project: under .cache/ (git-ignored),
+    then the site is moved to this run's folder."""
+
+    def build(directory: Path) -> tuple[str, int]:
+        inside = ROOT / ".cache" / "zensical-test-site"
+        command = [sys.executable, "-m", "zensical", "build", "--clean", "--strict"]
+        env = {**os.environ, "SITE_DIR": str(inside.relative_to(ROOT))}
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        if inside.exists():
+            shutil.move(inside, directory)
+        return done.stdout + done.stderr, done.returncode
+
+    return _build_once(tmp_path_factory, "zensical-build", build)
 
 
 @pytest.fixture(scope="session")
@@ -139,8 +178,11 @@ def xdist_group_of(item: pytest.Item) -> str | None:
     declared = item.get_closest_marker("xdist_group")  # a module that says so itself
     if declared is not None:
         return declared.args[0] if declared.args else declared.kwargs.get("name")
+    module_id = item.nodeid.split("::")[0]
     if SITE_FIXTURES & set(item.fixturenames):
-        return "site"  # the site built once by each builder, one Chromium
+        # The site is built once per run by each builder, whichever worker asks first
+        # (_build_once); a module's tests share its page fixtures, each worker its Chromium.
+        return f"site:{module_id}"
     module = getattr(item, "module", None)
     if module is None:
         return None
@@ -151,7 +193,6 @@ def xdist_group_of(item: pytest.Item) -> str | None:
         return "pages"  # each page's blocks run once per process (pagecheck.docs.RUNNER)
     # A fixture a module's tests share (scope module or session, defined in the module): made
     # once per run only if they all run on one worker.
-    module_id = item.nodeid.split("::")[0]
     for definitions in item._fixtureinfo.name2fixturedefs.values():
         if definitions[-1].scope != "function" and definitions[-1].baseid == module_id:
             return module_id
