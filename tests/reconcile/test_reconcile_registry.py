@@ -250,5 +250,5 @@ def test_past_the_search_time_a_row_is_not_searched_and_says_so(monkeypatch):
     assert all(not r.explained and r.derivation is None and not r.fits and r.note ==
                "not searched: paramcount tries at most 0 settings for one table, and the rows up "
                "to here (rows that differ from each other are each searched afresh), or this row "
-               "alone, took them all; paste this row with fewer rows above it, or with more of its "
+               "alone, took its share; paste this row with fewer rows above it, or with more of its "
                "class name" for r in rows[1:])

@@ -26,7 +26,8 @@ from ..formulas.registry import Hidden, Setting, registration
 from ..result import LayerCount
 from ..safety import separate_layer_budget
 
-__all__ = ["Fit", "solve_row", "count", "search_budget", "SearchSpent", "SEARCH_RUNS"]
+__all__ = ["Fit", "solve_row", "count", "search_budget", "SearchSpent", "SEARCH_RUNS", "ROWS_STARTED_WITHIN",
+           "may_start_row"]
 
 _KERNEL_BUDGET = 128  # kernel sizes tried per class: 32 in 1D, 11×11 in 2D, 5×5×5 in 3D
 _SCAN_LIMIT = 4096  # a count that grows faster than linearly in its unknown: sizes tried up to this
@@ -528,14 +529,16 @@ class SearchSpent(Exception):
     """The table's search budget is spent: the row is not searched (never a guess)."""
 
 
-#: Formula runs the search may make for one table. A count, not a clock, so that a table gets the
-#: same answer on any machine under any load. A real table needs far fewer (tf-keras'
-#: EfficientNetB0, 240 rows: about 4,400). The costliest single row met, a class cut to "S" (some
-#: twenty classes, wrappers among them), needs about 64,000: it is left unsearched. At the
-#: costliest runs met (a Conv2D with its input and kernel open, about 50 µs each on a quiet
-#: machine) this keeps a table of rows that all differ within the input contract's 2 s
-#: (`make bench`); its last rows are left unsearched.
-SEARCH_RUNS = 20_000
+#: Formula runs the search may make for one table, and the runs after which it starts no new row.
+#: Counts, not a clock, so that a table gets the same answer on any machine under any load. A
+#: real table needs far fewer (tf-keras' EfficientNetB0, 240 rows: about 4,400); one row may need
+#: many (a ConvLSTM3D with its kernel open, a class cut to "SeparableC" that fits several: tens of
+#: thousands), so a row once started may go on to the table's whole budget. A table of rows that
+#: all differ stops starting rows at ROWS_STARTED_WITHIN, which keeps it within the input
+#: contract's 2 s (`make bench`); its last rows are left unsearched. The costliest single row
+#: met, a class cut to "S" (some twenty classes, wrappers among them), needs about 64,000.
+SEARCH_RUNS = 80_000
+ROWS_STARTED_WITHIN = 12_000
 _runs_left: ContextVar[list[int] | None] = ContextVar("search_runs_left", default=None)
 
 
@@ -548,6 +551,13 @@ def search_budget():
         yield
     finally:
         _runs_left.reset(token)
+
+
+def may_start_row() -> bool:
+    """Whether a new row may be searched: the table has spent less than
+    :data:`ROWS_STARTED_WITHIN` runs."""
+    left = _runs_left.get()
+    return left is None or SEARCH_RUNS - left[0] < ROWS_STARTED_WITHIN
 
 
 def _spend_one() -> None:

@@ -148,6 +148,8 @@ def _solve(row: SummaryRow, classes: list[str], inputs: list | None,
         if len(_EXPLAINED) > 4096:
             _EXPLAINED.clear()
         try:
+            if not search.may_start_row():
+                raise SearchSpent
             _solve_once(row, classes, inputs, result)
         except SearchSpent:  # not kept: the row was not searched, which says nothing of it
             result.explained, result.fits, result.input_shape = False, [], known_input(inputs)
@@ -162,7 +164,7 @@ def _solve(row: SummaryRow, classes: list[str], inputs: list | None,
 _EXPLAINED: dict[tuple, tuple] = {}
 _SPENT = ("not searched: paramcount tries at most {:,} settings for one table, and the rows "
           "up to here (rows that differ from each other are each searched afresh), or this row "
-          "alone, took them all; paste this row with fewer rows above it, or with more of its "
+          "alone, took its share; paste this row with fewer rows above it, or with more of its "
           "class name")
 
 
