@@ -15,10 +15,10 @@ those named with ``--import``.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
-import textwrap
 from pathlib import Path
 
 from . import __version__, count, explain_layer, safety
@@ -36,6 +36,16 @@ LIMITS = (f"a config (file, archive member or stdin) of at most {MAX_CONFIG_BYTE
           f"and counts of at most {safety.MAX_DIGITS} digits; {safety.MAX_WEIGHTS:,} weights "
           f"listed for one layer. Within them every answer takes under "
           f"{safety.BUDGET_SECONDS} s and {safety.BUDGET_MB} MB.")
+
+# What each command's --help says first (wrapped to 78 columns).
+DESCRIPTIONS = {
+    None: "Count and explain the parameters of a Keras model from its config (.keras, .h5 or "
+          "JSON), without TensorFlow.",
+    "count": "Count a model's parameters: a table like model.summary().",
+    "explain": "Explain each layer's count: its formula with the numbers put in.",
+    "reconcile": "Explain every row of a model.summary() table, Keras 3 or Keras 2, solving for "
+                 "what it does not show.",
+}
 
 # What each command's --help shows under "examples:", as (command line, what it does).
 EXAMPLES = {
@@ -59,6 +69,8 @@ EXAMPLES = {
 
 
 def _wrapped(text: str) -> str:
+    import textwrap  # only --help wraps text: not on a command's path (about 2 ms)
+
     return textwrap.fill(text, 78)  # the raw formatter keeps lines as they are
 
 
@@ -78,20 +90,27 @@ def _epilog(command: str | None) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse's parser for one command (None: the program), whose errors are one line and
+    whose description and examples are written only when its help is shown."""
+
+    def __init__(self, *args, command: str | None = None, **kwargs):
+        # The examples keep their lines; the description is wrapped by _wrapped.
+        super().__init__(*args, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+        self.command = command
+
+    def format_help(self) -> str:
+        self.description, self.epilog = _wrapped(DESCRIPTIONS[self.command]), _epilog(self.command)
+        return super().format_help()
+
     def error(self, message):  # argparse's own errors: one line, status 2, like ours
         self.exit(EXIT_BAD_INPUT, f"paramcount: error: {printable(message)}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    raw = argparse.RawDescriptionHelpFormatter  # the examples keep their lines
-    p = _Parser(prog="paramcount", description=_wrapped("Count and explain the parameters of a "
-                "Keras model from its config (.keras, .h5 or JSON), without TensorFlow."),
-                epilog=_epilog(None), formatter_class=raw)
+    p = _Parser(prog="paramcount")
     p.add_argument("--version", action="version", version=f"paramcount {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    c = sub.add_parser("count", help="a table like model.summary(), plus totals",
-                       description="Count a model's parameters: a table like model.summary().",
-                       epilog=_epilog("count"), formatter_class=raw)
+    c = sub.add_parser("count", help="a table like model.summary(), plus totals", command="count")
     c.add_argument("model", help="a .keras archive, a .h5 model file or a JSON config file "
                    "('-' for stdin)")
     c.add_argument("--json", action="store_true", help="print the full count as JSON")
@@ -100,9 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
                    help=_IMPORT_HELP)
     c.add_argument("--weights", help=_WEIGHTS_HELP)
-    e = sub.add_parser("explain", help="each layer's derivation, step by step",
-                       description="Explain each layer's count: its formula with the numbers "
-                       "put in.", epilog=_epilog("explain"), formatter_class=raw)
+    e = sub.add_parser("explain", help="each layer's derivation, step by step", command="explain")
     e.add_argument("model", help="a .keras archive, a .h5 model file, a JSON config file ('-' "
                    "for stdin), or one layer as Keras code such as \"LSTM(128)\"")
     e.add_argument("--input-shape", help="input shape without the batch axis, e.g. \"(28, 28)\"")
@@ -112,9 +129,7 @@ def _parser() -> argparse.ArgumentParser:
                    help=_IMPORT_HELP)
     e.add_argument("--weights", help=_WEIGHTS_HELP)
     r = sub.add_parser("reconcile", help="explain every row of a pasted model.summary() table",
-                       description=_wrapped("Explain every row of a model.summary() table, "
-                       "Keras 3 or Keras 2, solving for what it does not show."),
-                       epilog=_epilog("reconcile"), formatter_class=raw)
+                       command="reconcile")
     r.add_argument("summary", help="a text file holding the table ('-' for stdin)")
     r.add_argument("--json", action="store_true", help="print the rows and totals as JSON")
     for sub_parser in (c, e):
@@ -192,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.imports and not args.keras:
             raise ParamcountError("--import is for --keras (it registers custom layers for Keras)")
         if args.keras:
+            gc.enable()  # loading a model in Keras takes seconds and leaves cycles to collect
             from .counting.measure import count_with_keras, import_modules  # it may import Keras
             from .read.layercode import parse_shape  # it imports ast: not on plain count's path
 
@@ -254,6 +270,15 @@ def _reconcile(args) -> int:
     return 0
 
 
+def run() -> None:
+    """The ``paramcount`` program: :func:`main`, in a process that ends with it."""
+    # A count ends within milliseconds and leaves no garbage worth collecting; with the collector
+    # off, Python also skips its full collection at exit (together about 4 ms of 60). --keras
+    # turns it back on.
+    gc.disable()
+    sys.exit(main())
+
+
 if __name__ == "__main__":
     _leave_current_directory()  # only as a program: main() called from Python leaves sys.path be
-    sys.exit(main())
+    run()

@@ -461,13 +461,13 @@ def total_bytes(variables) -> int | float:
 
 # --- checking a size a summary printed ------------------------------------------------------------
 
-_PRINTED = re.compile(r"^\s*([\d.]+)\s*(B|Byte|Bytes|KB|MB|GB|TB|PB)\s*$")
+_PRINTED = r"^\s*([\d.]+)\s*(B|Byte|Bytes|KB|MB|GB|TB|PB)\s*$"  # compiled (and cached) by re when used
 _EACH = {1: "int8 or uint8", 2: "float16 or bfloat16", 4: "float32", 8: "float64 or int64"}
 
 
 def _printed_range(text: str) -> tuple[float, float] | None:
     """The bytes a printed size stands for, as the interval that rounds to it."""
-    m = _PRINTED.match(text)
+    m = re.match(_PRINTED, text)
     if not m:
         return None
     scale = 1024 ** ["B", "KB", "MB", "GB", "TB", "PB"].index(

@@ -93,6 +93,25 @@ def test_forged_names_never_forge_a_line(tmp_path):
                                tmp_path).stdout)["layers"][0]["name"] == FORGED
 
 
+# What printable() escapes, written out here again: control characters, lone surrogates, and the
+# invisible characters that hide or reorder text.
+ESCAPED = [(0x00, 0x1F), (0x7F, 0x9F), (0x200B, 0x200F), (0x2028, 0x202E), (0x2066, 0x2069),
+           (0xFEFF, 0xFEFF), (0xD800, 0xDFFF)]
+
+
+def test_printable_escapes_exactly_the_unsafe_characters():
+    """Every code point, alone and inside a name: the unsafe ones are escaped, all others kept
+    (printable() skips its pattern for text that str.isprintable() accepts)."""
+    unsafe = {code for low, high in ESCAPED for code in range(low, high + 1)}
+    for code in range(0x110000):
+        char = chr(code)
+        shown = paramcount.errors.printable(f"dense{char}1")
+        if code in unsafe:
+            assert shown.startswith("dense\\") and shown.endswith("1") and shown.isprintable(), code
+        else:
+            assert shown == f"dense{char}1", hex(code)
+
+
 def test_help_documents_the_limits():
     done = subprocess.run([sys.executable, "-m", "paramcount.cli", "count", "--help"],
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(SRC)})

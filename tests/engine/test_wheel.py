@@ -45,7 +45,7 @@ def test_the_wheel_holds_the_package_and_nothing_of_the_site(wheel: Path):
     assert tops == {"paramcount", wheel.name.split("-py")[0] + ".dist-info"}
     assert "paramcount/cli.py" in names and "paramcount/formulas/recurrent.py" in names
     entry_points = zipfile.ZipFile(wheel).read(f"{wheel.name.split('-py')[0]}.dist-info/entry_points.txt")
-    assert b"paramcount = paramcount.cli:main" in entry_points
+    assert b"paramcount = paramcount.cli:run" in entry_points
 
 
 def test_the_wheel_installs_into_a_clean_venv_and_its_command_runs(wheel: Path, tmp_path: Path):
