@@ -18,6 +18,19 @@ PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 
 
+def one_of_each_kind(paths: list[str]) -> list[str]:
+    """A page of each kind, from a sorted list of URL paths: every top-level page (each has a
+    layout or scripts of its own) and the first page of each folder below (a formula page, a
+    question page: the rest of the folder is built from the same template)."""
+    chosen, folders = [], set()
+    for path in paths:
+        folder = path.rstrip("/").rpartition("/")[0]
+        if not folder or folder not in folders:
+            chosen.append(path)
+            folders.add(folder)
+    return chosen
+
+
 @dataclass
 class BrowserLog:
     """What a page did besides showing itself: every request, and every error it reported."""
