@@ -1,6 +1,7 @@
 """The ``paramcount`` command, run as a real process: counts, explanations, JSON, pasted layer
 code (checked against real Keras), and ``--keras`` for custom layers."""
 
+import importlib
 import json
 import os
 import subprocess
@@ -136,23 +137,20 @@ class Scale(keras.layers.Layer):
 
 
 @pytest.mark.keras
-def test_keras_option_measures_custom_layers(tmp_path):
+def test_keras_option_measures_custom_layers(tmp_path, monkeypatch):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
     (tmp_path / "pc_custom_layers.py").write_text(textwrap.dedent(CUSTOM_LAYER))
-    make = textwrap.dedent(f"""
-        import os, sys
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-        sys.path.insert(0, {str(tmp_path)!r})
-        import keras
-        from pc_custom_layers import Scale
-        inp = keras.Input((5, 6))
-        x = Scale(name="scale")(keras.layers.LSTM(4, return_sequences=True)(inp))
-        model = keras.Model(inp, keras.layers.Dense(3)(x))
-        model.save({str(tmp_path / "custom.keras")!r})
-        print(model.count_params(), [layer.count_params() for layer in model.layers])
-    """)
-    done = subprocess.run([sys.executable, "-c", make], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    total = int(done.stdout.split()[0])
+    monkeypatch.syspath_prepend(str(tmp_path))  # the model is made here; the commands import alone
+    monkeypatch.delitem(sys.modules, "pc_custom_layers", raising=False)
+    scale = importlib.import_module("pc_custom_layers").Scale
+    keras.backend.clear_session()
+    inp = keras.Input((5, 6))
+    x = scale(name="scale")(keras.layers.LSTM(4, return_sequences=True)(inp))
+    model = keras.Model(inp, keras.layers.Dense(3)(x))
+    model.save(tmp_path / "custom.keras")
+    total = model.count_params()
     path = tmp_path / "custom.keras"
     # tmp_path holds the custom layer's module; keep any path the tests run with (src/).
     env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
