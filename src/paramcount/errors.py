@@ -24,7 +24,7 @@ def printable(text: str) -> str:
     >>> print(printable("dense\x1b[31m\nparamcount: error: forged"))
     #> dense\x1b[31m\nparamcount: error: forged
     """
-    if text.isprintable():  # nothing to escape: every character below is one isprintable() refuses
+    if text.isprintable():  # nothing to escape: isprintable() refuses every character of _UNSAFE
         return text
     return re.sub(_UNSAFE, _escape, text)  # re caches the compiled pattern
 

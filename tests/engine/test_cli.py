@@ -142,16 +142,18 @@ def test_keras_option_measures_custom_layers(tmp_path, monkeypatch):
     import keras
 
     (tmp_path / "pc_custom_layers.py").write_text(textwrap.dedent(CUSTOM_LAYER))
-    monkeypatch.syspath_prepend(str(tmp_path))  # the model is made here; the commands import alone
+    # The model is made in this process; each command below is a process of its own, which
+    # imports the module only when told to.
+    monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "pc_custom_layers", raising=False)
     scale = importlib.import_module("pc_custom_layers").Scale
-    keras.backend.clear_session()
+    keras.backend.clear_session()  # the names below: "lstm", "scale", "dense"
     inp = keras.Input((5, 6))
     x = scale(name="scale")(keras.layers.LSTM(4, return_sequences=True)(inp))
     model = keras.Model(inp, keras.layers.Dense(3)(x))
-    model.save(tmp_path / "custom.keras")
-    total = model.count_params()
     path = tmp_path / "custom.keras"
+    model.save(path)
+    total = model.count_params()
     # tmp_path holds the custom layer's module; keep any path the tests run with (src/).
     env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
            "TF_CPP_MIN_LOG_LEVEL": "3"}
