@@ -100,20 +100,27 @@ class Group:
         if depth > _MAX_DEPTH:
             raise HDF5Unsupported("HDF5 groups nested too deeply")
         self.file, self.name, self.depth, self._header = file, name, depth, header
+        self._members: list[tuple[str, Group | Dataset]] | None = None
 
     @property
     def attrs(self) -> dict[str, object]:
         """String attributes (str, or a list of str); attributes of other types are left out."""
         return self._header.attributes()
 
-    def members(self) -> Iterator[tuple[str, Group | Dataset]]:
-        for name, address in self._header.links():
-            header = _ObjectHeader(self.file, address)
-            path = f"{self.name}/{name}"
-            if header.shape is not None:
-                yield name, Dataset(path, header.shape)
-            else:
-                yield name, Group(self.file, path, header, self.depth + 1)
+    def members(self) -> list[tuple[str, Group | Dataset]]:
+        """(name, member) in the order HDF5 lists them, read once: a layer's group is asked
+        for its ``vars`` and then walked."""
+        if self._members is None:
+            self._members = [(name, self._member(name, address))
+                             for name, address in self._header.links()]
+        return self._members
+
+    def _member(self, name: str, address: int) -> Group | Dataset:
+        header = _ObjectHeader(self.file, address)
+        path = f"{self.name}/{name}"
+        if header.shape is not None:
+            return Dataset(path, header.shape)
+        return Group(self.file, path, header, self.depth + 1)
 
     def get(self, name: str) -> Group | Dataset | None:
         return next((m for n, m in self.members() if n == name), None)
