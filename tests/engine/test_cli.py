@@ -71,6 +71,16 @@ def test_a_reader_that_stops_early_is_no_error():
     assert (done.returncode, done.stderr) == (0, "")
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("command", ["count", "explain"])
+def test_output_the_system_refuses_is_one_line_not_an_internal_error(command):
+    """`paramcount count ... > file` on a full disk: the system's reason, status 2."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(COMMAND + [command, str(FIXTURES / "keras3_zoo.json")],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (2, "paramcount: error: No space left on device\n")
+
+
 def test_explain_bidirectional_lstm():
     out = run("explain", "Bidirectional(LSTM(128))", "--input-shape", "(28, 28)").stdout
     assert "160,768" in out
