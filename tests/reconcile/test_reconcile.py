@@ -188,6 +188,8 @@ def test_unbuilt_layer():
     "Total params: 12\nTrainable params: 12",
     "┏━━━┓\n┃ x ┃\n┗━━━┛",
     "=====\n nothing here\n=====",
+    # a question with its code but not its table (the table was a picture): no row is whole
+    "model = Sequential()\nmodel.add(LSTM(2, input_dim=3))\n\nthen model.summary() returns 48",
 ])
 def test_not_a_summary(text):
     with pytest.raises(ParamcountError, match="not a model summary"):

@@ -141,6 +141,10 @@ def test_a_cut_shape_without_its_spaces_is_refused():
     cannot be told from the count."""
     text = HEADER + "concatenate (Concatenate)    [(None, 28, 28), (None, 2 0\n"
     assert "Output Shape" in refused(re.sub(" +", " ", text))
+    # Pasted without the header and rules: a whole row or the totals still show it is a table.
+    row = "concatenate (Concatenate) [(None, 28, 28), (None, 2 0\n"
+    for rest in ("dense (Dense) (None, 3) 15\n", "Total params: 15\n"):
+        assert "Output Shape" in refused(row + rest), rest
 
 
 def test_a_count_cut_with_an_ellipsis_is_refused():

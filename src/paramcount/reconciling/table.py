@@ -325,8 +325,13 @@ def _parse_ascii(lines: list[str]) -> Summary:
         if rule is not None:
             start = rule + 1
         else:
-            first = next((i for i, line in enumerate(lines) if _row_parts(line.strip())), None)
-            if first is None:
+            starts = ((i, parts) for i, line in enumerate(lines)
+                      if (parts := _row_parts(line.strip())))
+            first, parts = next(starts, (None, None))
+            # A line of code, "model.add(LSTM(2, input_dim=3))", reads as a row whose shape was
+            # cut short: with no header, rule or totals either, only a whole row makes a table.
+            if first is None or ("cut" in parts and not any("cut" not in p for _, p in starts)
+                                 and not any(_TOTALS_LINE.match(line) for line in lines)):
                 raise ParamcountError(
                     "not a model summary: no table was found (expected the "
                     "'Layer (type)  Output Shape  Param #' table of model.summary())")
