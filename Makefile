@@ -64,8 +64,11 @@ serve: $(STAMP) $(PYODIDE) generate
 build: $(STAMP) $(PYODIDE) generate
 	$(BUILD_$(BUILDER))
 
+# The package's bytecode, as installing a wheel writes it: where PYTHONDONTWRITEBYTECODE is set,
+# every paramcount command a test starts would otherwise compile the package anew.
 test: $(STAMP) $(PYODIDE) chromium generate
 	$(PY) -m ruff check src tests scripts
+	$(PY) -m compileall -q src
 	$(PY) -m pytest $(PARALLEL) --durations=10 $(PYTEST_ARGS)
 
 flake-hunt: $(STAMP) $(PYODIDE) chromium generate
