@@ -326,6 +326,21 @@ def test_preset_directory_is_counted_and_cross_checked(tmp_path, capsys):
     assert paramcount.count(preset).total == backbone.count_params() + 4
 
 
+def test_preset_directory_of_a_backbone_not_followed_is_counted_from_its_weights(tmp_path):
+    """As its .keras archive is: save_to_preset writes no compile config, so the config's module
+    (keras_hub.src.models...) is what tells a model from a layer."""
+    keras.backend.clear_session()
+    backbone = models.DistilBertBackbone(vocabulary_size=5, num_layers=1, num_heads=1,
+                                         hidden_dim=2, intermediate_dim=2, max_sequence_length=3)
+    preset = tmp_path / "preset"
+    backbone.save_to_preset(str(preset))
+    assert paramcount.count(preset).total == backbone.count_params()
+    (preset / "model.weights.h5").unlink()
+    with pytest.raises(paramcount.ParamcountError, match="or a preset directory with its "
+                       "model.weights.h5, is counted from its stored weights"):
+        paramcount.count(preset)
+
+
 # --- refusals, the command line, no framework ------------------------------------------------------
 
 def test_other_kerashub_backbone_refused_by_name():

@@ -108,10 +108,13 @@ def _maybe_quantized_attention(counted: ModelCount, model: dict) -> list[str]:
         layer.notes.append("may be quantized: " + note.split(": so ")[0])
     return [f"attention layer(s) {names}: {note}"]
 def _subclassed(model: dict) -> bool:
-    """A Keras 3 Model subclass: a model's config (only models carry compile_config) that is
-    neither Sequential nor functional."""
+    """A Keras 3 Model subclass: a model's config that is neither Sequential nor functional.
+    Only models carry compile_config, except in a KerasHub preset's config.json, which has none
+    but names the module of one of KerasHub's models."""
     config = model.get("config")
-    return "compile_config" in model and model.get("class_name") not in MODEL_CLASSES and not (
+    is_model = "compile_config" in model or str(model.get("module")).startswith(
+        "keras_hub.src.models.")  # not keras_hub.src.layers: a layer is no model
+    return is_model and model.get("class_name") not in MODEL_CLASSES and not (
         isinstance(config, dict) and isinstance(config.get("layers"), list))
 
 

@@ -562,7 +562,8 @@ def count_backbone(class_name: str, config: dict, keras_version: int = 3, *,
         raise ParamcountError(
             f"'{name}' is a KerasHub model that paramcount does not count from its config: its "
             f"layers are made by its Python code, which paramcount follows only for {known} "
-            "(a .keras archive of it is counted from its stored weights)")
+            "(a .keras archive of it, or a preset directory with its model.weights.h5, is "
+            "counted from its stored weights)")
     backbone = _Backbone(name, config, keras_version)
     build(backbone)
     return backbone.result()
