@@ -254,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _system_error(e: OSError) -> str:
-    """"paramcount: error: No space left on device", "...: model.h5: Permission denied"."""
+    """One line for what the system refused, with the file where it names one:
+    ``paramcount: error: model.h5: Permission denied``."""
     where = f"{e.filename}: " if e.filename else ""
     return printable(f"paramcount: error: {where}{e.strerror or e}")
 

@@ -107,6 +107,8 @@ def _maybe_quantized_attention(counted: ModelCount, model: dict) -> list[str]:
     for layer in attention:
         layer.notes.append("may be quantized: " + note.split(": so ")[0])
     return [f"attention layer(s) {names}: {note}"]
+
+
 def _subclassed(model: dict) -> bool:
     """A Keras 3 Model subclass: a model's config that is neither Sequential nor functional.
     Only models carry compile_config, except in a KerasHub preset's config.json, which has none
