@@ -143,14 +143,8 @@ def visit(page, site_url: str, path: str, dark_mode: bool) -> Audit:
     audit.math_changes = page.evaluate(MATH_CHANGES, SAME_SIZE_PX)
     audit.layout_shift = page.evaluate(LAYOUT_SHIFT)
     audit.schemes.append(page.evaluate(SCHEME))
-    toggle = page.locator("form[data-md-component=palette] label:not([hidden])")
     if dark_mode:
-        page.add_style_tag(content="* { transition: none !important }")  # read colours at once
-    for _ in range(2 if dark_mode and toggle.count() else 0):  # to dark and back: the next page starts light
-        toggle.first.click()
-        page.wait_for_function("s => document.body.getAttribute('data-md-color-scheme') !== s",
-                               arg=audit.schemes[-1][0])
-        audit.schemes.append(page.evaluate(SCHEME))
+        toggle_dark_and_back(page, audit)
     page.set_viewport_size(PHONE)  # Material's layout follows media queries, no reload needed
     audit.phone_overflow = page.evaluate(OVERFLOW)
     # What the page asks for once loaded (the search index, the calculator's Python) is logged
@@ -158,6 +152,18 @@ def visit(page, site_url: str, path: str, dark_mode: bool) -> Audit:
     page.wait_for_load_state("networkidle")
     audit.log = BrowserLog(log.origin, list(log.requests), list(log.errors))
     return audit
+
+
+def toggle_dark_and_back(page, audit: Audit) -> None:
+    """Dark, then light again (the next page starts light), reading the scheme and colours after
+    each click; a page without the toggle records nothing, which its test reports."""
+    page.add_style_tag(content="* { transition: none !important }")  # read colours at once
+    toggle = page.locator("form[data-md-component=palette] label:not([hidden])")
+    for _ in range(2 if toggle.count() else 0):
+        toggle.first.click()
+        page.wait_for_function("s => document.body.getAttribute('data-md-color-scheme') !== s",
+                               arg=audit.schemes[-1][0])
+        audit.schemes.append(page.evaluate(SCHEME))
 
 
 @pytest.fixture(scope="session")

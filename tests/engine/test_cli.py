@@ -110,12 +110,17 @@ PASTED = [
 ]
 
 
-@pytest.mark.keras
-@pytest.mark.parametrize(("code", "shape"), PASTED)
-def test_pasted_layer_code_matches_keras(code, shape):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+@pytest.fixture(scope="module")
+def keras():
+    """Keras, for the tests that build a model to compare with (the others never import it)."""
     import keras
 
+    return keras
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize(("code", "shape"), PASTED)
+def test_pasted_layer_code_matches_keras(keras, code, shape):
     keras.backend.clear_session()
     namespace = {"keras": keras, "layers": keras.layers, "tf": type("tf", (), {"keras": keras}),
                  **{name: getattr(keras.layers, name) for name in dir(keras.layers)}}
@@ -147,10 +152,7 @@ class Scale(keras.layers.Layer):
 
 
 @pytest.mark.keras
-def test_keras_option_measures_custom_layers(tmp_path, monkeypatch):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
-
+def test_keras_option_measures_custom_layers(keras, tmp_path, monkeypatch):
     (tmp_path / "pc_custom_layers.py").write_text(textwrap.dedent(CUSTOM_LAYER))
     # The model is made in this process; each command below is a process of its own, which
     # imports the module only when told to.
